@@ -1,0 +1,1 @@
+"""The assistant: customers, inbox, triage, drafters, the pipeline, review, posting and the CLI."""

@@ -1,0 +1,77 @@
+"""Types that cross the guardrails boundary. Pure data: no storage, no model calls."""
+
+from __future__ import annotations
+
+from typing import Literal, Protocol, runtime_checkable
+
+from pydantic import BaseModel, Field
+
+Severity = Literal["block", "warn", "info"]
+ChannelName = Literal["twitter", "facebook", "instagram", "email", "dm"]
+Visibility = Literal["public", "private"]
+Language = Literal["de", "en"]
+AddressForm = Literal["du", "Sie"]
+
+RULE_IDS = (
+    "no-bare-sorry",
+    "dead-end",
+    "tone",
+    "address-form",
+    "pii-public",
+    "unsupported-claim",
+    "unapproved-promise",
+    "length",
+    "structure",
+    "language",
+    "banned-phrase",
+)
+
+
+class Fix(BaseModel):
+    """A safe automatic fix: offered to the reviewer, never applied silently."""
+
+    label: str
+    replacement_text: str  # the whole draft after the fix
+
+
+class Finding(BaseModel):
+    rule: str
+    severity: Severity
+    message: str
+    start: int = 0
+    end: int = 0
+    suggestion: str | None = None
+    fix: Fix | None = None
+
+
+class CheckContext(BaseModel):
+    """What a check may know besides the draft text. Everything optional except channel/visibility."""
+
+    channel: ChannelName = "twitter"
+    visibility: Visibility = "public"
+    language: Language | None = None  # the customer's language; None = detect from the draft
+    address_form: AddressForm | None = None  # None = the policy's default for the language
+    customer_name: str | None = None
+    customer_message: str | None = None
+    evidence: list[str] = Field(default_factory=list)  # texts of cited KB passages + CRM facts
+    private_values: list[str] = Field(default_factory=list)  # the customer's PII values from the CRM
+    ui_language: Language = "en"
+
+
+class Report(BaseModel):
+    passed: bool
+    findings: list[Finding] = Field(default_factory=list)
+
+    @property
+    def blocking(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity == "block"]
+
+
+@runtime_checkable
+class Check(Protocol):
+    """One rule. ``cost`` orders the engine (cheap first)."""
+
+    rule_id: str
+    cost: int
+
+    def __call__(self, draft: str, ctx: CheckContext) -> list[Finding]: ...

@@ -1,0 +1,127 @@
+"""Effective configuration: ``REPLYDESK_*`` environment variables, then an optional ``replydesk.toml``.
+
+Secrets are ``SecretStr`` and are never printed; ``replydesk config`` shows them masked.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import AliasChoices, Field, SecretStr
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SecretsSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+LOCAL_HOSTS = ("localhost", "127.", "[::1]", "0.0.0.0", "host.docker.internal")
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="REPLYDESK_",
+        extra="ignore",
+    )
+
+    data_dir: Path = Field(default=Path("data"), description="where the SQLite file, Chroma and outbox live")
+    database_url: SecretStr | None = Field(
+        default=None, description="SQLAlchemy URL; default sqlite:///<data_dir>/replydesk.db"
+    )
+    chroma_url: str | None = Field(default=None, description="Chroma server URL (team mode); default embedded")
+    embedding_backend: Literal["use", "openai"] = "use"
+    embedding_model: str = "text-embedding-3-small"
+
+    llm_base_url: str | None = Field(default=None, description="OpenAI-compatible server (Ollama, vLLM, ...)")
+    llm_model: str = "gpt-4o-mini"
+    llm_api_key: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("REPLYDESK_LLM_API_KEY", "OPENAI_API_KEY")
+    )
+    llm_timeout_s: float = 30.0
+    llm_max_retries: int = 4
+    engine: Literal["auto", "composer", "llm"] = "auto"
+    pseudonymize: Literal["auto", "on", "off"] = "auto"
+
+    policy_path: Path | None = Field(default=None, description="policy YAML; default the shipped policy")
+    webhook_url: str | None = None
+    webhook_secret: SecretStr | None = None
+    ui_language: Literal["de", "en"] = "de"
+    users_file: Path | None = None
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # Read at construction time (not import time) so tests and the CLI can point elsewhere.
+        toml = TomlConfigSettingsSource(settings_cls, toml_file=os.environ.get("REPLYDESK_CONFIG", "replydesk.toml"))
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings, toml]
+        secrets_dir = os.environ.get("REPLYDESK_SECRETS_DIR")
+        if secrets_dir:
+            sources.append(SecretsSettingsSource(settings_cls, secrets_dir=secrets_dir))
+        return tuple(sources)
+
+    # ---- derived values -------------------------------------------------------------------------
+    @property
+    def effective_database_url(self) -> str:
+        if self.database_url is not None:
+            return self.database_url.get_secret_value()
+        return f"sqlite:///{(self.data_dir / 'replydesk.db').resolve()}"
+
+    @property
+    def chroma_path(self) -> Path:
+        return self.data_dir / "chroma"
+
+    @property
+    def llm_configured(self) -> bool:
+        return self.llm_api_key is not None or self.llm_base_url is not None
+
+    @property
+    def llm_is_local(self) -> bool:
+        url = self.llm_base_url or ""
+        return any(h in url for h in LOCAL_HOSTS)
+
+    def masked(self) -> dict[str, Any]:
+        """Settings as plain values, secrets masked (for ``replydesk config``)."""
+        out: dict[str, Any] = {}
+        for name in type(self).model_fields:
+            value = getattr(self, name)
+            if isinstance(value, SecretStr):
+                value = "**********" if value.get_secret_value() else ""
+            elif isinstance(value, Path):
+                value = str(value)
+            out[name] = value
+        url = self.effective_database_url
+        out["effective_database_url"] = _mask_url(url)
+        return out
+
+    def ensure_data_dir(self) -> Path:
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        return self.data_dir
+
+
+def _mask_url(url: str) -> str:
+    """Hide the password of a database URL."""
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # noqa: BLE001 - never leak an unparsable URL either
+        return "**********"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()
+
+
+def reset_settings_cache() -> None:
+    get_settings.cache_clear()

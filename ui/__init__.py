@@ -1,0 +1,1 @@
+"""Streamlit screens: thin pages over the packages' services."""

@@ -23,7 +23,7 @@ console = Console()
 err_console = Console(stderr=True)
 
 # Packages that add commands (in this order) and demo data (``<pkg>.demo.load_demo``).
-COMMAND_MODULES = ("knowledge_base.cli", "guardrails.cli", "assistant.cli", "evals.cli")
+COMMAND_MODULES = ("knowledge_base.cli", "guardrails.cli", "assistant.cli", "assistant.privacy_cli", "evals.cli")
 DEMO_MODULES = ("knowledge_base.demo", "assistant.demo", "assistant.review.demo")
 
 

@@ -1,0 +1,103 @@
+"""GDPR: pseudonymisation before an external LLM, data access export, erasure."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from sqlalchemy import select
+from typer.testing import CliRunner
+
+from assistant.models import CustomerView
+from assistant.privacy import (
+    CustomerNotFound,
+    Pseudonymizer,
+    export_customer,
+    forget_customer,
+    should_pseudonymize,
+)
+
+
+def _seed(db, cid="K-1", handle="@anna_s", first="Anna", last="Schmidt"):
+    from assistant.orm import AuditEvent, Customer, CustomerHandle, CustomerRecord, Draft, Message
+
+    with db.transaction() as s:
+        s.add(Customer(id=cid, display_name=f"{first} {last}", first_name=first, last_name=last,
+                       language="de", followers=10, dm_allowed=True, email="anna@example.org",
+                       phone="+49 151 2345678", notes="VIP"))
+        s.flush()
+        s.add(CustomerHandle(customer_id=cid, channel="twitter", handle=handle))
+        s.add(CustomerRecord(customer_id=cid, kind="contract", ref="V-2023-118877", data={"tariff": "M"}))
+        s.add(Message(id=f"m-{cid}", channel="twitter", visibility="public", author_handle=handle,
+                      customer_id=cid, text="Mein Vertrag V-2023-118877 ist kaputt", raw={}, triage={},
+                      status="drafted", risk=0.0, attempts=0))
+        s.flush()
+        s.add(Draft(message_id=f"m-{cid}", version=1, engine="composer", text=f"Hallo {first} {last}, ...",
+                    language="de", citations=[], findings=[], passed=True, needs_human=False,
+                    latency_ms=1.0, tokens_in=0, tokens_out=0, cost_usd=0.0, meta={}))
+        s.add(AuditEvent(actor="agent1", action="edited", message_id=f"m-{cid}",
+                         data={"before": f"Hallo {first} {last}", "n": 3}))
+
+
+def test_pseudonymizer_roundtrip():
+    customer = CustomerView(display_name="Anna Schmidt", first_name="Anna",
+                            private_values=["anna@example.org", "V-2023-118877"])
+    p = Pseudonymizer.for_customer(customer)
+    text = "Anna Schmidt (anna@example.org, +49 151 2345678) fragt zu V-2023-118877; IBAN DE89 3704 0044 0532 0130 00"
+    masked = p.pseudonymize(text)
+    for secret in ("Anna", "anna@example.org", "2345678", "V-2023-118877", "DE89"):
+        assert secret not in masked, masked
+    assert p.restore(masked) == text
+    # the same value gets the same token, so a model can refer to it
+    assert p.pseudonymize("Anna") == p.pseudonymize("Anna")
+
+
+def test_should_pseudonymize_defaults():
+    from replydesk.settings import Settings
+
+    assert should_pseudonymize(Settings(llm_base_url="https://api.openai.com/v1"))
+    assert not should_pseudonymize(Settings(llm_base_url="http://127.0.0.1:11434/v1"))
+    assert should_pseudonymize(Settings(llm_base_url="http://localhost:8000/v1", pseudonymize="on"))
+
+
+def test_export_and_forget(db):
+    from assistant.orm import AuditEvent, Customer, CustomerHandle, CustomerRecord, Draft, Message
+
+    _seed(db)
+    _seed(db, cid="K-2", handle="@other", first="Otto", last="Meier")
+    data = export_customer(db, "K-1")
+    assert data["customer"]["email"] == "anna@example.org"
+    assert [m["id"] for m in data["messages"]] == ["m-K-1"]
+    assert len(data["drafts"]) == 1 and len(data["audit_events"]) == 1
+    json.dumps(data)  # JSON-ready
+
+    report = forget_customer(db, "K-1", actor="dpo")
+    assert (report.messages, report.drafts, report.audit_events_pseudonymised) == (1, 1, 1)
+    with db.session() as s:
+        assert s.get(Customer, "K-1") is None
+        assert s.scalars(select(CustomerHandle).where(CustomerHandle.customer_id == "K-1")).all() == []
+        assert s.scalars(select(CustomerRecord).where(CustomerRecord.customer_id == "K-1")).all() == []
+        assert s.get(Message, "m-K-1") is None
+        assert s.scalars(select(Draft).where(Draft.message_id == "m-K-1")).all() == []
+        events = s.scalars(select(AuditEvent)).all()
+        dump = json.dumps([[e.message_id, e.data, e.actor] for e in events])
+        assert "Anna" not in dump and "m-K-1" not in dump and "K-1\"" not in dump
+        assert any(e.action == "customer_forgotten" for e in events)
+        assert s.get(Customer, "K-2") is not None and s.get(Message, "m-K-2") is not None  # others untouched
+    with pytest.raises(CustomerNotFound):
+        forget_customer(db, "K-1")
+
+
+def test_customers_cli(data_dir):
+    from replydesk.cli import app
+    from replydesk.db import get_database
+
+    _seed(get_database())
+    runner = CliRunner()
+    result = runner.invoke(app, ["customers", "export", "K-1"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["customer"]["id"] == "K-1"
+    result = runner.invoke(app, ["customers", "forget", "K-404", "--yes"])
+    assert result.exit_code == 2 and "K-404" in result.output
+    result = runner.invoke(app, ["customers", "forget", "K-1", "--yes"])
+    assert result.exit_code == 0 and json.loads(result.output)["messages"] == 1

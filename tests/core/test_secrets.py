@@ -19,8 +19,8 @@ def test_secrets_dir_is_read_and_masked(data_dir, tmp_path, monkeypatch, caplog)
 
     secrets_dir = tmp_path / "secrets"
     secrets_dir.mkdir()
-    (secrets_dir / "llm_api_key").write_text(SECRETS["llm_api_key"])
-    (secrets_dir / "webhook_secret").write_text(SECRETS["webhook_secret"])
+    (secrets_dir / "OPENAI_API_KEY").write_text(SECRETS["llm_api_key"])
+    (secrets_dir / "REPLYDESK_WEBHOOK_SECRET").write_text(SECRETS["webhook_secret"])
     monkeypatch.setenv("REPLYDESK_SECRETS_DIR", str(secrets_dir))
     reset_settings_cache()
     settings = get_settings()

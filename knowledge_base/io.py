@@ -1,0 +1,210 @@
+"""KB as code: import/export of Markdown-with-front-matter folders, CSV and JSON.
+
+Import validates everything first and reports every problem with file, line/row and field; only a clean
+set is written (all-or-nothing, see :meth:`KnowledgeStore.save_many`).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from knowledge_base.models import Article, ArticleIn
+
+CSV_FIELDS = ["id", "title", "language", "tags", "channels", "status", "owner", "followup_days", "body", "blocks"]
+MAX_FILE_BYTES = 2_000_000
+
+
+class ImportProblem(Exception):
+    """One or more problems in import files; ``problems`` are 'file:line: field: message' strings."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        shown = "\n  ".join(problems[:20])
+        more = f"\n  … and {len(problems) - 20} more" if len(problems) > 20 else ""
+        super().__init__(f"import rejected, nothing was changed ({len(problems)} problem(s)):\n  {shown}{more}")
+
+
+def _field_line(lines: list[str], field: str, default: int) -> int:
+    for i, line in enumerate(lines, start=1):
+        if line.lstrip().startswith(f"{field}:"):
+            return i
+    return default
+
+
+def _problems(err: ValidationError, where: str, line_of) -> list[str]:
+    out = []
+    for e in err.errors():
+        loc = ".".join(str(p) for p in e["loc"]) or "(article)"
+        top = str(e["loc"][0]) if e["loc"] else ""
+        out.append(f"{where}:{line_of(top)}: field '{loc}': {e['msg']}")
+    return out
+
+
+def _read_text(path: Path) -> str:
+    if path.stat().st_size > MAX_FILE_BYTES:
+        raise ValueError(f"file is larger than {MAX_FILE_BYTES // 1_000_000} MB")
+    raw = path.read_bytes()
+    if b"\x00" in raw:
+        raise ValueError("binary file (NUL bytes)")
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"not UTF-8 (byte {exc.start}); save the file as UTF-8") from None
+
+
+def parse_markdown(path: Path) -> tuple[ArticleIn | None, list[str]]:
+    """Parse one ``.md`` file with YAML front matter (line numbers count from the file's first line)."""
+    try:
+        text = _read_text(path)
+    except (OSError, ValueError) as exc:
+        return None, [f"{path}:1: {exc}"]
+    lines = text.splitlines()
+    if not lines or lines[0].strip() != "---":
+        return None, [f"{path}:1: missing YAML front matter (the file must start with '---')"]
+    try:
+        end = next(i for i, line in enumerate(lines[1:], start=1) if line.strip() == "---")
+    except StopIteration:
+        return None, [f"{path}:1: front matter is not closed by a '---' line"]
+    head, body = "\n".join(lines[1:end]), "\n".join(lines[end + 1:]).strip("\n")
+    try:
+        meta = yaml.safe_load(head) or {}
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = (mark.line + 2) if mark else 1
+        return None, [f"{path}:{line}: invalid YAML in front matter: {getattr(exc, 'problem', exc)}"]
+    if not isinstance(meta, dict):
+        return None, [f"{path}:2: front matter must be a mapping of fields"]
+    meta.setdefault("body", body)
+    try:
+        return ArticleIn.model_validate(meta), []
+    except ValidationError as err:
+        return None, _problems(err, str(path), lambda f: _field_line(lines[1:end], f, 0) + 1)
+
+
+def _split(value: Any) -> list[str]:
+    if value is None or value == "":
+        return []
+    if isinstance(value, list):
+        return [str(v) for v in value]
+    return [v.strip() for v in str(value).split("|") if v.strip()]
+
+
+def parse_csv(path: Path) -> tuple[list[ArticleIn], list[str]]:
+    try:
+        text = _read_text(path)
+    except (OSError, ValueError) as exc:
+        return [], [f"{path}:1: {exc}"]
+    reader = csv.DictReader(io.StringIO(text))
+    missing = [f for f in ("id", "title", "language") if f not in (reader.fieldnames or [])]
+    if missing:
+        return [], [f"{path}:1: missing column(s) {', '.join(missing)} (expected {', '.join(CSV_FIELDS)})"]
+    articles, problems = [], []
+    for row in reader:
+        line = reader.line_num
+        data: dict[str, Any] = {k: v for k, v in row.items() if k in CSV_FIELDS and v not in (None, "")}
+        if None in row:
+            problems.append(f"{path}:{line}: row has more values than the header has columns")
+            continue
+        data["tags"] = _split(row.get("tags"))
+        data["channels"] = _split(row.get("channels"))
+        if row.get("blocks"):
+            try:
+                data["blocks"] = json.loads(row["blocks"])
+            except json.JSONDecodeError as exc:
+                problems.append(f"{path}:{line}: field 'blocks': not a JSON array ({exc.msg})")
+                continue
+        try:
+            articles.append(ArticleIn.model_validate(data))
+        except ValidationError as err:
+            problems.extend(_problems(err, str(path), lambda _f, n=line: n))
+    return articles, problems
+
+
+def parse_json(path: Path) -> tuple[list[ArticleIn], list[str]]:
+    try:
+        data = json.loads(_read_text(path))
+    except (OSError, ValueError) as exc:
+        where = f"{path}:{getattr(exc, 'lineno', 1)}"
+        return [], [f"{where}: invalid JSON: {getattr(exc, 'msg', exc)}"]
+    if isinstance(data, dict):
+        data = data.get("articles", [data])
+    if not isinstance(data, list):
+        return [], [f"{path}:1: expected a list of articles"]
+    articles, problems = [], []
+    for i, item in enumerate(data):
+        try:
+            articles.append(ArticleIn.model_validate(item))
+        except ValidationError as err:
+            problems.extend(_problems(err, f"{path}[{i}]", lambda _f: 1))
+    return articles, problems
+
+
+def load_path(path: Path) -> list[ArticleIn]:
+    """Read a folder of ``.md`` files, a ``.csv`` or a ``.json``; raise :class:`ImportProblem` on any problem."""
+    path = Path(path)
+    if not path.exists():
+        raise ImportProblem([f"{path}: no such file or folder"])
+    problems: list[str] = []
+    articles: list[ArticleIn] = []
+    if path.is_dir():
+        files = sorted(path.rglob("*.md"))
+        if not files:
+            raise ImportProblem([f"{path}: no .md files found"])
+        for f in files:
+            article, errs = parse_markdown(f)
+            problems.extend(errs)
+            if article:
+                if article.id != f.stem:
+                    problems.append(f"{f}:{2}: field 'id': {article.id!r} does not match the file name {f.stem!r}")
+                articles.append(article)
+    elif path.suffix.lower() == ".md":
+        article, problems = parse_markdown(path)
+        articles = [article] if article else []
+    elif path.suffix.lower() == ".csv":
+        articles, problems = parse_csv(path)
+    elif path.suffix.lower() == ".json":
+        articles, problems = parse_json(path)
+    else:
+        raise ImportProblem([f"{path}: unknown format (use a folder of .md files, .csv or .json)"])
+    seen: dict[str, int] = {}
+    for a in articles:
+        seen[a.id] = seen.get(a.id, 0) + 1
+    problems.extend(f"{path}: field 'id': duplicate article id {i!r}" for i, n in seen.items() if n > 1)
+    if problems:
+        raise ImportProblem(problems)
+    return articles
+
+
+def to_markdown(article: Article | ArticleIn) -> str:
+    meta = article.model_dump(mode="json", exclude={"body", "version", "updated_at", "updated_by"})
+    head = yaml.safe_dump(meta, allow_unicode=True, sort_keys=False, width=1000)
+    return f"---\n{head}---\n{article.body}\n"
+
+
+def export(articles: list[Article], path: Path, fmt: str = "md") -> int:
+    path = Path(path)
+    if fmt == "md":
+        path.mkdir(parents=True, exist_ok=True)
+        for a in articles:
+            (path / f"{a.id}.md").write_text(to_markdown(a), encoding="utf-8")
+    elif fmt == "json":
+        path.write_text(json.dumps([a.model_dump(mode="json", exclude={"version", "updated_at", "updated_by"})
+                                    for a in articles], ensure_ascii=False, indent=2), encoding="utf-8")
+    elif fmt == "csv":
+        with path.open("w", newline="", encoding="utf-8") as fh:
+            w = csv.DictWriter(fh, fieldnames=CSV_FIELDS)
+            w.writeheader()
+            for a in articles:
+                d = a.model_dump(mode="json")
+                w.writerow({**{k: d.get(k) for k in CSV_FIELDS}, "tags": "|".join(a.tags),
+                            "channels": "|".join(a.channels), "blocks": json.dumps(d["blocks"], ensure_ascii=False)})
+    else:
+        raise ValueError(f"unknown export format {fmt!r}: use md, csv or json")
+    return len(articles)

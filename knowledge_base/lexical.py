@@ -1,0 +1,54 @@
+"""BM25 over the chunks (bm25s), with light German/English normalisation."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+import bm25s
+import numpy as np
+
+_WORD = re.compile(r"[a-z0-9]+")
+_FOLD = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
+STOPWORDS = frozenset(
+    ["a", "an", "and", "are", "as", "at", "be", "but", "by", "do", "does", "for", "from", "have", "how", "i", "if", "in", "is", "it", "its", "me", "my", "no", "not", "of", "on", "or", "our", "so", "that", "the", "their", "there", "this", "to", "was", "we", "what", "when", "where", "which", "who", "why", "will", "with", "you", "your", "can", "im", "dont", "der", "die", "das", "den", "dem", "des", "ein", "eine", "einen", "einem", "einer", "und", "oder", "aber", "ist", "sind", "war", "bin", "bist", "hat", "habe", "haben", "ich", "du", "er", "sie", "es", "wir", "ihr", "mein", "meine", "meinen", "mir", "mich", "dir", "dich", "ihnen", "ihr", "euch", "uns", "zu", "im", "in", "am", "an", "auf", "aus", "bei", "mit", "nach", "von", "vor", "fuer", "ueber", "unter", "wie", "was", "wo", "wann", "warum", "wer", "nicht", "kein", "keine", "noch", "schon", "auch", "nur", "so", "da", "dass", "wenn", "ja", "nein", "bitte", "mal", "doch", "denn", "halt", "eben", "hallo", "hi", "hey", "funkwerk"]
+)
+_SUFFIXES = ("ungen", "ung", "heit", "keit", "lich", "isch", "ern", "en", "er", "es", "em", "e", "s", "n",
+             "ing", "ed", "ly")
+
+
+def _stem(token: str) -> str:
+    if len(token) <= 4 or token.isdigit():
+        return token
+    for suffix in _SUFFIXES:
+        if token.endswith(suffix) and len(token) - len(suffix) >= 4:
+            return token[: -len(suffix)]
+    return token
+
+
+def tokenize(text: str) -> list[str]:
+    text = unicodedata.normalize("NFC", text.lower()).translate(_FOLD)
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return [_stem(t) for t in _WORD.findall(text) if len(t) > 1 and t not in STOPWORDS]
+
+
+class LexicalIndex:
+    def __init__(self, ids: list[str], texts: list[str]) -> None:
+        self.ids = ids
+        self._retriever = None
+        corpus = [tokenize(t) or ["_empty_"] for t in texts]
+        if ids:
+            self._retriever = bm25s.BM25()
+            self._retriever.index(corpus, show_progress=False)
+
+    def search(self, query: str, n: int) -> list[tuple[str, float]]:
+        tokens = tokenize(query)
+        if not self._retriever or not tokens:
+            return []
+        n = min(n, len(self.ids))
+        docs, scores = self._retriever.retrieve([tokens], k=n, show_progress=False, n_threads=1)
+        out = []
+        for idx, score in zip(np.asarray(docs)[0], np.asarray(scores)[0], strict=True):
+            if score > 0:
+                out.append((self.ids[int(idx)], float(score)))
+        return out

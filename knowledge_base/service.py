@@ -1,0 +1,218 @@
+"""The knowledge-base facade the rest of replydesk uses: store, incremental index sync, hybrid search."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Iterable
+
+from pydantic import BaseModel
+from sqlalchemy import delete, select
+
+from knowledge_base.chunking import Chunk, chunk_article
+from knowledge_base.embeddings import Embedder, get_embedder
+from knowledge_base.models import Article, ArticleIn, Passage, SearchFilters
+from knowledge_base.orm import ArticleRow, ChunkRow, KbMeta
+from knowledge_base.retrieval import ChunkMeta, Mode, RetrievalState, fuse, langchain_retriever
+from knowledge_base.store import SYSTEM, Actor, KnowledgeStore
+from knowledge_base.vectors import ChromaStore
+from replydesk.db import Database, utcnow
+
+
+class SyncReport(BaseModel):
+    articles: int
+    chunks: int
+    embedded: int
+    removed: int
+    seconds: float
+
+
+class IndexStatus(BaseModel):
+    articles: int
+    chunks_indexed: int
+    stale_articles: list[str]
+    vectors: int
+    last_sync: str | None
+    embedder: str
+
+
+class KnowledgeBase:
+    _instances: dict[tuple[str, str], KnowledgeBase] = {}
+    _lock = threading.Lock()
+
+    def __init__(self, db: Database, settings=None, embedder: Embedder | None = None) -> None:
+        from replydesk.settings import get_settings
+
+        self.db = db
+        self.settings = settings or get_settings()
+        self.embedder = embedder or get_embedder(self.settings)
+        self.store = KnowledgeStore(db)
+        self.vectors = ChromaStore(self.settings, self.embedder.name)
+        self._state: RetrievalState | None = None
+        self._state_rev = -1
+        self._articles_cache: dict[str, Article] = {}
+        self._sync_lock = threading.Lock()
+
+    @classmethod
+    def open(cls, db: Database, settings=None) -> KnowledgeBase:
+        """One instance per database and Chroma location in a process (the model and indexes are shared)."""
+        from replydesk.settings import get_settings
+
+        settings = settings or get_settings()
+        key = (db.url, settings.chroma_url or str(settings.chroma_path.resolve()))
+        with cls._lock:
+            kb = cls._instances.get(key)
+            if kb is None or kb.db is not db:
+                kb = cls(db, settings)
+                cls._instances[key] = kb
+            return kb
+
+    # ---- articles --------------------------------------------------------------------------------
+    def get_article(self, article_id: str) -> Article | None:
+        self._fresh()
+        if article_id not in self._articles_cache:
+            article = self.store.get(article_id)
+            if article is None:
+                return None
+            self._articles_cache[article_id] = article
+        return self._articles_cache[article_id]
+
+    def get_articles(self, ids: Iterable[str]) -> list[Article]:
+        out = []
+        for i in ids:
+            a = self.get_article(i)
+            if a is not None:
+                out.append(a)
+        return out
+
+    def save(self, article: ArticleIn, actor: Actor = SYSTEM) -> Article:
+        """Save one article and re-embed only its chunks."""
+        saved = self.store.save(article, actor)
+        self.sync([article.id])
+        return saved
+
+    def delete(self, article_id: str, actor: Actor = SYSTEM) -> None:
+        self.store.delete(article_id, actor)
+        self.sync([article_id])
+
+    def rollback(self, article_id: str, version: int, actor: Actor = SYSTEM) -> Article:
+        article = self.store.rollback(article_id, version, actor)
+        self.sync([article_id])
+        return article
+
+    def import_path(self, path, actor: Actor = SYSTEM):
+        """Validate all, write all in one transaction, then sync the index (all-or-nothing)."""
+        from knowledge_base.io import load_path
+
+        articles = load_path(path)
+        change = self.store.save_many(articles, actor)
+        self.sync(change.created + change.updated)
+        return change
+
+    # ---- index sync ------------------------------------------------------------------------------
+    def sync(self, article_ids: Iterable[str] | None = None) -> SyncReport:
+        """Bring Chroma and the chunk table in line with SQL; only changed chunks are embedded.
+
+        ``article_ids`` limits the work to those articles (after an edit); None checks every article.
+        """
+        start = time.perf_counter()
+        with self._sync_lock, self.db.transaction() as s:
+            q = select(ArticleRow)
+            cq = select(ChunkRow.id, ChunkRow.content_hash, ChunkRow.article_id)
+            ids = None if article_ids is None else list(dict.fromkeys(article_ids))
+            if ids is not None:
+                q = q.where(ArticleRow.id.in_(ids))
+                cq = cq.where(ChunkRow.article_id.in_(ids))
+            rows = s.scalars(q).all()
+            existing = {cid: h for cid, h, _ in s.execute(cq)}
+            if ids is None and self.vectors.count() != len(existing):
+                # The vector store lost data (new Chroma dir, server reset): rebuild it from SQL.
+                existing = {}
+                s.execute(delete(ChunkRow))
+                self.vectors.reset()
+            wanted: dict[str, Chunk] = {}
+            meta: dict[str, dict] = {}
+            for row in rows:
+                article = Article.model_validate(row, from_attributes=True)
+                for chunk in chunk_article(article):
+                    wanted[chunk.id] = chunk
+                    meta[chunk.id] = {"article_id": row.id, "language": row.language, "status": row.status}
+            changed = [c for cid, c in wanted.items() if existing.get(cid) != c.content_hash]
+            removed = [cid for cid in existing if cid not in wanted]
+            if changed:
+                vectors = self.embedder.embed([c.text for c in changed])
+                self.vectors.upsert([c.id for c in changed], vectors, [meta[c.id] for c in changed])
+                now = utcnow()
+                for c in changed:
+                    s.merge(ChunkRow(id=c.id, article_id=c.article_id, position=c.position, text=c.text,
+                                     content_hash=c.content_hash, indexed_at=now))
+            if removed:
+                self.vectors.delete(removed)
+                s.execute(delete(ChunkRow).where(ChunkRow.id.in_(removed)))
+            s.merge(KbMeta(key="last_sync", value=utcnow().isoformat()))
+        self.store.revision += 1
+        return SyncReport(articles=len(rows), chunks=len(wanted), embedded=len(changed), removed=len(removed),
+                          seconds=round(time.perf_counter() - start, 4))
+
+    def reindex(self) -> SyncReport:
+        """Rebuild the whole index from SQL."""
+        with self._sync_lock, self.db.transaction() as s:
+            s.execute(delete(ChunkRow))
+            self.vectors.reset()
+        return self.sync()
+
+    def index_status(self) -> IndexStatus:
+        with self.db.session() as s:
+            rows = s.scalars(select(ArticleRow)).all()
+            indexed = {cid: h for cid, h in s.execute(select(ChunkRow.id, ChunkRow.content_hash))}
+            last = s.get(KbMeta, "last_sync")
+        stale = []
+        for row in rows:
+            chunks = chunk_article(Article.model_validate(row, from_attributes=True))
+            if any(indexed.get(c.id) != c.content_hash for c in chunks):
+                stale.append(row.id)
+        return IndexStatus(articles=len(rows), chunks_indexed=len(indexed), stale_articles=stale,
+                           vectors=self.vectors.count(), last_sync=last.value if last else None,
+                           embedder=self.embedder.name)
+
+    # ---- search ----------------------------------------------------------------------------------
+    def _fresh(self) -> RetrievalState:
+        if self._state is None or self._state_rev != self.store.revision:
+            from knowledge_base.lexical import LexicalIndex
+
+            with self.db.session() as s:
+                arts = {r.id: r for r in s.scalars(select(ArticleRow))}
+                chunks = s.execute(select(ChunkRow.id, ChunkRow.article_id, ChunkRow.text)).all()
+            state = RetrievalState()
+            for cid, aid, text in chunks:
+                a = arts.get(aid)
+                if a is None:
+                    continue
+                state.chunks[cid] = ChunkMeta(aid, a.title, a.language, a.status, list(a.channels or []),
+                                              list(a.tags or []), text)
+            ids = list(state.chunks)
+            state.lexical = LexicalIndex(ids, [state.chunks[i].text for i in ids])
+            self._state, self._state_rev = state, self.store.revision
+            self._articles_cache = {}
+        return self._state
+
+    def search(self, query: str, filters: SearchFilters | None = None, k: int = 5, mode: Mode = "hybrid") -> list[Passage]:
+        filters = filters or SearchFilters()
+        state = self._fresh()
+        if not query.strip() or not state.chunks:
+            return []
+        dense = lexical = []
+        if mode in ("hybrid", "dense"):
+            vec = self.embedder.embed([query])[0]
+            dense = self.vectors.query(vec, max(60, k * 10))
+        if mode in ("hybrid", "bm25"):
+            lexical = state.lexical.search(query, max(60, k * 10))
+        return fuse(state, dense, lexical, filters, k, mode)
+
+    def as_langchain_retriever(self, k: int = 5, filters: SearchFilters | None = None):
+        return langchain_retriever(self, k=k, filters=filters)
+
+    def stats(self) -> str:
+        st = self.index_status()
+        return json.dumps(st.model_dump())

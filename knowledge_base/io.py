@@ -154,7 +154,7 @@ def load_path(path: Path) -> list[ArticleIn]:
     problems: list[str] = []
     articles: list[ArticleIn] = []
     if path.is_dir():
-        files = sorted(path.rglob("*.md"))
+        files = sorted(path.rglob("*.md"), key=lambda p: p.stem)
         if not files:
             raise ImportProblem([f"{path}: no .md files found"])
         for f in files:

@@ -140,6 +140,9 @@ class KnowledgeBase:
                     meta[chunk.id] = {"article_id": row.id, "language": row.language, "status": row.status}
             changed = [c for cid, c in wanted.items() if existing.get(cid) != c.content_hash]
             removed = [cid for cid in existing if cid not in wanted]
+            # Vectors without a chunk row (a deleted article's rows cascade away first) are orphans.
+            orphans = self.vectors.ids(ids) - set(wanted) - set(removed)
+            self.vectors.delete(sorted(orphans))
             if changed:
                 vectors = self.embedder.embed([c.text for c in changed])
                 self.vectors.upsert([c.id for c in changed], vectors, [meta[c.id] for c in changed])
@@ -152,7 +155,8 @@ class KnowledgeBase:
                 s.execute(delete(ChunkRow).where(ChunkRow.id.in_(removed)))
             s.merge(KbMeta(key="last_sync", value=utcnow().isoformat()))
         self.store.revision += 1
-        return SyncReport(articles=len(rows), chunks=len(wanted), embedded=len(changed), removed=len(removed),
+        return SyncReport(articles=len(rows), chunks=len(wanted), embedded=len(changed),
+                          removed=len(removed) + len(orphans),
                           seconds=round(time.perf_counter() - start, 4))
 
     def reindex(self) -> SyncReport:

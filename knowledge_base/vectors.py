@@ -69,8 +69,13 @@ class ChromaStore:
     def count(self) -> int:
         return self._col.count()
 
-    def ids(self) -> set[str]:
-        return set(self._col.get(include=[])["ids"])
+    def ids(self, article_ids: list[str] | None = None) -> set[str]:
+        if article_ids is None:
+            return set(self._col.get(include=[])["ids"])
+        if not article_ids:
+            return set()
+        where = {"article_id": {"$in": list(article_ids)}}
+        return set(self._col.get(where=where, include=[])["ids"])
 
     def reset(self) -> None:
         self._client.delete_collection(self.name)

@@ -1,0 +1,113 @@
+"""Hybrid retrieval over the real USE model and a real Chroma (embedded); incremental sync."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+from typer.testing import CliRunner
+
+from knowledge_base.embeddings import UseEmbedder
+from knowledge_base.models import SearchFilters
+
+
+def test_cross_lingual_both_ways(kb):
+    hits = kb.search("how long does a delivery take, my parcel is late", k=3)
+    assert hits[0].article_id == "delivery-delayed"  # English question, German-only article
+    hits = kb.search("Was kostet Roaming in der Türkei? Gibt es Reisepakete?", k=3)
+    assert hits[0].article_id == "roaming-outside-eu"  # German question, English-only article
+
+
+def test_colloquial_and_modes(kb):
+    assert kb.search("pw vergessen, komm nicht mehr rein 😤", k=1)[0].article_id == "password-reset"
+    for mode in ("dense", "bm25", "hybrid"):
+        hits = kb.search("Passwort vergessen", k=3, mode=mode)
+        assert hits and hits[0].article_id == "password-reset", mode
+
+
+def test_filters(kb):
+    hits = kb.search("Lieferung Paket Sendung verspätet Entwurf", k=10)
+    assert "secret-draft" not in {h.article_id for h in hits}  # drafts are not served
+    hits = kb.search("Lieferung Paket Sendung verspätet Entwurf", SearchFilters(status="any"), k=10)
+    assert "secret-draft" in {h.article_id for h in hits}
+    assert all(h.language == "en" for h in kb.search("Paket", SearchFilters(language="en"), k=10))
+    assert "wifi-calling" not in {h.article_id for h in kb.search("WiFi calling", SearchFilters(channel="twitter"))}
+    assert "wifi-calling" in {h.article_id for h in kb.search("WiFi calling", SearchFilters(channel="email"))}
+    assert len({h.article_id for h in kb.search("Paket", k=10)}) == len(kb.search("Paket", k=10))  # one per article
+
+
+class CountingEmbedder(UseEmbedder):
+    """The real embedder, counting how many texts it embeds."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.embedded = 0
+
+    def embed(self, texts):
+        self.embedded += len(texts)
+        return super().embed(texts)
+
+
+def test_incremental_sync_reembeds_only_changed_chunks(db, tmp_path):
+    from knowledge_base.service import KnowledgeBase
+    from replydesk.settings import Settings
+
+    from .conftest import make_articles  # noqa: TID252
+
+    embedder = CountingEmbedder()
+    kb = KnowledgeBase(db, Settings(data_dir=tmp_path / "d"), embedder=embedder)
+    kb.store.save_many(make_articles())
+    first = kb.sync()
+    assert first.embedded == first.chunks == embedder.embedded > 0
+    assert kb.sync().embedded == 0  # nothing changed, nothing embedded
+    article = kb.get_article("delivery-delayed")
+    edited = article.model_copy(update={"body": article.body.replace("2–4 Werktagen", "1–3 Werktagen")})
+    before = embedder.embedded
+    kb.save(edited)
+    assert embedder.embedded - before == 1  # one changed section, one chunk
+    assert kb.index_status().stale_articles == []
+    assert "1–3 Werktagen" in kb.search("Lieferzeit Werktage", k=1)[0].text
+    kb.delete("wifi-calling")  # one chunk
+    assert kb.vectors.count() == first.chunks - 1
+    assert "wifi-calling" not in {h.article_id for h in kb.search("WiFi calling", SearchFilters(channel="email"))}
+    kb.vectors.reset()  # the vector store loses its data (new Chroma dir, server reset)
+    report = kb.sync()
+    assert report.embedded == report.chunks and kb.vectors.count() == report.chunks
+
+
+def test_use_vectors_are_normalised_and_multilingual():
+    e = UseEmbedder()
+    v = e.embed(["Mein Paket ist nicht angekommen", "My parcel has not arrived", "Ich möchte mein Passwort ändern"])
+    assert v.shape == (3, 512) and np.allclose(np.linalg.norm(v, axis=1), 1, atol=1e-3)
+    assert v[0] @ v[1] > v[0] @ v[2]
+
+
+def test_langchain_retriever(kb):
+    docs = kb.as_langchain_retriever(k=2).invoke("password forgotten")
+    assert docs[0].metadata["article_id"] == "password-reset"
+
+
+def test_cli_search_json_shape(data_dir, tmp_path):
+    from replydesk.cli import app
+
+    folder = tmp_path / "kb"
+    folder.mkdir()
+    from knowledge_base.io import to_markdown
+
+    from .conftest import make_articles  # noqa: TID252
+
+    for a in make_articles():
+        (folder / f"{a.id}.md").write_text(to_markdown(a), encoding="utf-8")
+    runner = CliRunner()
+    assert runner.invoke(app, ["kb", "import", str(folder)]).exit_code == 0
+    result = runner.invoke(app, ["kb", "search", "Passwort vergessen", "--lang", "de", "--k", "2", "--json"])
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.output)
+    assert rows[0]["article_id"] == "password-reset"
+    assert set(rows[0]) == {"article_id", "title", "language", "score", "snippet"}
+    bad = runner.invoke(app, ["kb", "search", "x", "--lang", "fr"])
+    assert bad.exit_code == 2 and "--lang" in bad.output
+    (folder / "password-reset.md").write_text("---\nid: password-reset\ntitle: T\nlanguage: xx\n---\n")
+    bad = runner.invoke(app, ["kb", "import", str(folder)])
+    assert bad.exit_code == 2 and "password-reset.md" in bad.output and "language" in bad.output
+    assert runner.invoke(app, ["kb", "reindex"]).exit_code == 0

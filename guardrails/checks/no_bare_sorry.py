@@ -1,0 +1,145 @@
+"""``no-bare-sorry``: an apology or sympathy must come with concrete help.
+
+The draft is read sentence by sentence (handles, URLs, signatures and thread markers masked). Each sentence,
+minus its apology phrase, is classified: **substance** (a specific piece of information asked for, a specific
+question, an instruction, a fact with time/number/cause, an action taken, a link with its purpose), **thin**
+(a generic move to another channel or a generic request for "details"), or **empty** (filler: "let us know if
+we can help", "we're looking into it", "as soon as possible"). The verdict:
+
+* no apology/sympathy → the rule does not apply;
+* any substance → ok;
+* only thin → ``warn`` (thin);
+* nothing → ``block`` (bare).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Literal
+
+from guardrails.checks.base import draft_language, finding, msg
+from guardrails.models import CheckContext, Finding
+from guardrails.policy import CompiledLexicon, Policy
+from guardrails.text import Sentence, analyse
+
+Verdict = Literal["none", "bare", "thin", "ok"]
+RULE = "no-bare-sorry"
+
+
+@dataclass
+class Classification:
+    verdict: Verdict
+    apology: tuple[int, int] | None = None
+    reasons: list[str] = field(default_factory=list)
+
+
+def _strip_apology(text: str, lex: CompiledLexicon) -> str:
+    for key in ("apology", "sympathy"):
+        rx = getattr(lex, key)
+        if rx:
+            text = rx.sub(" ", text)
+    return text
+
+
+# "without giving any account information", "don't share your card number": not a request for it.
+_NEGATED = re.compile(
+    r"\b(?:without|don'?t|do not|never|ohne|nicht|keine)\s+(?:\w+\s+){0,3}?"
+    r"(?:info\w*|details?|numbers?|data|daten|angaben|nummer\w*)\b", re.I)
+# An instruction is imperative: at the start of the sentence or after a request cue.
+_IMPERATIVE_CUE = re.compile(
+    r"(?:^|\b(?:please|pls|can you|could you|you can|you could|you may|you might|advise|let'?s|bitte|"
+    r"kannst du|können sie|könnten sie|du kannst|sie können|einfach)\b[\s,]*(?:\w+\s+){0,2})$", re.I)
+_DIGIT = re.compile(r"\d")
+
+
+def _imperative(text: str, lex: CompiledLexicon) -> bool:
+    return any(_IMPERATIVE_CUE.search(text[: m.start()].strip(" ,.!")) or not text[: m.start()].strip(" ,.!")
+               for m in lex.find("instruction", text))
+
+
+def classify_sentence(s: Sentence, lex: CompiledLexicon) -> tuple[str, str]:
+    """('substance'|'thin'|'empty', reason) for one sentence."""
+    text = _strip_apology(s.text, lex).strip()
+    if not text or len(text.strip(" .,!?:;-()")) < 3:
+        return "empty", "apology only"
+    question = s.raw.rstrip().endswith("?") or s.text.rstrip().endswith("?")
+    hedged = lex.has("hedge", text)
+    asked = _NEGATED.sub(" ", text)
+    thin = lex.has("thin", text)
+    requestish = lex.has("request", text) or question or s.has_url
+    if lex.has("specific_info", asked) and (lex.has("request", asked) or question):
+        return "substance", "asks for specific information"
+    if lex.has("action", text):
+        return "substance", "action taken"
+    if thin and requestish:
+        return "thin", "generic channel move or details request"
+    if question and lex.has("specific_question", text) and not lex.has("empty", text):
+        return "substance", "specific question"
+    if _imperative(text, lex) and not hedged:
+        return "substance", "instruction"
+    if s.has_url and (lex.has("link_purpose", text) or lex.has("link_purpose", s.raw.replace("/", " "))):
+        return "substance", "link with its purpose"
+    if _DIGIT.search(text) and not hedged:
+        return "substance", "concrete number or time"
+    if lex.has("fact", text) and not hedged and not lex.has("empty", text) and not lex.has("dead_end", text):
+        return "substance", "concrete fact"
+    if s.has_url and not hedged:
+        return "thin", "link without a purpose"
+    if question and not lex.has("empty", text):
+        return "thin", "generic question"
+    return "empty", "no concrete content"
+
+
+def classify(draft: str, language: str, policy: Policy) -> Classification:
+    lex = policy.lex(language)
+    masked, sentences = analyse(draft)
+    first = None
+    for key in ("apology", "sympathy"):
+        for m in lex.find(key, masked):
+            if first is None or m.start() < first[0]:
+                first = (m.start(), m.end())
+    if first is None:
+        return Classification("none")
+    kinds = [classify_sentence(s, lex) for s in sentences]
+    reasons = [r for _, r in kinds]
+    if any(k == "substance" for k, _ in kinds):
+        return Classification("ok", first, reasons)
+    if any(k == "thin" for k, _ in kinds):
+        return Classification("thin", first, reasons)
+    return Classification("bare", first, reasons)
+
+
+class NoBareSorry:
+    rule_id = RULE
+    cost = 2
+
+    def __init__(self, policy: Policy) -> None:
+        self.policy = policy
+
+    def __call__(self, draft: str, ctx: CheckContext) -> list[Finding]:
+        result = classify(draft, draft_language(draft, ctx), self.policy)
+        if result.verdict in ("none", "ok"):
+            return []
+        start, end = result.apology or (0, len(draft))
+        if result.verdict == "bare":
+            return [finding(
+                RULE, "block",
+                msg(ctx, "Entschuldigung ohne konkrete Hilfe: Nenne die Antwort, den nächsten Schritt mit Zeitraum "
+                         "oder die konkret benötigte Information.",
+                    "Apology without concrete help: give the answer, the next step with a timeframe, or the "
+                    "specific information you need."),
+                start, end,
+                suggestion=msg(ctx, "z. B. „Schick uns bitte deine Sendungsnummer per DM, dann prüfen wir die "
+                                    "Zustellung bis morgen.“",
+                               "e.g. \"Please DM us your order number and we'll check the delivery by tomorrow.\""),
+            )]
+        return [finding(
+            RULE, "warn",
+            msg(ctx, "Nur ein allgemeines „schreib uns eine DM“: Sag, welche Information du brauchst und was dann "
+                     "passiert.",
+                "Only a generic \"please DM us\": say which information you need and what happens next."),
+            start, end,
+            suggestion=msg(ctx, "Konkret nachfragen: Kundennummer, Sendungsnummer, Fehlermeldung …",
+                           "Ask for something specific: order number, tracking number, error message …"),
+        )]

@@ -1,0 +1,193 @@
+"""The reply policy (YAML), validated with pydantic; lexicons compiled once into regexes."""
+
+from __future__ import annotations
+
+import re
+from functools import cached_property, lru_cache
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, PositiveInt, ValidationError, field_validator
+
+DEFAULT_POLICY = Path(__file__).with_name("policy.yaml")
+LEXICON_KEYS = (
+    "apology", "sympathy", "empty", "thin", "specific_info", "request", "specific_question", "instruction",
+    "link_purpose", "action", "fact", "hedge", "dead_end", "blame", "condescension", "slang", "profanity",
+    "insult", "sarcasm", "greeting", "promise",
+)
+
+
+class PolicyError(ValueError):
+    """A policy file problem, naming the file and the key path."""
+
+
+class ChannelPolicy(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    max_chars: PositiveInt | None = None
+    url_weight: PositiveInt | None = None
+    sla_minutes: PositiveInt
+    emoji_allowed: bool = True
+    visibility: Literal["public", "private"] = "public"
+
+
+class VoicePolicy(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    address_form: dict[str, dict[str, Literal["du", "Sie"] | None]] = Field(default_factory=dict)
+    signoff: str = r"\^[A-Z]{2,3}\b"
+    signoff_required_on: list[str] = Field(default_factory=list)
+    greeting_required_on: list[str] = Field(default_factory=list)
+
+    @field_validator("signoff")
+    @classmethod
+    def _regex(cls, v: str) -> str:
+        try:
+            re.compile(v)
+        except re.error as exc:
+            raise ValueError(f"not a valid regular expression: {exc}") from None
+        return v
+
+
+class FourEyes(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    public_min_followers: int = 10000
+    on_override: bool = True
+
+
+class Lexicon(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    apology: list[str] = Field(default_factory=list)
+    sympathy: list[str] = Field(default_factory=list)
+    empty: list[str] = Field(default_factory=list)
+    thin: list[str] = Field(default_factory=list)
+    specific_info: list[str] = Field(default_factory=list)
+    request: list[str] = Field(default_factory=list)
+    specific_question: list[str] = Field(default_factory=list)
+    instruction: list[str] = Field(default_factory=list)
+    link_purpose: list[str] = Field(default_factory=list)
+    action: list[str] = Field(default_factory=list)
+    fact: list[str] = Field(default_factory=list)
+    hedge: list[str] = Field(default_factory=list)
+    dead_end: list[str] = Field(default_factory=list)
+    blame: list[str] = Field(default_factory=list)
+    condescension: list[str] = Field(default_factory=list)
+    slang: list[str] = Field(default_factory=list)
+    profanity: list[str] = Field(default_factory=list)
+    insult: list[str] = Field(default_factory=list)
+    sarcasm: list[str] = Field(default_factory=list)
+    greeting: list[str] = Field(default_factory=list)
+    promise: list[str] = Field(default_factory=list)
+
+    @field_validator("*")
+    @classmethod
+    def _regexes(cls, v: list[str]) -> list[str]:
+        for i, pattern in enumerate(v):
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise ValueError(f"entry {i} {pattern!r} is not a valid regular expression: {exc}") from None
+        return v
+
+
+def _compile(patterns: list[str]) -> re.Pattern[str] | None:
+    if not patterns:
+        return None
+    body = "|".join(f"(?:{p})" for p in patterns)
+    return re.compile(rf"(?<![\w]){'(?:' + body + ')'}(?![\w])", re.IGNORECASE)
+
+
+class CompiledLexicon:
+    def __init__(self, lex: Lexicon) -> None:
+        for key in LEXICON_KEYS:
+            setattr(self, key, _compile(getattr(lex, key)))
+
+    def find(self, key: str, text: str) -> list[re.Match[str]]:
+        rx = getattr(self, key)
+        return list(rx.finditer(text)) if rx else []
+
+    def has(self, key: str, text: str) -> bool:
+        rx = getattr(self, key)
+        return bool(rx and rx.search(text))
+
+
+class Policy(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    brand: str = "FunkWerk"
+    voice: VoicePolicy = Field(default_factory=VoicePolicy)
+    channels: dict[Literal["twitter", "facebook", "instagram", "email", "dm"], ChannelPolicy]
+    four_eyes: FourEyes = Field(default_factory=FourEyes)
+    max_revisions: int = Field(default=2, ge=0, le=10)
+    allowed_urls: list[str] = Field(default_factory=list)
+    banned_phrases: dict[Literal["de", "en"], list[str]] = Field(default_factory=dict)
+    lexicons: dict[Literal["de", "en"], Lexicon]
+
+    # ---- helpers used by the pipeline and the review services ----------------------------------
+    def channel(self, channel: str) -> ChannelPolicy:
+        return self.channels.get(channel) or ChannelPolicy(sla_minutes=240)  # type: ignore[call-overload]
+
+    def sla_minutes(self, channel: str) -> int:
+        return self.channel(channel).sla_minutes
+
+    def channel_limit(self, channel: str) -> int | None:
+        return self.channel(channel).max_chars
+
+    def address_form(self, language: str, channel: str) -> Literal["du", "Sie"] | None:
+        forms = self.voice.address_form.get(language) or {}
+        return forms.get(channel, forms.get("default"))
+
+    def needs_second_approver(self, visibility: str, followers: int, sentiment: str | float | None,
+                              has_override: bool = False) -> bool:
+        if has_override and self.four_eyes.on_override:
+            return True
+        negative = sentiment == "negative" or (isinstance(sentiment, int | float) and sentiment < 0)
+        return visibility == "public" and followers >= self.four_eyes.public_min_followers and negative
+
+    @cached_property
+    def compiled(self) -> dict[str, CompiledLexicon]:
+        return {lang: CompiledLexicon(lex) for lang, lex in self.lexicons.items()}
+
+    @cached_property
+    def allowed_url_rx(self) -> re.Pattern[str] | None:
+        return re.compile("|".join(f"(?:{p})" for p in self.allowed_urls), re.I) if self.allowed_urls else None
+
+    @cached_property
+    def banned_rx(self) -> dict[str, re.Pattern[str] | None]:
+        return {lang: _compile([re.escape(p) for p in phrases]) for lang, phrases in self.banned_phrases.items()}
+
+    def lex(self, language: str) -> CompiledLexicon:
+        return self.compiled.get(language) or self.compiled["en"]
+
+
+def parse_policy(data: object, source: str = "policy") -> Policy:
+    if not isinstance(data, dict):
+        raise PolicyError(f"{source}: the policy must be a mapping of keys")
+    try:
+        return Policy.model_validate(data)
+    except ValidationError as err:
+        lines = [f"{source}: {'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in err.errors()]
+        raise PolicyError("invalid policy:\n  " + "\n  ".join(lines)) from None
+
+
+@lru_cache(maxsize=8)
+def _load(path: str, mtime: float) -> Policy:
+    p = Path(path)
+    try:
+        data = yaml.safe_load(p.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise PolicyError(f"{p}: cannot read the policy file: {exc.strerror}") from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{p}:{mark.line + 1}" if mark else str(p)
+        raise PolicyError(f"{where}: invalid YAML: {getattr(exc, 'problem', exc)}") from None
+    return parse_policy(data, p.name)
+
+
+def load_policy(path: Path | str | None = None) -> Policy:
+    """The policy from ``path``, else ``settings.policy_path``, else the shipped FunkWerk policy."""
+    if path is None:
+        from replydesk.settings import get_settings
+
+        path = get_settings().policy_path or DEFAULT_POLICY
+    p = Path(path)
+    mtime = p.stat().st_mtime if p.exists() else 0.0
+    return _load(str(p.resolve()), mtime)

@@ -1,0 +1,83 @@
+"""Text helpers shared by the checks: messy social-media text → analysable sentences, with offsets kept."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+URL_RX = re.compile(r"(?:https?://|www\.)[^\s<>\"')\]]+|\b[\w-]+(?:\.[\w-]+)*\.(?:example|com|de|org|net|co|io|ly)(?:/[^\s<>\"')\]]*)?",
+                    re.IGNORECASE)
+HANDLE_RX = re.compile(r"(?<![\w@])@\w{1,30}")
+SIGNATURE_RX = re.compile(
+    r"(?:\s[\^*~/=]\s?[A-Z][A-Za-z]{0,14}\b|\s[-–—]\s?[A-Z][a-z]{1,14}(?:\s[A-Z][a-z]+)?|\s(?:TY|Ty|Thanks|Danke)\s?[-–]\s?[A-Z][a-z]+)\s*$"
+)
+THREAD_RX = re.compile(r"(?:^|\s)\(?\d{1,2}/\d{1,2}\)?(?=[\s.:]|$)")
+ELLIPSIS_RX = re.compile(r"\.{3}|…")
+SENTENCE_RX = re.compile(r"[^.!?\n]+(?:[.!?]+|\n|$)")
+EMOJI_RX = re.compile("[\U0001F300-\U0001FAFF\u2600-\u27BF\U0001F000-\U0001F2FF]")
+
+
+def blank(text: str, rx: re.Pattern[str], keep: str = " ") -> str:
+    """Replace matches by spaces of the same length, so offsets stay valid."""
+    return rx.sub(lambda m: keep * len(m.group(0)), text)
+
+
+@dataclass(frozen=True)
+class Sentence:
+    start: int
+    end: int
+    text: str  # masked text (handles/urls/signatures blanked), same offsets as the draft
+    raw: str  # the draft's text of this span
+    has_url: bool
+
+
+@lru_cache(maxsize=2048)
+def analyse(draft: str) -> tuple[str, tuple[Sentence, ...]]:
+    """Masked text plus sentences. URLs are blanked in the mask but remembered per sentence."""
+    masked = blank(draft, HANDLE_RX)
+    url_spans = [(m.start(), m.end()) for m in URL_RX.finditer(masked)]
+    masked = blank(masked, URL_RX)
+    masked = blank(masked, THREAD_RX)
+    masked = blank(masked, ELLIPSIS_RX)
+    masked = SIGNATURE_RX.sub(lambda m: " " * len(m.group(0)), masked.rstrip()) + masked[len(masked.rstrip()):]
+    sentences: list[Sentence] = []
+    for m in SENTENCE_RX.finditer(masked):
+        seg = m.group(0)
+        if not seg.strip():
+            continue
+        start, end = m.start(), m.end()
+        has_url = any(s >= start and s < end for s, _ in url_spans)
+        sentences.append(Sentence(start, end, seg, draft[start:end], has_url))
+    # A URL after the last sentence mark (e.g. "... here: https://x") belongs to the sentence before.
+    if sentences and url_spans:
+        last = sentences[-1]
+        for s, _ in url_spans:
+            if s >= last.end:
+                sentences[-1] = Sentence(last.start, last.end, last.text, last.raw, True)
+    return masked, tuple(sentences)
+
+
+def weighted_length(text: str, url_weight: int | None) -> int:
+    """Characters as X counts them: each URL counts ``url_weight`` (23), emoji count 2."""
+    n = len(text)
+    if url_weight:
+        for m in URL_RX.finditer(text):
+            n += url_weight - len(m.group(0))
+    n += len(EMOJI_RX.findall(text))
+    return n
+
+
+def shorten_at_sentence(text: str, limit: int, url_weight: int | None, keep_tail: str = "") -> str:
+    """Drop whole sentences from the end (keeping a sign-off tail) until the text fits."""
+    _, sentences = analyse(text)
+    parts = [text[s.start:s.end].strip() for s in sentences]
+    tail = keep_tail.strip()
+    if tail and parts and parts[-1].endswith(tail):
+        parts[-1] = parts[-1][: -len(tail)].strip()
+    while parts:
+        candidate = " ".join(p for p in parts if p) + (f" {tail}" if tail else "")
+        if weighted_length(candidate, url_weight) <= limit:
+            return candidate
+        parts.pop()
+    return text[:limit]

@@ -24,6 +24,7 @@ RULE_IDS = (
     "structure",
     "language",
     "banned-phrase",
+    "confidential-leak",
 )
 
 
@@ -56,6 +57,8 @@ class CheckContext(BaseModel):
     evidence: list[str] = Field(default_factory=list)  # texts of cited KB passages + CRM facts
     private_values: list[str] = Field(default_factory=list)  # the customer's PII values from the CRM
     ui_language: Language = "en"
+    # Texts that must never reach a customer: the system prompt, internal CRM notes, other customers' data.
+    confidential: list[str] = Field(default_factory=list)
 
 
 class Report(BaseModel):

@@ -1,0 +1,88 @@
+"""``length``, ``structure`` and ``language``."""
+
+from __future__ import annotations
+
+import re
+
+from guardrails.checks.base import draft_language, finding, msg
+from guardrails.checks.no_bare_sorry import classify_sentence
+from guardrails.language_id import detect
+from guardrails.models import CheckContext, Finding, Fix
+from guardrails.policy import Policy
+from guardrails.text import analyse, shorten_at_sentence, weighted_length
+
+
+class Length:
+    rule_id = "length"
+    cost = 0
+
+    def __init__(self, policy: Policy) -> None:
+        self.policy = policy
+
+    def __call__(self, draft: str, ctx: CheckContext) -> list[Finding]:
+        ch = self.policy.channel(ctx.channel)
+        if not ch.max_chars:
+            return []
+        n = weighted_length(draft, ch.url_weight)
+        if n <= ch.max_chars:
+            return []
+        sig = re.search(self.policy.voice.signoff + r"\s*$", draft)
+        short = shorten_at_sentence(draft, ch.max_chars, ch.url_weight, keep_tail=sig.group(0) if sig else "")
+        return [finding(
+            self.rule_id, "block",
+            msg(ctx, f"{n} Zeichen – {ctx.channel} erlaubt {ch.max_chars}.", f"{n} characters – {ctx.channel} allows {ch.max_chars}."),
+            ch.max_chars, len(draft),
+            suggestion=msg(ctx, "Am Satzende kürzen.", "Shorten at a sentence boundary."),
+            fix=Fix(label=msg(ctx, "Am Satzende kürzen", "Shorten at a sentence boundary"), replacement_text=short),
+        )]
+
+
+class Structure:
+    rule_id = "structure"
+    cost = 2
+
+    def __init__(self, policy: Policy) -> None:
+        self.policy = policy
+
+    def __call__(self, draft: str, ctx: CheckContext) -> list[Finding]:
+        lex = self.policy.lex(draft_language(draft, ctx))
+        masked, sentences = analyse(draft)
+        out = []
+        voice = self.policy.voice
+        if ctx.channel in voice.greeting_required_on or ctx.customer_name:
+            head = masked.strip()[:60]
+            first = (ctx.customer_name or "").split()[0] if ctx.customer_name else ""
+            if not lex.has("greeting", head) or (first and first.lower() not in head.lower()):
+                out.append(finding(self.rule_id, "warn",
+                                   msg(ctx, "Begrüßung mit Namen fehlt.", "Greeting with the customer's name is missing."),
+                                   0, 0, suggestion=(f"Hallo {first}," if first else None)))
+        if ctx.channel in voice.signoff_required_on and not re.search(voice.signoff + r"\s*$", draft.strip()):
+            out.append(finding(self.rule_id, "warn", msg(ctx, "Kürzel/Signatur am Ende fehlt (z. B. ^AB).",
+                                                         "Sign-off missing at the end (e.g. ^AB)."),
+                               len(draft), len(draft)))
+        if sentences and not any(classify_sentence(s, lex)[0] == "substance" for s in sentences):
+            out.append(finding(self.rule_id, "warn",
+                               msg(ctx, "Kein konkreter nächster Schritt erkennbar.", "No concrete next step."),
+                               0, len(draft)))
+        return out
+
+
+class LanguageMatch:
+    rule_id = "language"
+    cost = 5
+
+    def __init__(self, policy: Policy) -> None:
+        self.policy = policy
+
+    def __call__(self, draft: str, ctx: CheckContext) -> list[Finding]:
+        if not ctx.language:
+            return []
+        masked, _ = analyse(draft)
+        found = detect(masked)
+        if found is None or found == ctx.language:
+            return []
+        names = {"de": ("Deutsch", "German"), "en": ("Englisch", "English")}
+        return [finding(self.rule_id, "block",
+                        msg(ctx, f"Antwort ist auf {names[found][0]}, der Kunde schreibt {names[ctx.language][0]}.",
+                            f"Reply is in {names[found][1]}, the customer writes {names[ctx.language][1]}."),
+                        0, len(draft))]

@@ -1,0 +1,94 @@
+"""``unsupported-claim`` and ``unapproved-promise``: say only what a cited passage or the CRM backs."""
+
+from __future__ import annotations
+
+import re
+
+from guardrails.checks.base import draft_language, finding, msg
+from guardrails.models import CheckContext, Finding
+from guardrails.policy import Policy
+from guardrails.text import URL_RX, analyse
+
+# A claim: a number with what it counts (price, duration, date, time, percentage) — digits are the anchor.
+NUMBER = re.compile(r"(?<![\w^])\d+(?:[.,:/ ]\d+)*(?:\s?(?:[-–]|bis|to)\s?\d+(?:[.,]\d+)*)?(?:\s?(?:%|€|EUR|Euro|\$|GB|MB|Mbit/s))?",
+                    re.I)
+SIGNOFF = re.compile(r"\^[A-Z]{2,3}\b")
+
+
+def _norm(text: str) -> str:
+    return re.sub(r"\s+", " ", text.replace("–", "-").replace(",", ".")).lower()
+
+
+def _digits(s: str) -> list[str]:
+    return re.findall(r"\d+", s)
+
+
+class UnsupportedClaim:
+    rule_id = "unsupported-claim"
+    cost = 2
+
+    def __init__(self, policy: Policy) -> None:
+        self.policy = policy
+
+    def __call__(self, draft: str, ctx: CheckContext) -> list[Finding]:
+        evidence = _norm(" \n ".join(ctx.evidence))
+        evidence_numbers = set(_digits(evidence))
+        severity = "block" if ctx.evidence else "warn"
+        out: list[Finding] = []
+        masked, _ = analyse(draft)  # handles masked so "@12345" is not a claim
+        for m in URL_RX.finditer(draft):
+            if m.start() > 0 and draft[m.start() - 1] == "@":
+                continue  # the domain of an e-mail address (pii-public's business)
+            url = m.group(0).rstrip(".,!?")
+            bare = re.sub(r"^https?://(www\.)?", "", url.lower()).rstrip("/")
+            allowed = self.policy.allowed_url_rx and self.policy.allowed_url_rx.fullmatch(bare)
+            if bare in evidence or allowed:
+                continue
+            out.append(finding(self.rule_id, severity,
+                               msg(ctx, "Link ist durch keinen zitierten Artikel gedeckt.",
+                                   "Link not backed by a cited article or the CRM record."),
+                               m.start(), m.start() + len(url),
+                               suggestion=msg(ctx, "Nur Links aus dem Wissensartikel verwenden.",
+                                              "Use only links from the knowledge-base article.")))
+        url_spans = [(m.start(), m.end()) for m in URL_RX.finditer(draft)]
+        for m in NUMBER.finditer(masked):
+            if any(s <= m.start() < e for s, e in url_spans):
+                continue
+            numbers = _digits(m.group(0))
+            if not numbers or all(n in evidence_numbers for n in numbers):
+                continue
+            out.append(finding(self.rule_id, severity,
+                               msg(ctx, f"Angabe „{m.group(0).strip()}“ ist durch keine Quelle belegt (Artikel/CRM).",
+                                   f"\"{m.group(0).strip()}\" is not backed by a cited article or the CRM record."),
+                               m.start(), m.end(),
+                               suggestion=msg(ctx, "Zahl aus dem Artikel übernehmen oder weglassen.",
+                                              "Take the figure from the article or leave it out.")))
+        return out
+
+
+class UnapprovedPromise:
+    rule_id = "unapproved-promise"
+    cost = 2
+
+    def __init__(self, policy: Policy) -> None:
+        self.policy = policy
+
+    def __call__(self, draft: str, ctx: CheckContext) -> list[Finding]:
+        lang = draft_language(draft, ctx)
+        evidence = " \n ".join(ctx.evidence).lower()
+        out = []
+        lexicons = [self.policy.lex(lang)] + [self.policy.lex(x) for x in ("de", "en") if x != lang]
+        seen: set[tuple[int, int]] = set()
+        for lex in lexicons:
+            for m in lex.find("promise", draft):
+                stem = m.group(0).lower()[:6]
+                if stem in evidence or (m.start(), m.end()) in seen:
+                    continue  # the cited article or the CRM record covers this kind of promise
+                seen.add((m.start(), m.end()))
+                out.append(finding(self.rule_id, "block",
+                                   msg(ctx, f"Zusage „{m.group(0)}“ ist durch keine Richtlinie/keinen Artikel gedeckt.",
+                                       f"Promise \"{m.group(0)}\" is not covered by policy or a cited article."),
+                                   m.start(), m.end(),
+                                   suggestion=msg(ctx, "Nur zusagen, was der Artikel erlaubt, sonst an das Team eskalieren.",
+                                                  "Promise only what the article allows; otherwise escalate.")))
+        return out

@@ -1,0 +1,118 @@
+"""Lexicon rules: ``dead-end``, ``tone`` and ``banned-phrase``."""
+
+from __future__ import annotations
+
+import re
+
+from guardrails.checks.base import draft_language, finding, msg
+from guardrails.models import CheckContext, Finding
+from guardrails.policy import Policy
+from guardrails.text import EMOJI_RX, analyse
+
+_TIME = re.compile(r"\d|\b(heute|morgen|today|tomorrow|tonight|stunden?|hours?|tage?n?|days?|minuten|minutes)\b", re.I)
+_CAPS_WORD = re.compile(r"\b[A-ZÄÖÜ]{4,}\b")
+_ACRONYMS = frozenset({"IBAN", "DSGVO", "GDPR", "IMEI", "LTE", "VDSL", "WLAN", "WIFI", "ESIM", "FAQ", "SEPA", "HTTP",
+                       "HTTPS", "USA", "ASAP", "SMS", "MMS", "EUR", "FUNKWERK", "DHL", "UPS", "PDF"})
+
+
+class DeadEnd:
+    rule_id = "dead-end"
+    cost = 1
+
+    def __init__(self, policy: Policy) -> None:
+        self.policy = policy
+
+    def __call__(self, draft: str, ctx: CheckContext) -> list[Finding]:
+        lex = self.policy.lex(draft_language(draft, ctx))
+        masked, sentences = analyse(draft)
+        out = []
+        for m in lex.find("dead_end", masked):
+            sentence = next((s for s in sentences if s.start <= m.start() < s.end), None)
+            if sentence and _TIME.search(sentence.text):
+                continue  # "we're looking into it and will update you by 5 pm" is not a dead end
+            out.append(finding(
+                self.rule_id, "block",
+                msg(ctx, "Sackgasse: Sag, was als Nächstes passiert und bis wann, oder wer konkret weiterhilft.",
+                    "Dead end: say what happens next and by when, or who exactly can help."),
+                m.start(), m.end(),
+                suggestion=msg(ctx, "z. B. „Wir melden uns bis morgen 12 Uhr mit dem Ergebnis.“",
+                               "e.g. \"We'll get back to you by noon tomorrow with the result.\""),
+            ))
+        return out
+
+
+class Tone:
+    rule_id = "tone"
+    cost = 1
+    BLOCK = ("insult", "profanity", "blame")
+    WARN = ("condescension", "sarcasm", "slang")
+
+    def __init__(self, policy: Policy) -> None:
+        self.policy = policy
+
+    def __call__(self, draft: str, ctx: CheckContext) -> list[Finding]:
+        lex = self.policy.lex(draft_language(draft, ctx))
+        masked, _ = analyse(draft)
+        out: list[Finding] = []
+        labels = {
+            "insult": ("Beleidigung", "insult"), "profanity": ("Kraftausdruck", "profanity"),
+            "blame": ("Schuldzuweisung an den Kunden", "blaming the customer"),
+            "condescension": ("herablassend", "condescending"), "sarcasm": ("Sarkasmus", "sarcasm"),
+            "slang": ("Umgangssprache/Slang", "slang"),
+        }
+        for key in self.BLOCK + self.WARN:
+            for m in lex.find(key, masked):
+                de, en = labels[key]
+                out.append(finding(self.rule_id, "block" if key in self.BLOCK else "warn",
+                                   msg(ctx, f"Ton: {de} – bleib sachlich und freundlich.",
+                                       f"Tone: {en} – stay factual and friendly."), m.start(), m.end()))
+        shouting = [m for m in _CAPS_WORD.finditer(masked) if m.group(0) not in _ACRONYMS]
+        customer_shouts = bool(ctx.customer_message and (
+            len([w for w in _CAPS_WORD.findall(ctx.customer_message) if w not in _ACRONYMS]) >= 2
+            or "!!" in ctx.customer_message))
+        for m in re.finditer(r"[!?]{2,}", masked):
+            shouting.append(m)
+        if shouting:
+            sev = "block" if customer_shouts else "warn"
+            text = msg(ctx, "Ton: Großbuchstaben/!!! wirken wie Schreien" + (" und spiegeln den Kunden" if customer_shouts else ""),
+                       "Tone: capitals/!!! read as shouting" + (" and mirror the customer" if customer_shouts else ""))
+            out.extend(finding(self.rule_id, sev, text, m.start(), m.end()) for m in shouting)
+        if ctx.customer_message:
+            cust_lex = self.policy.lex(draft_language(ctx.customer_message, ctx))
+            swear = {m.group(0).lower() for k in ("profanity", "insult") for m in cust_lex.find(k, ctx.customer_message)}
+            for word in swear:
+                for m in re.finditer(re.escape(word), masked, re.I):
+                    out.append(finding(self.rule_id, "block",
+                                       msg(ctx, "Ton: Die Antwort übernimmt die aggressive Wortwahl des Kunden.",
+                                           "Tone: the reply mirrors the customer's aggressive wording."),
+                                       m.start(), m.end()))
+        if not self.policy.channel(ctx.channel).emoji_allowed:
+            out.extend(finding(self.rule_id, "warn", msg(ctx, "Keine Emojis in diesem Kanal.", "No emoji on this channel."),
+                               m.start(), m.end()) for m in EMOJI_RX.finditer(draft))
+        # one finding per span
+        seen, unique = set(), []
+        for f in out:
+            if (f.start, f.end, f.severity) not in seen:
+                seen.add((f.start, f.end, f.severity))
+                unique.append(f)
+        return unique
+
+
+class BannedPhrase:
+    rule_id = "banned-phrase"
+    cost = 1
+
+    def __init__(self, policy: Policy) -> None:
+        self.policy = policy
+
+    def __call__(self, draft: str, ctx: CheckContext) -> list[Finding]:
+        out = []
+        for _lang, rx in self.policy.banned_rx.items():
+            if rx is None:
+                continue
+            for m in rx.finditer(draft):
+                out.append(finding(self.rule_id, "block",
+                                   msg(ctx, f"Verbotene Formulierung laut Markenrichtlinie: „{m.group(0)}“.",
+                                       f"Phrase banned by the brand policy: \"{m.group(0)}\"."),
+                                   m.start(), m.end()))
+        return out

@@ -1,0 +1,39 @@
+"""The guardrail engine: runs every rule, cheap ones first, and returns one report."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from guardrails.checks.address_form import AddressForm
+from guardrails.checks.form import LanguageMatch, Length, Structure
+from guardrails.checks.grounding import UnapprovedPromise, UnsupportedClaim
+from guardrails.checks.leak import ConfidentialLeak
+from guardrails.checks.no_bare_sorry import NoBareSorry
+from guardrails.checks.pii import PiiPublic
+from guardrails.checks.wording import BannedPhrase, DeadEnd, Tone
+from guardrails.models import Check, CheckContext, Finding, Report
+from guardrails.policy import Policy, load_policy
+
+DEFAULT_CHECKS = (Length, BannedPhrase, DeadEnd, Tone, AddressForm, NoBareSorry, UnsupportedClaim,
+                  UnapprovedPromise, Structure, PiiPublic, ConfidentialLeak, LanguageMatch)
+
+
+class GuardrailEngine:
+    def __init__(self, policy: Policy, checks: list[Check] | None = None) -> None:
+        self.policy = policy
+        self.checks: list[Check] = sorted(checks or [c(policy) for c in DEFAULT_CHECKS], key=lambda c: c.cost)
+
+    @classmethod
+    def from_policy(cls, path: Path | str | None = None) -> GuardrailEngine:
+        return cls(load_policy(path))
+
+    def check(self, text: str, ctx: CheckContext | None = None) -> Report:
+        ctx = ctx or CheckContext()
+        findings: list[Finding] = []
+        for check in self.checks:
+            findings.extend(check(text, ctx))
+        findings.sort(key=lambda f: (f.severity != "block", f.start, f.rule))
+        return Report(passed=not any(f.severity == "block" for f in findings), findings=findings)
+
+    def rules(self) -> list[str]:
+        return [c.rule_id for c in self.checks]

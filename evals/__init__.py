@@ -1,0 +1,1 @@
+"""Reply evaluations for QA: data sets, runner, metrics, reports, comparison."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal, Protocol, runtime_checkable
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, PrivateAttr
 
 from guardrails.models import AddressForm, ChannelName, Finding, Language, Visibility
 from knowledge_base.models import Article, Passage
@@ -92,6 +92,8 @@ class DraftResult(BaseModel):
     cost_usd: float = 0.0
     draft_id: int | None = None
     created_at: datetime | None = None
+    _ctx: Any = PrivateAttr(default=None)  # the DraftContext (not serialised)
+    _proposal: Any = PrivateAttr(default=None)
 
 
 @runtime_checkable

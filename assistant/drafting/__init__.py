@@ -1,0 +1,1 @@
+"""Drafters: one Protocol (``assistant.models.Drafter``), two engines (composer, LLM)."""

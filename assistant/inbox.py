@@ -1,0 +1,142 @@
+"""Inbound messages: import (JSONL/JSON/CSV, idempotent by external id), claiming for drafting."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import uuid
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from sqlalchemy import or_, select, update
+
+from assistant.customers import CustomerService
+from assistant.orm import Message
+from replydesk.db import Database, utcnow
+
+MAX_TEXT = 20_000
+
+
+class InboundIn(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    id: str = Field(min_length=1, max_length=200)
+    channel: Literal["twitter", "facebook", "instagram", "email", "dm"]
+    visibility: Literal["public", "private"]
+    author: str = Field(min_length=1, max_length=200)
+    text: str = Field(min_length=1, max_length=MAX_TEXT)
+    received_at: datetime | None = None
+    thread_id: str | None = None
+    parent_id: str | None = None
+
+
+class InboxImportError(ValueError):
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__("inbox import rejected, nothing was changed:\n  " + "\n  ".join(problems[:20]))
+
+
+def _rows(path: Path) -> list[tuple[str, Any]]:
+    try:
+        raw = path.read_bytes().decode("utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InboxImportError([f"{path}:1: cannot read as UTF-8 text: {exc}"]) from None
+    if "\x00" in raw:
+        raise InboxImportError([f"{path}:1: binary file (NUL bytes)"])
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        reader = csv.DictReader(io.StringIO(raw))
+        return [(f"{path}:{reader.line_num}", {k: v for k, v in row.items() if k and v != ""}) for row in reader]
+    if suffix == ".jsonl":
+        out = []
+        for n, line in enumerate(raw.splitlines(), start=1):
+            if line.strip():
+                try:
+                    out.append((f"{path}:{n}", json.loads(line)))
+                except json.JSONDecodeError as exc:
+                    raise InboxImportError([f"{path}:{n}: invalid JSON: {exc.msg}"]) from None
+        return out
+    try:
+        data = json.loads(raw)
+    except json.JSONDecodeError as exc:
+        raise InboxImportError([f"{path}:{exc.lineno}: invalid JSON: {exc.msg}"]) from None
+    if not isinstance(data, list):
+        raise InboxImportError([f"{path}:1: expected a list of messages"])
+    return [(f"{path}[{i}]", item) for i, item in enumerate(data)]
+
+
+def read_inbox(path: Path) -> list[InboundIn]:
+    path = Path(path)
+    out, problems, seen = [], [], set()
+    for where, item in _rows(path):
+        if not isinstance(item, dict):
+            problems.append(f"{where}: expected an object")
+            continue
+        try:
+            msg = InboundIn.model_validate(item)
+        except ValidationError as err:
+            problems += [f"{where}: field '{'.'.join(map(str, e['loc']))}': {e['msg']}" for e in err.errors()]
+            continue
+        if msg.id in seen:
+            problems.append(f"{where}: field 'id': duplicate message id {msg.id!r}")
+        seen.add(msg.id)
+        out.append(msg)
+    if problems:
+        raise InboxImportError(problems)
+    return out
+
+
+def import_messages(db: Database, messages: list[InboundIn]) -> tuple[int, int]:
+    """(new, already there). Idempotent: the external id is unique."""
+    customers = CustomerService(db)
+    new = 0
+    with db.transaction() as s:
+        existing = set(s.scalars(select(Message.external_id).where(
+            Message.external_id.in_([m.id for m in messages])))) if messages else set()
+        for m in messages:
+            if m.id in existing:
+                continue
+            s.add(Message(
+                id=uuid.uuid4().hex, external_id=m.id, channel=m.channel, visibility=m.visibility,
+                author_handle=m.author, customer_id=customers.find_id(m.channel, m.author), text=m.text,
+                thread_id=m.thread_id, parent_id=m.parent_id, received_at=m.received_at or utcnow(),
+                raw=m.model_dump(mode="json"), status="pending", triage={}, risk=0.0, attempts=0,
+            ))
+            new += 1
+    return new, len(messages) - new
+
+
+def import_path(db: Database, path: Path) -> tuple[int, int]:
+    return import_messages(db, read_inbox(path))
+
+
+def claim(db: Database, worker: str, limit: int = 10, lease_s: int = 300) -> list[str]:
+    """Atomically claim pending messages (and ones whose claim expired, e.g. after a crash)."""
+    now = utcnow()
+    until = now + timedelta(seconds=lease_s)
+    claimable = or_(Message.status == "pending",
+                    (Message.status == "drafting") & (Message.claimed_until < now))
+    with db.transaction() as s:
+        q = select(Message.id).where(claimable).order_by(Message.received_at).limit(limit)
+        ids = list(s.scalars(q.with_for_update(skip_locked=True) if db.is_postgres else q))
+        if not ids:
+            return []
+        res = s.execute(update(Message).where(Message.id.in_(ids), claimable)
+                        .values(status="drafting", claimed_by=worker, claimed_until=until,
+                                attempts=Message.attempts + 1)
+                        .returning(Message.id))
+        return [r[0] for r in res]
+
+
+def mark_error(db: Database, message_id: str, error: str, max_attempts: int = 3) -> None:
+    """After a failure: back to pending for another try, or 'error' once attempts are used up."""
+    with db.transaction() as s:
+        msg = s.get(Message, message_id)
+        if msg is None:
+            return
+        msg.status = "error" if msg.attempts >= max_attempts else "pending"
+        msg.error = error[:2000]
+        msg.claimed_by = None
+        msg.claimed_until = None

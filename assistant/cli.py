@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 console = Console()
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)
 CHANNELS = ("twitter", "facebook", "instagram", "email", "dm")
 
 inbox_app = typer.Typer(help="Inbound messages: import and draft.", no_args_is_help=True)

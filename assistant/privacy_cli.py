@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)
 
 
 def _customers_group(app: typer.Typer) -> typer.Typer:

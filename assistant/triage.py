@@ -54,11 +54,11 @@ def detect_language(text: str, fallback: str = "de") -> tuple[str, str]:
 
 
 def sentiment(text: str) -> tuple[Literal["negative", "neutral", "positive"], float, str]:
-    neg = NEGATIVE.findall(text) + NEG_EMOJI.findall(text)
-    pos = POSITIVE.findall(text) + POS_EMOJI.findall(text)
+    neg = [m.group(0) for m in NEGATIVE.finditer(text)] + NEG_EMOJI.findall(text)
+    pos = [m.group(0) for m in POSITIVE.finditer(text)] + POS_EMOJI.findall(text)
     caps = len(re.findall(r"\b[A-ZÄÖÜ]{4,}\b", text))
     score = len(pos) - len(neg) - 0.5 * caps - (1 if "!!" in text else 0)
-    words = ", ".join(dict.fromkeys(w if isinstance(w, str) else w[0] for w in neg))[:80]
+    words = ", ".join(dict.fromkeys(neg))[:80]
     if score <= -1:
         return "negative", score, f"negative cues: {words or 'caps/!!'}"
     if score >= 1:
@@ -76,8 +76,8 @@ def triage(text: str, channel: str, visibility: str, *, followers: int = 0, cust
     if customer_language and detect(text) is None:
         lang, lang_reason = customer_language, "too short to detect; customer's CRM language"
     mood, score, mood_reason = sentiment(text)
-    escalation = ESCALATION.findall(text)
-    abusive = ABUSE.findall(text)
+    escalation = [m.group(0) for m in ESCALATION.finditer(text)]
+    abusive = [m.group(0) for m in ABUSE.finditer(text)]
     troll = bool(abusive) and best_article is None
     sla = policy.sla_minutes(channel)
     received = received_at or utcnow()

@@ -9,7 +9,7 @@ from rich.console import Console
 from rich.table import Table
 
 console = Console()
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)
 evals_app = typer.Typer(help="Reply evaluations: run, compare, calibrate guardrails.", no_args_is_help=True)
 
 

@@ -11,7 +11,7 @@ from rich.table import Table
 from rich.text import Text
 
 CHANNELS = ("twitter", "facebook", "instagram", "email", "dm")
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)
 
 
 def _fail(message: str) -> None:

@@ -59,6 +59,14 @@ def chunk_article(article: Article | ArticleIn) -> list[Chunk]:
             pieces.append(f"{label}: {part}" if part else label)
     if not pieces:
         pieces = [article.title]
+    # A "what is this about" chunk in the customer's words: title, tags and the acknowledgement/answer blocks
+    # (they name the issue in every language the article serves, which also makes retrieval cross-lingual).
+    issue = list(dict.fromkeys(b.text for b in article.blocks if b.kind in ("acknowledge", "answer")))
+    pieces.append(" ".join([article.title, *article.tags, *issue]))
+    # Short sentences embed best with USE: each acknowledgement on its own, prefixed by the title.
+    pieces.extend(f"{article.title}: {text}" for text in dict.fromkeys(
+        b.text for b in article.blocks if b.kind == "acknowledge"))
+    pieces.extend(f"{article.title}: {q}" for q in dict.fromkeys(article.questions))
     meta = f"{article.language}|{article.status}|{','.join(article.channels)}|{','.join(article.tags)}"
     return [
         Chunk(

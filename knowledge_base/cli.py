@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.table import Table
 
 console = Console()
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)
 kb_app = typer.Typer(help="Knowledge base: import, export, reindex, search.", no_args_is_help=True)
 
 

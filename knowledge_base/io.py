@@ -17,7 +17,8 @@ from pydantic import ValidationError
 
 from knowledge_base.models import Article, ArticleIn
 
-CSV_FIELDS = ["id", "title", "language", "tags", "channels", "status", "owner", "followup_days", "body", "blocks"]
+CSV_FIELDS = ["id", "title", "language", "tags", "channels", "status", "owner", "followup_days", "body", "blocks",
+              "questions"]
 MAX_FILE_BYTES = 2_000_000
 
 
@@ -114,6 +115,7 @@ def parse_csv(path: Path) -> tuple[list[ArticleIn], list[str]]:
             continue
         data["tags"] = _split(row.get("tags"))
         data["channels"] = _split(row.get("channels"))
+        data["questions"] = _split(row.get("questions"))
         if row.get("blocks"):
             try:
                 data["blocks"] = json.loads(row["blocks"])
@@ -204,7 +206,8 @@ def export(articles: list[Article], path: Path, fmt: str = "md") -> int:
             for a in articles:
                 d = a.model_dump(mode="json")
                 w.writerow({**{k: d.get(k) for k in CSV_FIELDS}, "tags": "|".join(a.tags),
-                            "channels": "|".join(a.channels), "blocks": json.dumps(d["blocks"], ensure_ascii=False)})
+                            "channels": "|".join(a.channels), "questions": "|".join(a.questions),
+                            "blocks": json.dumps(d["blocks"], ensure_ascii=False)})
     else:
         raise ValueError(f"unknown export format {fmt!r}: use md, csv or json")
     return len(articles)

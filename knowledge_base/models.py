@@ -33,6 +33,8 @@ class ArticleIn(BaseModel):
     tags: list[str] = Field(default_factory=list)
     channels: list[str] = Field(default_factory=list)  # empty = every channel
     blocks: list[ReplyBlock] = Field(default_factory=list)
+    # Sample customer questions (any language) the article answers; indexed for retrieval, never shown.
+    questions: list[str] = Field(default_factory=list)
     status: Literal["draft", "published"] = "draft"
     owner: str | None = None
     followup_days: int | None = None  # check back with the customer after N days

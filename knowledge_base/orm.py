@@ -20,6 +20,7 @@ class ArticleRow(Base):
     tags: Mapped[list[str]] = mapped_column(JSON, default=list)
     channels: Mapped[list[str]] = mapped_column(JSON, default=list)
     blocks: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    questions: Mapped[list[str]] = mapped_column(JSON, default=list)
     status: Mapped[str] = mapped_column(String(16), default="draft")
     owner: Mapped[str | None] = mapped_column(String(100))
     followup_days: Mapped[int | None] = mapped_column(Integer)

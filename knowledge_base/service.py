@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import threading
 import time
 from collections.abc import Iterable
@@ -18,6 +19,14 @@ from knowledge_base.retrieval import ChunkMeta, Mode, RetrievalState, fuse, lang
 from knowledge_base.store import SYSTEM, Actor, KnowledgeStore
 from knowledge_base.vectors import ChromaStore
 from replydesk.db import Database, utcnow
+
+_NOISE = re.compile(r"https?://\S+|(?<!\w)@\w+|#(?=\w)|[\U0001F000-\U0001FAFF\u2600-\u27BF]")
+
+
+def clean_query(text: str) -> str:
+    """Social-media noise out of a query: handles, URLs, emoji, the '#' of hashtags."""
+    cleaned = _NOISE.sub(" ", text)
+    return cleaned if cleaned.strip() else text
 
 
 class SyncReport(BaseModel):
@@ -203,6 +212,7 @@ class KnowledgeBase:
 
     def search(self, query: str, filters: SearchFilters | None = None, k: int = 5, mode: Mode = "hybrid") -> list[Passage]:
         filters = filters or SearchFilters()
+        query = clean_query(query)
         state = self._fresh()
         if not query.strip() or not state.chunks:
             return []

@@ -59,14 +59,16 @@ def _content(article: ArticleIn) -> dict[str, Any]:
 def _to_article(row: ArticleRow) -> Article:
     return Article(
         id=row.id, title=row.title, body=row.body, language=row.language, tags=list(row.tags or []),
-        channels=list(row.channels or []), blocks=row.blocks or [], status=row.status, owner=row.owner,
+        channels=list(row.channels or []), blocks=row.blocks or [], questions=list(row.questions or []),
+        status=row.status, owner=row.owner,
         followup_days=row.followup_days, version=row.version, updated_at=row.updated_at,
         updated_by=row.updated_by,
     )
 
 
 def _apply(row: ArticleRow, content: dict[str, Any]) -> None:
-    for key in ("title", "body", "language", "tags", "channels", "blocks", "status", "owner", "followup_days"):
+    for key in ("title", "body", "language", "tags", "channels", "blocks", "questions", "status", "owner",
+                "followup_days"):
         setattr(row, key, content[key])
 
 

@@ -20,7 +20,7 @@ app = typer.Typer(
     add_completion=False,
 )
 console = Console()
-err_console = Console(stderr=True)
+err_console = Console(stderr=True, soft_wrap=True)
 
 # Packages that add commands (in this order) and demo data (``<pkg>.demo.load_demo``).
 COMMAND_MODULES = ("knowledge_base.cli", "guardrails.cli", "assistant.cli", "assistant.privacy_cli", "evals.cli")

@@ -26,6 +26,7 @@ def upgrade() -> None:
         sa.Column("tags", sa.JSON, nullable=False),
         sa.Column("channels", sa.JSON, nullable=False),
         sa.Column("blocks", sa.JSON, nullable=False),
+        sa.Column("questions", sa.JSON, nullable=False),
         sa.Column("status", sa.String(16), nullable=False),
         sa.Column("owner", sa.String(100)),
         sa.Column("followup_days", sa.Integer),

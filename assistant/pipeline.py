@@ -22,7 +22,7 @@ from guardrails.models import CheckContext, Finding
 from knowledge_base.models import SearchFilters
 from replydesk.db import Database, utcnow
 
-GAP_SCORE = 0.5
+GAP_SIMILARITY = 0.32  # below this dense cosine the best article does not really answer the message
 EngineChoice = Literal["auto", "composer", "llm"]
 
 
@@ -62,12 +62,13 @@ class Pipeline:
     def context(self, req: DraftRequest, received_at: datetime | None = None) -> DraftContext:
         customer = self._customer(req)
         passages = self.kb.search(req.text, SearchFilters(channel=req.channel), k=3)
-        best = passages[0] if passages and passages[0].score >= GAP_SCORE else None
+        best = passages[0] if passages and (passages[0].similarity or 0.0) >= GAP_SIMILARITY else None
         tri = triage(req.text, req.channel, req.visibility, followers=customer.followers,
                      customer_language=customer.language, best_article=best.article_id if best else None,
-                     best_score=best.score if best else None, policy=self.policy, received_at=received_at)
+                     best_score=best.similarity if best else None, policy=self.policy, received_at=received_at)
         language = tri.language.value
-        articles = self.kb.get_articles([p.article_id for p in passages])
+        # A knowledge gap (nothing relevant found): no article's blocks, the composer asks what it is about.
+        articles = self.kb.get_articles([p.article_id for p in passages]) if best else []
         return DraftContext(request=req, language=language, triage=tri.flat(), customer=customer,
                             passages=passages, articles=articles,
                             max_chars=self.policy.channel_limit(req.channel))

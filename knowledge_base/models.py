@@ -56,6 +56,7 @@ class Passage(BaseModel):
     text: str
     score: float
     tags: list[str] = Field(default_factory=list)
+    similarity: float | None = None  # best dense cosine of the article's chunks (a relevance signal)
 
 
 class SearchFilters(BaseModel):

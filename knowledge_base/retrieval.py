@@ -57,6 +57,11 @@ def fuse(
     """Reciprocal-rank fusion over *articles* (each article's best chunk rank counts once per list)."""
     scores: dict[str, float] = {}
     best_chunk: dict[str, tuple[float, str]] = {}
+    similarity: dict[str, float] = {}
+    for chunk_id, sim in dense:
+        meta = state.chunks.get(chunk_id)
+        if meta is not None:
+            similarity[meta.article_id] = max(similarity.get(meta.article_id, -1.0), sim)
     lists = []
     if mode in ("hybrid", "dense"):
         lists.append((dense, dense_weight))
@@ -84,7 +89,8 @@ def fuse(
         chunk_id = best_chunk[article_id][1]
         meta = state.chunks[chunk_id]
         out.append(Passage(article_id=article_id, chunk_id=chunk_id, title=meta.title, language=meta.language,
-                           text=meta.text, score=round(score / top, 4), tags=meta.tags))
+                           text=meta.text, score=round(score / top, 4), tags=meta.tags,
+                           similarity=round(similarity[article_id], 4) if article_id in similarity else None))
     return out
 
 

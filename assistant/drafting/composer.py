@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from assistant.drafting.placeholders import customer_values, fill
 from assistant.models import Citation, DraftContext, DraftProposal
+from guardrails.checks.address_form import DU, SIE
 from guardrails.text import weighted_length
 from knowledge_base.models import Article, ReplyBlock
 
@@ -23,6 +24,7 @@ GENERIC = {
 }
 SIGNOFF_LONG = {"de": "Viele Grüße\nIhr FunkWerk-Team", "en": "Best regards,\nyour FunkWerk team"}
 ORDER = ("acknowledge", "answer", "next_step", "handoff")
+OTHER_FORM = {"Sie": DU, "du": SIE}
 
 
 class ComposerDrafter:
@@ -59,6 +61,8 @@ class ComposerDrafter:
                 continue
             if b.address_form and form and b.address_form != form:
                 continue
+            if form and not b.address_form and (OTHER_FORM[form].search(b.text)):
+                continue  # a "neutral" block that still says du (or Sie)
             if b.channels and ctx.request.channel not in b.channels:
                 continue
             if public and b.channels and set(b.channels) <= {"email", "dm"}:

@@ -49,12 +49,12 @@ _NEGATED = re.compile(
 # An instruction is imperative: at the start of the sentence or after a request cue.
 _IMPERATIVE_CUE = re.compile(
     r"(?:^|\b(?:please|pls|can you|could you|you can|you could|you may|you might|advise|let'?s|bitte|"
-    r"kannst du|können sie|könnten sie|du kannst|sie können|einfach)\b[\s,]*(?:\w+\s+){0,2})$", re.I)
+    r"kannst du|können sie|könnten sie|du kannst|sie können|einfach)\b[\s,]*(?:[\w-]+\s+){0,4})$", re.I)
 _DIGIT = re.compile(r"\d")
 
 
 def _imperative(text: str, lex: CompiledLexicon) -> bool:
-    return any(_IMPERATIVE_CUE.search(text[: m.start()].strip(" ,.!")) or not text[: m.start()].strip(" ,.!")
+    return any(_IMPERATIVE_CUE.search(text[: m.start()].lstrip(" ,.!")) or not text[: m.start()].strip(" ,.!")
                for m in lex.find("instruction", text))
 
 

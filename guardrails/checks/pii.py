@@ -64,6 +64,10 @@ def _spans(draft: str, ctx: CheckContext) -> list[tuple[int, int, str]]:
         while start >= 0:
             spans.append((start, start + len(v), "customer data"))
             start = lower.find(v.lower(), start + 1)
+    # The brand's own numbers and addresses (hotline, shop) come from the cited articles: not personal data.
+    evidence = " ".join(ctx.evidence)
+    private = {v.lower() for v in values if v}
+    spans = [s for s in spans if draft[s[0]:s[1]].lower() in private or draft[s[0]:s[1]] not in evidence]
     # drop spans contained in others
     spans.sort(key=lambda s: (s[0], -(s[1] - s[0])))
     out: list[tuple[int, int, str]] = []

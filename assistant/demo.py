@@ -9,12 +9,27 @@ DEMO = Path(__file__).parent / "demo"
 
 def load_demo(db) -> str:
     from assistant.customers import CustomerService
-    from assistant.inbox import import_path
 
     parts = []
     if (DEMO / "customers.json").exists():
         parts.append(f"{CustomerService(db).import_path(DEMO / 'customers.json')} customers")
     if (DEMO / "inbox.jsonl").exists():
-        new, known = import_path(db, DEMO / "inbox.jsonl")
+        from datetime import timedelta
+
+        from assistant.inbox import import_messages, read_inbox
+        from replydesk.db import utcnow
+
+        messages = read_inbox(DEMO / "inbox.jsonl")
+        # Demo messages arrive "now": shift their times so the newest is five minutes old.
+        newest = max(m.received_at for m in messages if m.received_at)
+        shift = utcnow() - timedelta(minutes=5) - newest
+        for m in messages:
+            m.received_at = m.received_at + shift if m.received_at else None
+        new, known = import_messages(db, messages)
         parts.append(f"{new} new inbox messages ({known} already there)")
+        # Draft what is pending (offline composer), so the review screen opens with suggestions.
+        from assistant.pipeline import Pipeline
+        from assistant.worker import drain
+
+        parts.append(f"{drain(Pipeline.from_settings(db, engine='composer'))} drafted")
     return ", ".join(parts) or "no demo customers/inbox shipped"

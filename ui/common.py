@@ -1,9 +1,11 @@
-"""Helpers shared by the Streamlit pages: UI language, the signed-in user, cached services.
+"""Helpers shared by the Streamlit pages: UI language, the signed-in user, cached services, safe rendering.
 
 Pages stay thin: they call these and the packages' services, nothing else.
 """
 
 from __future__ import annotations
+
+import html
 
 import streamlit as st
 
@@ -24,7 +26,10 @@ def tr(de: str, en: str) -> str:
 
 def current_user() -> dict | None:
     """The signed-in user as {"username", "display_name", "roles"} (set by app.py's login)."""
-    return st.session_state.get("user")
+    user = st.session_state.get("user")
+    if user is not None:
+        user = {**user, "ui_language": ui_lang()}
+    return user
 
 
 def has_role(role: str) -> bool:
@@ -37,3 +42,38 @@ def database():
     from replydesk.db import get_database
 
     return get_database()
+
+
+@st.cache_resource(show_spinner=False)
+def pipeline():
+    from assistant.pipeline import Pipeline
+
+    return Pipeline.from_settings(database())
+
+
+@st.cache_resource(show_spinner=False)
+def knowledge_base():
+    from knowledge_base.service import KnowledgeBase
+
+    return KnowledgeBase.open(database())
+
+
+def review_service():
+    from assistant.review.service import ReviewService
+
+    return ReviewService(database(), current_user(), pipeline=pipeline())
+
+
+def highlight(text: str, findings: list) -> str:
+    """HTML for the draft with finding spans marked. Everything is escaped: no customer HTML is ever run."""
+    spans = sorted({(f.start, f.end, f.severity) for f in findings if f.end > f.start}, key=lambda s: s[0])
+    out, pos = [], 0
+    for start, end, severity in spans:
+        if start < pos:
+            continue
+        color = "#ffb3b3" if severity == "block" else "#ffe9a8"
+        out.append(html.escape(text[pos:start]))
+        out.append(f'<mark style="background:{color}" title="{severity}">{html.escape(text[start:end])}</mark>')
+        pos = end
+    out.append(html.escape(text[pos:]))
+    return "<div class='rd-draft' style='white-space:pre-wrap'>" + "".join(out) + "</div>"

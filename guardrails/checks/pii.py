@@ -97,7 +97,11 @@ class PiiPublic:
         form = (ctx.address_form or self.policy.address_form("de", ctx.channel) or "Sie") if lang == "de" else None
         handoff = HANDOFF.get((lang, form), HANDOFF[("en", None)])
         if handoff not in redacted:
-            redacted = redacted.rstrip() + " " + handoff
+            sig = re.search(self.policy.voice.signoff + r"\s*$", redacted)
+            if sig:  # keep the sign-off last
+                redacted = redacted[: sig.start()].rstrip() + " " + handoff + " " + redacted[sig.start():].strip()
+            else:
+                redacted = redacted.rstrip() + " " + handoff
         fix = Fix(label=msg(ctx, "Schwärzen und in privaten Kanal verlegen", "Redact and move to a private channel"),
                   replacement_text=redacted)
         return [

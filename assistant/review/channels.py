@@ -1,0 +1,126 @@
+"""Posting channels behind one Protocol: the outbox file (default) and an HMAC-signed webhook."""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import hmac
+import json
+import time
+from pathlib import Path
+from typing import Protocol
+
+import httpx
+from pydantic import BaseModel
+from tenacity import retry, retry_if_exception, stop_after_attempt, wait_exponential
+
+from replydesk.db import utcnow
+
+
+class Reply(BaseModel):
+    idempotency_key: str
+    message_id: str
+    external_id: str | None
+    channel: str
+    visibility: str
+    to: str
+    text: str
+    approved_by: list[str]
+
+
+class Receipt(BaseModel):
+    channel: str
+    idempotency_key: str
+    posted_at: str
+    duplicate: bool = False
+    detail: dict = {}
+
+
+class PostError(RuntimeError):
+    pass
+
+
+class Channel(Protocol):
+    name: str
+
+    def post(self, reply: Reply) -> Receipt: ...
+
+
+class OutboxChannel:
+    """Appends one JSON line per reply to ``<data_dir>/outbox.jsonl``; a known key is not written again."""
+
+    name = "outbox"
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+
+    def post(self, reply: Reply) -> Receipt:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with self.path.open("a+", encoding="utf-8") as fh:
+            fcntl.flock(fh, fcntl.LOCK_EX)  # two processes never interleave or double-write
+            fh.seek(0)
+            for line in fh:
+                if line.strip() and json.loads(line).get("idempotency_key") == reply.idempotency_key:
+                    return Receipt(channel=self.name, idempotency_key=reply.idempotency_key,
+                                   posted_at=utcnow().isoformat(), duplicate=True)
+            fh.seek(0, 2)
+            fh.write(json.dumps({**reply.model_dump(), "posted_at": utcnow().isoformat()}, ensure_ascii=False) + "\n")
+            fh.flush()
+        return Receipt(channel=self.name, idempotency_key=reply.idempotency_key, posted_at=utcnow().isoformat())
+
+
+def sign(secret: str, body: bytes, timestamp: str) -> str:
+    return hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256).hexdigest()
+
+
+def _retryable(exc: BaseException) -> bool:
+    if isinstance(exc, httpx.HTTPStatusError):
+        return exc.response.status_code >= 500 or exc.response.status_code == 429
+    return isinstance(exc, httpx.TransportError)
+
+
+class WebhookChannel:
+    """POST JSON to a URL, signed with HMAC-SHA256 (``X-Replydesk-Signature``), retried on 5xx/timeouts."""
+
+    name = "webhook"
+
+    def __init__(self, url: str, secret: str, timeout_s: float = 10.0, attempts: int = 5, wait_max: float = 8.0):
+        self.url, self.secret, self.timeout_s = url, secret, timeout_s
+        self._send = retry(
+            retry=retry_if_exception(_retryable), stop=stop_after_attempt(attempts),
+            wait=wait_exponential(multiplier=0.2, max=wait_max), reraise=True,
+        )(self._send_once)
+
+    def _send_once(self, body: bytes, key: str) -> httpx.Response:
+        ts = str(int(time.time()))
+        headers = {"Content-Type": "application/json", "Idempotency-Key": key, "X-Replydesk-Timestamp": ts,
+                   "X-Replydesk-Signature": "sha256=" + sign(self.secret, body, ts)}
+        resp = httpx.post(self.url, content=body, headers=headers, timeout=self.timeout_s)
+        resp.raise_for_status()
+        return resp
+
+    def post(self, reply: Reply) -> Receipt:
+        body = json.dumps(reply.model_dump(), ensure_ascii=False).encode()
+        try:
+            resp = self._send(body, reply.idempotency_key)
+        except (httpx.HTTPError, OSError) as exc:
+            raise PostError(f"webhook {self.url} failed: {exc}") from exc
+        detail = {}
+        if resp.headers.get("content-type", "").startswith("application/json"):
+            try:
+                detail = resp.json()
+            except ValueError:
+                detail = {}
+        return Receipt(channel=self.name, idempotency_key=reply.idempotency_key, posted_at=utcnow().isoformat(),
+                       duplicate=bool(detail.get("duplicate")), detail=detail)
+
+
+def channel_from_settings(settings=None) -> Channel:
+    from replydesk.settings import get_settings
+
+    settings = settings or get_settings()
+    if settings.webhook_url:
+        if settings.webhook_secret is None:
+            raise PostError("REPLYDESK_WEBHOOK_URL is set but REPLYDESK_WEBHOOK_SECRET is not: set both")
+        return WebhookChannel(settings.webhook_url, settings.webhook_secret.get_secret_value())
+    return OutboxChannel(settings.data_dir / "outbox.jsonl")

@@ -1,0 +1,119 @@
+"""The agents' queue: sorted by SLA due time and risk, filtered, paged, with counts; claims (locks)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from pydantic import BaseModel, Field
+from sqlalchemy import func, or_, select, update
+
+from assistant.orm import Message
+from assistant.review.auth import require
+from assistant.review.orm import FollowUp
+from replydesk.db import Database, utcnow
+
+QUEUE_STATUSES = ("drafted", "awaiting_approval", "escalated", "pending", "drafting", "error")
+
+
+class QueueFilters(BaseModel):
+    channel: str | None = None
+    visibility: str | None = None
+    language: str | None = None
+    status: str | None = None  # None = the open statuses
+    min_risk: float | None = None
+    assignee: str | None = None
+    search: str | None = None
+
+
+class QueueRow(BaseModel):
+    id: str
+    channel: str
+    visibility: str
+    language: str | None
+    status: str
+    author: str
+    preview: str
+    risk: float
+    sla_due_at: datetime | None
+    claimed_by: str | None
+    claimed_until: datetime | None
+
+    def sla_minutes_left(self, now: datetime | None = None) -> int | None:
+        if self.sla_due_at is None:
+            return None
+        return int((self.sla_due_at - (now or utcnow())).total_seconds() // 60)
+
+    def locked_by_other(self, username: str, now: datetime | None = None) -> bool:
+        return bool(self.claimed_by and self.claimed_by != username and self.claimed_until
+                    and self.claimed_until > (now or utcnow()))
+
+
+class QueuePage(BaseModel):
+    rows: list[QueueRow]
+    total: int
+    counts: dict[str, int] = Field(default_factory=dict)
+    followups_due: int = 0
+
+
+def _where(f: QueueFilters):
+    conds = [Message.status == f.status] if f.status else [Message.status.in_(QUEUE_STATUSES)]
+    if f.channel:
+        conds.append(Message.channel == f.channel)
+    if f.visibility:
+        conds.append(Message.visibility == f.visibility)
+    if f.language:
+        conds.append(Message.language == f.language)
+    if f.min_risk is not None:
+        conds.append(Message.risk >= f.min_risk)
+    if f.assignee:
+        conds.append(Message.claimed_by == f.assignee)
+    if f.search:
+        conds.append(or_(Message.text.ilike(f"%{f.search}%"), Message.author_handle.ilike(f"%{f.search}%")))
+    return conds
+
+
+def queue_page(db: Database, filters: QueueFilters | None = None, page: int = 0, page_size: int = 50) -> QueuePage:
+    """One page of the queue. Only the columns the list needs; counts in one GROUP BY."""
+    f = filters or QueueFilters()
+    cols = (Message.id, Message.channel, Message.visibility, Message.language, Message.status,
+            Message.author_handle, func.substr(Message.text, 1, 160), Message.risk, Message.sla_due_at,
+            Message.claimed_by, Message.claimed_until)
+    conds = _where(f)
+    with db.session() as s:
+        q = (select(*cols).where(*conds)
+             .order_by(Message.sla_due_at.is_(None), Message.sla_due_at, Message.risk.desc(), Message.id)
+             .offset(page * page_size).limit(page_size))
+        rows = [QueueRow(id=r[0], channel=r[1], visibility=r[2], language=r[3], status=r[4], author=r[5],
+                         preview=r[6] or "", risk=r[7] or 0.0, sla_due_at=r[8], claimed_by=r[9], claimed_until=r[10])
+                for r in s.execute(q)]
+        total = s.scalar(select(func.count()).select_from(Message).where(*conds)) or 0
+        counts = dict(s.execute(select(Message.status, func.count()).group_by(Message.status)).all())
+        due = s.scalar(select(func.count()).select_from(FollowUp).where(
+            FollowUp.done.is_(False), FollowUp.due_at <= utcnow())) or 0
+    return QueuePage(rows=rows, total=total, counts=counts, followups_due=due)
+
+
+def claim(db: Database, message_id: str, user: dict, minutes: int = 15) -> bool:
+    """Lock a message for this agent (atomic). False when someone else holds a live lock."""
+    require(user, "agent", "approver")
+    now = utcnow()
+    with db.transaction() as s:
+        res = s.execute(update(Message).where(
+            Message.id == message_id,
+            or_(Message.claimed_by.is_(None), Message.claimed_by == user["username"], Message.claimed_until < now),
+        ).values(claimed_by=user["username"], claimed_until=now + timedelta(minutes=minutes)))
+        return res.rowcount == 1
+
+
+def release(db: Database, message_id: str, user: dict) -> None:
+    with db.transaction() as s:
+        s.execute(update(Message).where(Message.id == message_id, Message.claimed_by == user["username"])
+                  .values(claimed_by=None, claimed_until=None))
+
+
+def take_over(db: Database, message_id: str, user: dict, minutes: int = 15) -> None:
+    """A lead (approver/admin) takes a locked message over."""
+    require(user, "approver")
+    with db.transaction() as s:
+        s.execute(update(Message).where(Message.id == message_id)
+                  .values(claimed_by=user["username"], claimed_until=utcnow() + timedelta(minutes=minutes)))

@@ -1,0 +1,299 @@
+"""Review actions: item view, live re-check, edit, regenerate, approve (four eyes), post, reject, hand-off.
+
+Roles are enforced here, not only in the UI. A message moves to 'approved' with one atomic UPDATE, so two
+agents approving at once produce one approval; each approval is posted at most once (state machine with a
+unique idempotency key, and channels that de-duplicate by that key).
+"""
+
+from __future__ import annotations
+
+import difflib
+import uuid
+from datetime import timedelta
+from typing import Any
+
+from pydantic import BaseModel
+from sqlalchemy import func, or_, select, update
+
+from assistant.customers import CustomerService
+from assistant.models import DraftRequest
+from assistant.orm import AuditEvent, Customer, CustomerHandle, Draft, Message
+from assistant.review.auth import require
+from assistant.review.channels import Channel, PostError, Reply, channel_from_settings
+from assistant.review.orm import Approval, FollowUp
+from guardrails.models import Finding, Report
+from replydesk.db import Database, utcnow
+
+APPROVABLE = ("drafted", "escalated", "error", "pending")
+
+
+class ReviewError(ValueError):
+    """An action the rules do not allow (message says why and what to do)."""
+
+
+class ItemView(BaseModel):
+    message: dict[str, Any]
+    thread: list[dict[str, Any]]
+    customer: dict[str, Any] | None
+    draft: dict[str, Any] | None
+    approvals: list[dict[str, Any]]
+
+
+def _row(obj) -> dict[str, Any]:
+    return {c.key: getattr(obj, c.key) for c in obj.__table__.columns}
+
+
+class ReviewService:
+    def __init__(self, db: Database, user: dict, pipeline=None, channel: Channel | None = None, settings=None) -> None:
+        from replydesk.settings import get_settings
+
+        self.db = db
+        self.user = user
+        self.settings = settings or get_settings()
+        self._pipeline = pipeline
+        self._channel = channel
+
+    @property
+    def pipeline(self):
+        if self._pipeline is None:
+            from assistant.pipeline import Pipeline
+
+            self._pipeline = Pipeline.from_settings(self.db, self.settings)
+        return self._pipeline
+
+    @property
+    def channel(self) -> Channel:
+        if self._channel is None:
+            self._channel = channel_from_settings(self.settings)
+        return self._channel
+
+    def _audit(self, s, action: str, message_id: str | None, draft_id: int | None = None, **data) -> None:
+        s.add(AuditEvent(actor=self.user["username"], action=action, message_id=message_id, draft_id=draft_id,
+                         data=data))
+
+    # ---- reading ---------------------------------------------------------------------------------
+    def item(self, message_id: str) -> ItemView:
+        with self.db.session() as s:
+            msg = s.get(Message, message_id)
+            if msg is None:
+                raise ReviewError(f"no message {message_id!r}")
+            thread = []
+            if msg.thread_id or msg.parent_id:
+                keys = [k for k in (msg.thread_id, msg.parent_id) if k]
+                thread = [_row(m) for m in s.scalars(select(Message).where(
+                    or_(Message.thread_id.in_(keys), Message.external_id.in_(keys))).order_by(Message.received_at))]
+            draft = s.scalars(select(Draft).where(Draft.message_id == message_id)
+                              .order_by(Draft.version.desc())).first()
+            approvals = [_row(a) for a in s.scalars(select(Approval).where(Approval.message_id == message_id))]
+            customer = None
+            if msg.customer_id and (c := s.get(Customer, msg.customer_id)) is not None:
+                customer = _row(c)
+                customer["handles"] = {h.channel: h.handle for h in s.scalars(
+                    select(CustomerHandle).where(CustomerHandle.customer_id == c.id))}
+                view = CustomerService(self.db).view(c.id)
+                customer["records"] = view.records if view else []
+                customer["other_messages"] = [
+                    {"channel": m.channel, "text": m.text[:200], "received_at": m.received_at, "status": m.status}
+                    for m in s.scalars(select(Message).where(Message.customer_id == c.id, Message.id != msg.id)
+                                       .order_by(Message.received_at.desc()).limit(10))]
+            return ItemView(message=_row(msg), thread=thread, customer=customer,
+                            draft=_row(draft) if draft else None, approvals=approvals)
+
+    def check(self, message_id: str, text: str) -> Report:
+        """Re-check an edited draft with the same context the pipeline used."""
+        with self.db.session() as s:
+            msg = s.get(Message, message_id)
+            req = DraftRequest(text=msg.text, channel=msg.channel, visibility=msg.visibility, handle=msg.author_handle)
+        p = self.pipeline
+        ctx = p.context(req)
+        from assistant.models import Citation, DraftProposal
+
+        proposal = DraftProposal(text=text, engine="human", citations=[
+            Citation(kind="kb", ref=f"{a.id}#0") for a in ctx.articles])
+        check_ctx = p.check_context(ctx, proposal)
+        check_ctx.ui_language = self.user.get("ui_language", self.settings.ui_language)
+        return p.guardrails.check(text, check_ctx)
+
+    # ---- editing ---------------------------------------------------------------------------------
+    def save_edit(self, message_id: str, text: str) -> int:
+        require(self.user, "agent", "approver")
+        report = self.check(message_id, text)
+        with self.db.transaction() as s:
+            last = s.scalars(select(Draft).where(Draft.message_id == message_id).order_by(Draft.version.desc())).first()
+            version = (last.version if last else 0) + 1
+            d = Draft(message_id=message_id, version=version, engine="human", text=text,
+                      language=last.language if last else "de", citations=last.citations if last else [],
+                      findings=[f.model_dump() for f in report.findings], passed=report.passed,
+                      needs_human=not report.passed, latency_ms=0.0, tokens_in=0, tokens_out=0, cost_usd=0.0,
+                      meta={**(last.meta if last else {}), "edited_from": last.id if last else None},
+                      created_by=self.user["username"])
+            s.add(d)
+            s.flush()
+            self._audit(s, "edited", message_id, d.id, diff=_diff(last.text if last else "", text))
+            return d.id
+
+    def regenerate(self, message_id: str, engine: str = "auto"):
+        require(self.user, "agent", "approver")
+        if engine not in ("auto", "composer", "llm"):
+            raise ReviewError(f"unknown engine {engine!r}")
+        p = self.pipeline
+        old = p.engine
+        try:
+            p.engine = engine if engine != "auto" else old
+            return p.draft_message(message_id, actor=self.user["username"])
+        finally:
+            p.engine = old
+
+    # ---- approval and posting --------------------------------------------------------------------
+    def approve(self, message_id: str, text: str, overrides: dict[str, str] | None = None) -> Approval:
+        """Approve the (edited) text. Blocks cannot be overridden; each warning needs a written reason."""
+        require(self.user, "agent", "approver")
+        overrides = {k: v.strip() for k, v in (overrides or {}).items() if v and v.strip()}
+        report = self.check(message_id, text)
+        blocks = [f for f in report.findings if f.severity == "block"]
+        if blocks:
+            raise ReviewError("cannot approve: blocked by " + ", ".join(sorted({f.rule for f in blocks}))
+                              + " – fix the text (or apply the suggested fix) first")
+        missing = sorted({f.rule for f in report.findings if f.severity == "warn"} - set(overrides))
+        if missing:
+            raise ReviewError("each warning needs a written reason to override: " + ", ".join(missing))
+        with self.db.transaction() as s:
+            msg = s.get(Message, message_id)
+            followers = s.scalar(select(Customer.followers).where(Customer.id == msg.customer_id)) or 0
+            sentiment = (msg.triage or {}).get("sentiment", {}).get("value")
+            policy = self.pipeline.policy
+            needs_second = policy.needs_second_approver(msg.visibility, followers, sentiment, bool(overrides))
+            new_status = "awaiting_approval" if needs_second else "approved"
+            won = s.execute(update(Message).where(Message.id == message_id, Message.status.in_(APPROVABLE))
+                            .values(status=new_status, claimed_by=None, claimed_until=None)).rowcount
+            if won != 1:
+                raise ReviewError("this message was already approved or closed by someone else")
+            draft = s.scalars(select(Draft).where(Draft.message_id == message_id).order_by(Draft.version.desc())).first()
+            approval = Approval(
+                message_id=message_id, draft_id=draft.id if draft else None, text=text, channel=msg.channel,
+                visibility=msg.visibility, author=self.user["username"], needs_second=needs_second,
+                overrides=[{"rule": r, "reason": why} for r, why in overrides.items()],
+                state="awaiting_second" if needs_second else "approved", idempotency_key=uuid.uuid4().hex,
+                attempts=0, receipt={},
+            )
+            s.add(approval)
+            s.flush()
+            self._audit(s, "approved", message_id, draft.id if draft else None, approval_id=approval.id,
+                        needs_second=needs_second, overrides=approval.overrides,
+                        diff=_diff(draft.text if draft else "", text))
+            approval_id = approval.id
+        if needs_second:
+            return self._approval(approval_id)
+        return self.post(approval_id)
+
+    def second_approve(self, approval_id: int) -> Approval:
+        require(self.user, "approver")
+        with self.db.transaction() as s:
+            a = s.get(Approval, approval_id)
+            if a is None:
+                raise ReviewError(f"no approval {approval_id}")
+            if a.author == self.user["username"]:
+                raise ReviewError("four eyes: the author of a reply cannot be its second approver")
+            won = s.execute(update(Approval).where(Approval.id == approval_id, Approval.state == "awaiting_second")
+                            .values(state="approved", second_approver=self.user["username"])).rowcount
+            if won != 1:
+                raise ReviewError("this reply is not waiting for a second approval any more")
+            s.execute(update(Message).where(Message.id == a.message_id).values(status="approved"))
+            self._audit(s, "second_approved", a.message_id, a.draft_id, approval_id=approval_id)
+        return self.post(approval_id)
+
+    def post(self, approval_id: int) -> Approval:
+        """Post an approved reply at most once: only the caller that moves it to 'posting' sends it."""
+        with self.db.transaction() as s:
+            won = s.execute(update(Approval).where(Approval.id == approval_id,
+                                                   Approval.state.in_(("approved", "failed")))
+                            .values(state="posting", attempts=Approval.attempts + 1)).rowcount
+            a = s.get(Approval, approval_id)
+            msg = s.get(Message, a.message_id)
+            reply = Reply(idempotency_key=a.idempotency_key, message_id=a.message_id, external_id=msg.external_id,
+                          channel=a.channel, visibility=a.visibility, to=msg.author_handle, text=a.text,
+                          approved_by=[x for x in (a.author, a.second_approver) if x])
+            article = (s.get(Draft, a.draft_id).meta or {}).get("article") if a.draft_id else None
+        if won != 1:
+            return self._approval(approval_id)  # someone else is posting or has posted it
+        try:
+            receipt = self.channel.post(reply)
+        except PostError as exc:
+            with self.db.transaction() as s:
+                s.execute(update(Approval).where(Approval.id == approval_id).values(state="failed", error=str(exc)))
+                self._audit(s, "post_failed", reply.message_id, error=str(exc)[:500])
+            return self._approval(approval_id)
+        with self.db.transaction() as s:
+            s.execute(update(Approval).where(Approval.id == approval_id).values(
+                state="posted", posted_at=utcnow(), receipt=receipt.model_dump(), error=None))
+            s.execute(update(Message).where(Message.id == reply.message_id).values(status="posted"))
+            self._audit(s, "posted", reply.message_id, approval_id=approval_id, channel=receipt.channel,
+                        duplicate=receipt.duplicate)
+            days = self._followup_days(article)
+            if days:
+                s.add(FollowUp(message_id=reply.message_id, article_id=article, due_at=utcnow() + timedelta(days=days),
+                               done=False, note=f"check back: {article}"))
+        return self._approval(approval_id)
+
+    def _followup_days(self, article_id: str | None) -> int | None:
+        if not article_id:
+            return None
+        article = self.pipeline.kb.get_article(article_id)
+        return article.followup_days if article else None
+
+    def _approval(self, approval_id: int) -> Approval:
+        with self.db.session() as s:
+            return s.get(Approval, approval_id)
+
+    def awaiting_second(self) -> list[Approval]:
+        with self.db.session() as s:
+            return list(s.scalars(select(Approval).where(Approval.state == "awaiting_second")
+                                  .order_by(Approval.created_at)))
+
+    def failed_posts(self) -> list[Approval]:
+        with self.db.session() as s:
+            return list(s.scalars(select(Approval).where(Approval.state == "failed")))
+
+    def reject(self, message_id: str, reason: str, escalate: bool = False) -> None:
+        require(self.user, "agent", "approver")
+        if not reason.strip():
+            raise ReviewError("a reason is required")
+        with self.db.transaction() as s:
+            s.execute(update(Message).where(Message.id == message_id)
+                      .values(status="escalated" if escalate else "rejected", claimed_by=None, claimed_until=None))
+            self._audit(s, "escalated" if escalate else "rejected", message_id, reason=reason.strip())
+
+    def move_to_private(self, message_id: str) -> tuple[str, str]:
+        """A public hand-off text and a DM draft for the same issue (the agent reviews both)."""
+        require(self.user, "agent", "approver")
+        with self.db.session() as s:
+            msg = s.get(Message, message_id)
+            req = DraftRequest(text=msg.text, channel=msg.channel, visibility="public", handle=msg.author_handle)
+        public = self.pipeline.run(req)
+        dm = self.pipeline.run(req.model_copy(update={"channel": "dm", "visibility": "private"}))
+        handoff = {"de": "Lass uns das per DM klären – wir haben dir geschrieben.",
+                   "en": "Let's sort this out by DM – we've sent you a message."}[public.language]
+        return handoff, dm.draft
+
+    def due_followups(self) -> list[FollowUp]:
+        with self.db.session() as s:
+            return list(s.scalars(select(FollowUp).where(FollowUp.done.is_(False), FollowUp.due_at <= utcnow())))
+
+    def audit_log(self, message_id: str | None = None, limit: int = 200) -> list[AuditEvent]:
+        with self.db.session() as s:
+            q = select(AuditEvent).order_by(AuditEvent.at.desc()).limit(limit)
+            if message_id:
+                q = q.where(AuditEvent.message_id == message_id)
+            return list(s.scalars(q))
+
+    def counts(self) -> dict[str, int]:
+        with self.db.session() as s:
+            return dict(s.execute(select(Message.status, func.count()).group_by(Message.status)).all())
+
+
+def _diff(a: str, b: str) -> str:
+    return "\n".join(difflib.unified_diff(a.splitlines(), b.splitlines(), "draft", "final", lineterm=""))
+
+
+def findings_from(report: Report) -> list[Finding]:
+    return report.findings

@@ -1,0 +1,207 @@
+"""The queue and the item view: read, edit (live guardrails), fix, approve & post, four eyes."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from assistant.review.queue import QueueFilters, claim, queue_page, take_over
+from assistant.review.service import ReviewError
+from ui.common import current_user, database, has_role, highlight, review_service, tr
+
+user = current_user()
+db = database()
+svc = review_service()
+st.header(tr("Posteingang", "Queue"))
+
+# ---- filters and counts ------------------------------------------------------------------------------
+with st.sidebar:
+    st.subheader(tr("Filter", "Filters"))
+    f_channel = st.selectbox(tr("Kanal", "Channel"), ["", "twitter", "facebook", "instagram", "email", "dm"])
+    f_vis = st.selectbox(tr("Sichtbarkeit", "Visibility"), ["", "public", "private"])
+    f_lang = st.selectbox(tr("Sprache", "Language"), ["", "de", "en"])
+    f_status = st.selectbox("Status", ["", "drafted", "awaiting_approval", "escalated", "error", "pending"])
+    f_risk = st.slider(tr("Mindestrisiko", "Minimum risk"), 0.0, 1.0, 0.0, 0.05)
+    f_mine = st.checkbox(tr("Nur meine", "Only mine"))
+    f_search = st.text_input(tr("Suche", "Search"))
+filters = QueueFilters(channel=f_channel or None, visibility=f_vis or None, language=f_lang or None,
+                       status=f_status or None, min_risk=f_risk or None,
+                       assignee=user["username"] if f_mine else None, search=f_search or None)
+page_no = st.session_state.get("queue_page", 0)
+page = queue_page(db, filters, page=page_no, page_size=50)
+counts = page.counts
+cols = st.columns(5)
+for col, (label, key) in zip(cols, [(tr("Offen", "Open"), "drafted"), (tr("Zweite Freigabe", "Second approval"), "awaiting_approval"),
+                                    (tr("Eskaliert", "Escalated"), "escalated"), (tr("Gepostet", "Posted"), "posted"),
+                                    (tr("Fehler", "Errors"), "error")], strict=True):
+    col.metric(label, counts.get(key, 0))
+if page.followups_due:
+    st.info(tr(f"{page.followups_due} Nachfass-Erinnerungen fällig", f"{page.followups_due} follow-ups due"))
+
+left, right = st.columns([5, 6], gap="medium")
+if "m" in st.query_params and "open_id" not in st.session_state:
+    st.session_state["open_id"] = st.query_params["m"]  # deep link to one message
+
+# ---- queue ------------------------------------------------------------------------------------------
+with left:
+    rows = [{
+        "SLA": ("–" if r.sla_minutes_left() is None else (f"{r.sla_minutes_left()} min" if r.sla_minutes_left() >= 0
+                else tr(f"überfällig {-r.sla_minutes_left()} min", f"overdue {-r.sla_minutes_left()} min"))),
+        tr("Kanal", "Channel"): r.channel + ("" if r.visibility == "public" else " 🔒"),
+        tr("Spr.", "Lang"): r.language or "",
+        tr("Von", "From"): r.author,
+        tr("Nachricht", "Message"): r.preview,
+        tr("Risiko", "Risk"): round(r.risk, 2),
+        "Status": r.status,
+        tr("Sperre", "Lock"): (r.claimed_by or "") if r.locked_by_other(user["username"]) else "",
+    } for r in page.rows]
+    event = st.dataframe(rows, hide_index=True, on_select="rerun", selection_mode="single-row", key="queue",
+                         width="stretch", height=520)
+    nav = st.columns(3)
+    if nav[0].button("◀", disabled=page_no == 0):
+        st.session_state["queue_page"] = page_no - 1
+        st.rerun()
+    nav[1].caption(f"{page_no * 50 + 1}–{page_no * 50 + len(page.rows)} / {page.total}")
+    if nav[2].button("▶", disabled=(page_no + 1) * 50 >= page.total):
+        st.session_state["queue_page"] = page_no + 1
+        st.rerun()
+    selected = event.selection.rows if event and event.selection else []
+    if selected and st.session_state.get("_last_sel") != page.rows[selected[0]].id:
+        st.session_state["open_id"] = st.session_state["_last_sel"] = page.rows[selected[0]].id
+    labels = {r.id: f"{r.author} · {r.preview[:60]}" for r in page.rows}
+    pick = st.selectbox(tr("Nachricht öffnen", "Open message"), [""] + list(labels),
+                        format_func=lambda i: labels.get(i, "—"), key="open_select")
+    if pick and st.session_state.get("_last_pick") != pick:
+        st.session_state["open_id"] = st.session_state["_last_pick"] = pick
+
+# ---- item --------------------------------------------------------------------------------------------
+with right:
+    message_id = st.session_state.get("open_id")
+    if not message_id:
+        st.caption(tr("Nachricht links auswählen.", "Pick a message on the left."))
+    else:
+        row = next((r for r in page.rows if r.id == message_id), None)
+        if row and row.locked_by_other(user["username"]):
+            st.warning(tr(f"Gesperrt von {row.claimed_by}", f"Locked by {row.claimed_by}"))
+            if has_role("approver") and st.button(tr("Übernehmen", "Take over")):
+                take_over(db, message_id, user)
+                st.rerun()
+            st.stop()
+        if has_role("agent") or has_role("approver"):
+            claim(db, message_id, user)
+        item = svc.item(message_id)
+        msg = item.message
+        st.subheader(f"{msg['author_handle']} · {msg['channel']} · {msg['visibility']}")
+        st.caption(tr("Nachricht des Kunden (als Text angezeigt)", "Customer message (shown as text)"))
+        st.text(msg["text"])
+        for t in item.thread:
+            if t["id"] != msg["id"]:
+                st.caption(f"↳ {t['author_handle']}: {t['text'][:200]}")
+        tri = msg.get("triage") or {}
+        if tri:
+            with st.expander(tr("Triage (mit Begründung)", "Triage (with reasons)")):
+                for key, val in tri.items():
+                    st.write(f"**{key}**: {val.get('value')} — {val.get('reason')}")
+        if item.customer:
+            c = item.customer
+            with st.expander(tr(f"Kunde: {c['display_name']}", f"Customer: {c['display_name']}"), expanded=False):
+                st.write(f"{c['id']} · {c.get('tier') or ''} · {c['followers']} Follower · "
+                         f"{tr('DM erlaubt', 'DM allowed')}: {c['dm_allowed']} · {c['language']}/{c.get('address_form') or ''}")
+                if c.get("notes"):
+                    st.caption(tr("Interne Notiz: ", "Internal note: ") + c["notes"])
+                for r in c.get("records", []):
+                    st.text(f"{r['kind']:12} {r['ref']:16} {r.get('status') or '':12} {r.get('data')}")
+                for m in c.get("other_messages", []):
+                    st.text(f"{m['channel']:9} {m['status']:10} {m['text'][:120]}")
+        draft = item.draft
+        key = f"draft_{message_id}"
+        if key not in st.session_state:
+            st.session_state[key] = draft["text"] if draft else ""
+        text = st.text_area(tr("Entwurf", "Draft"), key=key, height=180)
+        report = svc.check(message_id, text)
+        st.markdown(highlight(text, report.findings), unsafe_allow_html=True)
+        if draft:
+            st.caption(f"{tr('Engine', 'Engine')}: {draft['engine']} · v{draft['version']}"
+                       + (f" · {draft['fallback_reason']}" if draft.get("fallback_reason") else ""))
+        overrides: dict[str, str] = {}
+        if report.findings:
+            st.markdown("**" + tr("Prüfungen", "Checks") + "**")
+        for i, f in enumerate(report.findings):
+            icon = "⛔" if f.severity == "block" else "⚠️"
+            st.write(f"{icon} `{f.rule}` — {f.message}" + (f" _{f.suggestion}_" if f.suggestion else ""))
+            if f.fix is not None:
+                def _apply(k=key, t=f.fix.replacement_text):
+                    st.session_state[k] = t
+                st.button(tr("Korrektur übernehmen: ", "Apply fix: ") + f.fix.label, key=f"fix_{i}", on_click=_apply)
+            if f.severity == "warn":
+                overrides[f.rule] = st.text_input(tr(f"Begründung zum Übergehen von {f.rule}", f"Reason to override {f.rule}"),
+                                                  key=f"ovr_{message_id}_{f.rule}")
+        if not report.findings:
+            st.success(tr("Alle Prüfungen bestanden", "All checks passed"))
+        with st.expander(tr("Quellen", "Sources")):
+            for c in (draft or {}).get("citations", []):
+                st.write(f"{c['kind']}: `{c['ref']}` {c.get('title') or ''}")
+                if c.get("text"):
+                    st.caption(c["text"][:300])
+        b1, b2, b3 = st.columns(3)
+        if b1.button(tr("Freigeben & posten", "Approve & post"), type="primary", disabled=not report.passed):
+            try:
+                approval = svc.approve(message_id, text, overrides)
+                st.session_state["flash"] = (tr("Zur zweiten Freigabe gesendet", "Sent for second approval")
+                                             if approval.state == "awaiting_second" else
+                                             tr(f"Gepostet ({approval.state})", f"Posted ({approval.state})"))
+                st.session_state.pop("open_id", None)
+                st.rerun()
+            except (ReviewError, PermissionError) as exc:
+                st.error(str(exc))
+        engine = b2.selectbox(tr("Engine", "Engine"), ["auto", "composer", "llm"], label_visibility="collapsed")
+        if b2.button(tr("Neu entwerfen", "Regenerate")):
+            try:
+                result = svc.regenerate(message_id, engine)
+                st.session_state[key] = result.draft
+                st.rerun()
+            except (RuntimeError, PermissionError) as exc:
+                st.error(str(exc))
+        if b3.button(tr("In privaten Kanal verlegen", "Move to private channel")):
+            handoff, dm = svc.move_to_private(message_id)
+            st.session_state[key] = handoff
+            st.session_state["dm_draft"] = dm
+            st.rerun()
+        if st.session_state.get("dm_draft"):
+            st.text_area(tr("DM-Entwurf", "DM draft"), st.session_state["dm_draft"], key="dm_view")
+        reason = st.text_input(tr("Grund (Ablehnen/Eskalieren)", "Reason (reject/escalate)"), key=f"reason_{message_id}")
+        r1, r2 = st.columns(2)
+        for col, label, esc in ((r1, tr("Ablehnen", "Reject"), False), (r2, tr("Eskalieren", "Escalate"), True)):
+            if col.button(label):
+                try:
+                    svc.reject(message_id, reason, escalate=esc)
+                    st.session_state.pop("open_id", None)
+                    st.rerun()
+                except ReviewError as exc:
+                    st.error(str(exc))
+
+if flash := st.session_state.pop("flash", None):
+    st.toast(flash)
+
+# ---- four eyes and failed posts --------------------------------------------------------------------
+if has_role("approver"):
+    waiting = svc.awaiting_second()
+    if waiting:
+        st.subheader(tr("Wartet auf zweite Freigabe", "Awaiting second approval"))
+    for a in waiting:
+        with st.container(border=True):
+            st.write(f"#{a.id} · {a.channel} · {tr('von', 'by')} {a.author}")
+            st.text(a.text)
+            own = a.author == user["username"]
+            if st.button(tr("Zweite Freigabe & posten", "Second approval & post"), key=f"second_{a.id}", disabled=own):
+                try:
+                    svc.second_approve(a.id)
+                    st.rerun()
+                except ReviewError as exc:
+                    st.error(str(exc))
+            if own:
+                st.caption(tr("Eigene Antworten braucht ein zweites Augenpaar.", "Your own replies need a second pair of eyes."))
+for a in svc.failed_posts():
+    st.error(f"{tr('Posten fehlgeschlagen', 'Posting failed')} #{a.id}: {a.error}")
+    if st.button(tr("Erneut posten", "Retry posting"), key=f"retry_{a.id}"):
+        svc.post(a.id)
+        st.rerun()

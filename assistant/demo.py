@@ -20,11 +20,10 @@ def load_demo(db) -> str:
         from replydesk.db import utcnow
 
         messages = read_inbox(DEMO / "inbox.jsonl")
-        # Demo messages arrive "now": shift their times so the newest is five minutes old.
-        newest = max(m.received_at for m in messages if m.received_at)
-        shift = utcnow() - timedelta(minutes=5) - newest
-        for m in messages:
-            m.received_at = m.received_at + shift if m.received_at else None
+        # Demo messages arrive "now": spread over the last ~3 hours, in file order, newest five minutes old.
+        now = utcnow()
+        for i, m in enumerate(messages):
+            m.received_at = now - timedelta(minutes=5) - timedelta(seconds=75 * (len(messages) - 1 - i))
         new, known = import_messages(db, messages)
         parts.append(f"{new} new inbox messages ({known} already there)")
         # Draft what is pending (offline composer), so the review screen opens with suggestions.

@@ -1,0 +1,94 @@
+"""End to end in a real browser: log in, open a German message, break and fix the draft, approve, post once;
+a four-eyes case that needs a second user; customer HTML is shown as text."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+
+from .conftest import ARTIFACTS, login, message_id  # noqa: TID252
+
+pytestmark = pytest.mark.browser
+
+
+def _outbox(data_dir):
+    path = data_dir / "outbox.jsonl"
+    return [json.loads(x) for x in path.read_text().splitlines()] if path.exists() else []
+
+
+def _wait(predicate, timeout=20.0):
+    end = time.time() + timeout
+    while time.time() < end:
+        if predicate():
+            return True
+        time.sleep(0.25)
+    return False
+
+
+def test_agent_fixes_a_finding_and_posts_once(demo_server, page):
+    url, data_dir, _ = demo_server
+    mid = message_id(data_dir, "demo-001")  # @anna_s, German, public, delivery
+    login(page, url, "anna", path=f"/?m={mid}")
+    editor = page.get_by_label("Entwurf")
+    editor.wait_for()
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "e2e-1-item.png"), full_page=True)
+    text = ("Hallo Anna, schick uns deine Bestellnummer per DM, dann prüfen wir die Sendung. "
+            "Antwort gern an anna.schmidt@example.org ^AB")
+    editor.fill(text)
+    editor.press("Tab")  # commit the edit → the guardrails re-check
+    page.get_by_text("pii-public").first.wait_for()
+    assert page.get_by_role("button", name="Freigeben & posten").is_disabled()
+    page.screenshot(path=str(ARTIFACTS / "e2e-2-finding.png"), full_page=True)
+    page.get_by_role("button", name="Korrektur übernehmen").first.click()
+    page.get_by_text("Alle Prüfungen bestanden").wait_for()
+    fixed = editor.input_value()
+    assert "anna.schmidt@example.org" not in fixed and fixed.endswith("^AB")
+    page.get_by_role("button", name="Freigeben & posten").click()
+    assert _wait(lambda: len([x for x in _outbox(data_dir) if x["message_id"] == mid]) == 1)
+    posts = [x for x in _outbox(data_dir) if x["message_id"] == mid]
+    assert posts[0]["text"] == fixed and posts[0]["approved_by"] == ["anna"]
+    page.screenshot(path=str(ARTIFACTS / "e2e-3-posted.png"), full_page=True)
+    time.sleep(1.0)
+    assert len([x for x in _outbox(data_dir) if x["message_id"] == mid]) == 1  # exactly one post
+
+
+def test_four_eyes_needs_a_second_user(demo_server, browser):
+    url, data_dir, _ = demo_server
+    mid = message_id(data_dir, "demo-019")  # @maria_lange_news: 19,500 followers, negative → four eyes
+    ctx = browser.new_context(viewport={"width": 1500, "height": 1100})
+    page = ctx.new_page()
+    page.set_default_timeout(20000)
+    login(page, url, "anna", path=f"/?m={mid}")
+    page.get_by_label("Entwurf").wait_for()
+    page.get_by_text("Alle Prüfungen bestanden").wait_for()
+    page.get_by_role("button", name="Freigeben & posten").click()
+    time.sleep(2)
+    assert [x for x in _outbox(data_dir) if x["message_id"] == mid] == []  # not posted by one person
+    page.screenshot(path=str(ARTIFACTS / "e2e-4-awaiting.png"), full_page=True)
+    ctx.close()
+    ctx = browser.new_context(viewport={"width": 1500, "height": 1100})
+    page = ctx.new_page()
+    page.set_default_timeout(20000)
+    login(page, url, "ben")
+    page.get_by_text("Wartet auf zweite Freigabe").wait_for()
+    page.get_by_role("button", name="Zweite Freigabe & posten").first.click()
+    assert _wait(lambda: len([x for x in _outbox(data_dir) if x["message_id"] == mid]) == 1)
+    post = next(x for x in _outbox(data_dir) if x["message_id"] == mid)
+    assert post["approved_by"] == ["anna", "ben"]
+    page.screenshot(path=str(ARTIFACTS / "e2e-5-second.png"), full_page=True)
+    ctx.close()
+
+
+def test_customer_html_is_shown_as_text(demo_server, page):
+    url, data_dir, _ = demo_server
+    mid = message_id(data_dir, "demo-057")  # contains <script>alert('xss')</script>
+    dialogs = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    login(page, url, "anna", path=f"/?m={mid}")
+    page.get_by_label("Entwurf").wait_for()
+    page.get_by_text("<script>alert('xss')</script>", exact=False).first.wait_for()
+    assert dialogs == []
+    assert page.locator("script:text('xss')").count() == 0

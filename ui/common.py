@@ -37,21 +37,25 @@ def has_role(role: str) -> bool:
     return bool(user) and (role in user.get("roles", []) or "admin" in user.get("roles", []))
 
 
-@st.cache_resource(show_spinner=False)
 def database():
+    """The process-wide database of the effective settings (cached by ``replydesk.db``)."""
     from replydesk.db import get_database
 
     return get_database()
 
 
 @st.cache_resource(show_spinner=False)
-def pipeline():
+def _pipeline(url: str):
     from assistant.pipeline import Pipeline
 
     return Pipeline.from_settings(database())
 
 
-@st.cache_resource(show_spinner=False)
+def pipeline():
+    """One pipeline per database for the whole server (the embedding model and indexes are shared)."""
+    return _pipeline(database().url)
+
+
 def knowledge_base():
     from knowledge_base.service import KnowledgeBase
 

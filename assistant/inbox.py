@@ -130,6 +130,32 @@ def claim(db: Database, worker: str, limit: int = 10, lease_s: int = 300) -> lis
         return [r[0] for r in res]
 
 
+def release_dead_claims(db: Database) -> int:
+    """Claims held by processes on this machine that no longer run (kill -9) go back to the queue at once;
+    claims of other machines expire with their lease."""
+    import os
+    import socket
+
+    host = socket.gethostname()
+    freed = 0
+    with db.transaction() as s:
+        rows = s.execute(select(Message.id, Message.claimed_by).where(
+            Message.status == "drafting", Message.claimed_by.like(f"{host}:%"))).all()
+        for mid, owner in rows:
+            try:
+                pid = int(owner.split(":")[1])
+                os.kill(pid, 0)
+                continue  # still alive
+            except (ValueError, IndexError, ProcessLookupError):
+                pass
+            except PermissionError:
+                continue
+            s.execute(update(Message).where(Message.id == mid, Message.claimed_by == owner)
+                      .values(status="pending", claimed_by=None, claimed_until=None))
+            freed += 1
+    return freed
+
+
 def mark_error(db: Database, message_id: str, error: str, max_attempts: int = 3) -> None:
     """After a failure: back to pending for another try, or 'error' once attempts are used up."""
     with db.transaction() as s:

@@ -10,7 +10,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
-from assistant.inbox import claim, mark_error
+from assistant.inbox import claim, mark_error, release_dead_claims
 
 log = logging.getLogger("replydesk.worker")
 
@@ -40,6 +40,7 @@ def drain(pipeline, *, concurrency: int = 1, batch: int = 8, on_done: Callable[[
             on_done(message_id, ok)
 
     name = worker_name()
+    release_dead_claims(pipeline.db)
     with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
         while not (stop and stop.is_set()):
             ids = claim(pipeline.db, name, limit=max(batch, concurrency))

@@ -1,0 +1,1 @@
+"""The model edge: LangChain chat models behind our Drafter interface, and a scripted fake for tests."""

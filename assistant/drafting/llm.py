@@ -83,7 +83,9 @@ def _transient(exc: BaseException) -> bool:
         return isinstance(exc, MalformedOutput)
     if isinstance(exc, openai.APIStatusError):
         return exc.status_code == 429 or exc.status_code >= 500
-    return isinstance(exc, (openai.APITimeoutError, openai.APIConnectionError, MalformedOutput, TimeoutError))
+    # a body that is not JSON (a proxy's error page, a cut-off answer) is worth another try too
+    return isinstance(exc, (openai.APITimeoutError, openai.APIConnectionError, openai.APIResponseValidationError,
+                            MalformedOutput, TimeoutError, json.JSONDecodeError))
 
 
 class LLMDrafter:

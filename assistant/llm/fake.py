@@ -16,7 +16,8 @@ class ScriptExhausted(AssertionError):
 
 
 class ScriptedChatModel(BaseChatModel):
-    """Each entry is a reply text, an ``AIMessage``, or an exception to raise. Calls are recorded."""
+    """Each entry is a reply text, an ``AIMessage``, an exception to raise, or a callable(messages) → text.
+    Calls are recorded."""
 
     script: list[Any]
     _queue: deque = PrivateAttr()
@@ -45,6 +46,8 @@ class ScriptedChatModel(BaseChatModel):
         item = self._queue.popleft()
         if isinstance(item, BaseException):
             raise item
+        if callable(item):  # a reply computed from the prompt
+            item = item(messages)
         message = item if isinstance(item, AIMessage) else AIMessage(
             content=str(item), usage_metadata={"input_tokens": 100, "output_tokens": 40, "total_tokens": 140})
         return ChatResult(generations=[ChatGeneration(message=message)])

@@ -7,6 +7,7 @@ Behaviours (consumed in order; ``default`` answers when the script is empty):
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 import time
@@ -36,10 +37,8 @@ class FakeOpenAIServer:
                 for k, v in (headers or {}).items():
                     self.send_header(k, v)
                 self.end_headers()
-                try:
+                with contextlib.suppress(BrokenPipeError, ConnectionResetError):
                     self.wfile.write(body)
-                except (BrokenPipeError, ConnectionResetError):
-                    pass
 
             def do_POST(self):  # noqa: N802
                 length = int(self.headers.get("Content-Length", 0))

@@ -53,6 +53,7 @@ def fuse(
     mode: Mode = "hybrid",
     dense_weight: float = 1.0,
     lexical_weight: float = 1.0,
+    rrf_k: int = RRF_K,
 ) -> list[Passage]:
     """Reciprocal-rank fusion over *articles* (each article's best chunk rank counts once per list)."""
     scores: dict[str, float] = {}
@@ -76,13 +77,13 @@ def fuse(
                 continue
             seen.add(meta.article_id)
             rank += 1
-            contribution = weight / (RRF_K + rank)
+            contribution = weight / (rrf_k + rank)
             scores[meta.article_id] = scores.get(meta.article_id, 0.0) + contribution
             prev = best_chunk.get(meta.article_id)
             if prev is None or contribution > prev[0]:
                 best_chunk[meta.article_id] = (contribution, chunk_id)
     # Normalise to 0..1 (1 = ranked first in every list used).
-    top = sum(w for _, w in lists) / (RRF_K + 1)
+    top = sum(w for _, w in lists) / (rrf_k + 1)
     ordered = sorted(scores.items(), key=lambda kv: kv[1], reverse=True)[:k]
     out = []
     for article_id, score in ordered:

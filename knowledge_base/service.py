@@ -210,18 +210,25 @@ class KnowledgeBase:
             self._articles_cache = {}
         return self._state
 
-    def search(self, query: str, filters: SearchFilters | None = None, k: int = 5, mode: Mode = "hybrid") -> list[Passage]:
+    def candidates(self, query: str, n: int = 60, mode: Mode = "hybrid") -> tuple[list, list]:
+        """The ranked (chunk_id, score) lists of the dense and the BM25 side, before filters and fusion."""
+        state = self._fresh()
+        dense: list = []
+        lexical: list = []
+        if mode in ("hybrid", "dense"):
+            dense = self.vectors.query(self.embedder.embed([query])[0], n)
+        if mode in ("hybrid", "bm25"):
+            lexical = state.lexical.search(query, n)
+        return dense, lexical
+
+    def search(self, query: str, filters: SearchFilters | None = None, k: int = 5,
+               mode: Mode = "hybrid") -> list[Passage]:
         filters = filters or SearchFilters()
         query = clean_query(query)
         state = self._fresh()
         if not query.strip() or not state.chunks:
             return []
-        dense = lexical = []
-        if mode in ("hybrid", "dense"):
-            vec = self.embedder.embed([query])[0]
-            dense = self.vectors.query(vec, max(60, k * 10))
-        if mode in ("hybrid", "bm25"):
-            lexical = state.lexical.search(query, max(60, k * 10))
+        dense, lexical = self.candidates(query, max(60, k * 10), mode)
         return fuse(state, dense, lexical, filters, k, mode)
 
     def as_langchain_retriever(self, k: int = 5, filters: SearchFilters | None = None):

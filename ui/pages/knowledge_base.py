@@ -1,4 +1,8 @@
-"""Knowledge base for trainers: list/filter, edit with versions, diff and rollback, preview, index status."""
+"""Knowledge base for trainers: list/filter, edit with versions, diff and rollback, preview, index status.
+
+Thin: all rules (roles, versions, validation, index sync) live in ``knowledge_base``; the service raises
+PermissionError for users who are not trainers or admins, this page only hides the buttons.
+"""
 
 from __future__ import annotations
 
@@ -9,10 +13,11 @@ from knowledge_base.models import ArticleIn, SearchFilters
 from knowledge_base.store import Actor
 from ui.common import current_user, has_role, knowledge_base, tr
 
-user = current_user()
+user = current_user() or {"username": "anonymous", "roles": []}
 kb = knowledge_base()
-actor = Actor(username=user["username"], roles=user["roles"])
-can_edit = has_role("trainer")
+actor = Actor(username=user["username"], roles=list(user.get("roles", [])))
+can_edit = has_role("trainer")  # has_role counts admins too
+ANY = tr("alle", "any")
 st.header(tr("Wissensdatenbank", "Knowledge base"))
 
 status = kb.index_status()
@@ -20,80 +25,112 @@ c1, c2, c3, c4 = st.columns(4)
 c1.metric(tr("Artikel", "Articles"), status.articles)
 c2.metric(tr("Indizierte Abschnitte", "Indexed chunks"), status.chunks_indexed)
 c3.metric(tr("Veraltet", "Stale"), len(status.stale_articles))
-c4.metric(tr("Letzte Synchronisierung", "Last sync"), (status.last_sync or "–")[:16])
-if status.stale_articles and can_edit and st.button(tr("Index synchronisieren", "Sync index")):
-    kb.sync()
-    st.rerun()
+c4.metric(tr("Letzte Synchronisierung", "Last sync"), (status.last_sync or "–")[:16].replace("T", " "))
+if status.stale_articles:
+    st.warning(tr("Nicht aktuell im Index: ", "Not up to date in the index: ") + ", ".join(status.stale_articles[:20]))
+    if can_edit and st.button(tr("Index synchronisieren", "Sync index"), key="kb_sync"):
+        report = kb.sync()
+        st.success(tr(f"{report.embedded} Abschnitte neu eingebettet", f"{report.embedded} chunks re-embedded"))
+        st.rerun()
 
 tab_list, tab_preview, tab_new = st.tabs([tr("Artikel", "Articles"), tr("Welcher Artikel passt?", "Which article answers?"),
                                           tr("Neuer Artikel", "New article")])
 with tab_preview:
     question = st.text_area(tr("Kundennachricht", "Customer message"), key="kb_preview_q")
+    pc1, pc2 = st.columns(2)
+    p_lang = pc1.selectbox(tr("Sprache der Artikel", "Article language"), ["", "de", "en"], key="kb_preview_lang",
+                           format_func=lambda v: v or ANY)
+    p_drafts = pc2.checkbox(tr("Entwürfe einbeziehen", "Include drafts"), key="kb_preview_drafts")
     if question.strip():
-        for p in kb.search(question, SearchFilters(status="any"), k=5):
-            st.write(f"**{p.score:.3f}** · `{p.article_id}` · {p.title} ({p.language})"
-                     + (f" · cos {p.similarity:.2f}" if p.similarity is not None else ""))
-            st.caption(p.text[:200])
+        hits = kb.search(question, SearchFilters(language=p_lang or None, status="any" if p_drafts else "published"), k=5)
+        if not hits:
+            st.info(tr("Kein Artikel gefunden.", "No article found."))
+        for p in hits:
+            st.markdown(f"**{p.score:.3f}** · `{p.article_id}` · {p.title} ({p.language})"
+                        + (f" · cos {p.similarity:.2f}" if p.similarity is not None else ""))
+            st.caption(p.text[:240])
 
 with tab_list:
-    fl1, fl2, fl3 = st.columns(3)
-    q = fl1.text_input(tr("Suche (Titel/ID)", "Search (title/id)"))
-    lang = fl2.selectbox(tr("Sprache", "Language"), ["", "de", "en"], key="kb_lang")
-    stat = fl3.selectbox("Status", ["", "published", "draft"], key="kb_status")
-    articles = kb.store.list(language=lang or None, status=stat or None, text=q or None)
-    ids = [a.id for a in articles]
-    chosen = st.selectbox(tr("Artikel", "Article"), ids, format_func=lambda i: f"{i} — {kb.get_article(i).title}"
-                          if kb.get_article(i) else i) if ids else None
-    if chosen:
-        article = kb.store.get(chosen)
-        st.caption(f"v{article.version} · {article.updated_by or ''} · {article.updated_at}")
-        st.markdown(article.body)
+    fl1, fl2, fl3, fl4 = st.columns(4)
+    q = fl1.text_input(tr("Suche (Titel/ID)", "Search (title/id)"), key="kb_q")
+    lang = fl2.selectbox(tr("Sprache", "Language"), ["", "de", "en"], key="kb_lang",
+                         format_func=lambda v: v or ANY)
+    stat = fl3.selectbox("Status", ["", "published", "draft"], key="kb_status",
+                         format_func=lambda v: v or ANY)
+    tag = fl4.text_input("Tag", key="kb_tag")
+    articles = kb.store.list(language=lang or None, status=stat or None, text=q or None, tag=tag.strip() or None)
+    titles = {a.id: a.title for a in articles}
+    st.caption(tr(f"{len(articles)} Artikel", f"{len(articles)} articles"))
+    chosen = st.selectbox(tr("Artikel", "Article"), list(titles), key="kb_chosen",
+                          format_func=lambda i: f"{i} — {titles.get(i, '')}") if titles else None
+    article = kb.store.get(chosen) if chosen else None
+    if article:
+        st.caption(f"v{article.version} · {article.status} · {article.language} · {article.updated_by or ''} · "
+                   f"{article.updated_at:%Y-%m-%d %H:%M}")
         meta = article.model_dump(mode="json", exclude={"body", "version", "updated_at", "updated_by"})
+        ek = f"{chosen}_{article.version}"  # widget keys per version: after a save/rollback the form reloads
         if can_edit:
             with st.form(f"edit_{chosen}"):
-                title = st.text_input(tr("Titel", "Title"), article.title)
-                body = st.text_area(tr("Text (Markdown)", "Body (Markdown)"), article.body, height=250)
-                status_v = st.selectbox("Status", ["published", "draft"], index=0 if article.status == "published" else 1)
-                blocks_yaml = st.text_area(tr("Textbausteine (YAML)", "Reply blocks (YAML)"),
-                                           yaml.safe_dump(meta["blocks"], allow_unicode=True, sort_keys=False), height=200)
+                title = st.text_input(tr("Titel", "Title"), article.title, key=f"kb_edit_title_{ek}")
+                body = st.text_area(tr("Text (Markdown)", "Body (Markdown)"), article.body, height=250,
+                                    key=f"kb_edit_body_{ek}")
+                e1, e2, e3 = st.columns(3)
+                status_v = e1.selectbox("Status", ["published", "draft"], key=f"kb_edit_status_{ek}",
+                                        index=0 if article.status == "published" else 1)
+                tags_v = e2.text_input("Tags", ", ".join(article.tags), key=f"kb_edit_tags_{ek}")
+                channels_v = e3.text_input(tr("Kanäle (leer = alle)", "Channels (empty = all)"),
+                                           ", ".join(article.channels), key=f"kb_edit_channels_{ek}")
+                blocks_yaml = st.text_area(tr("Textbausteine (YAML)", "Reply blocks (YAML)"), key=f"kb_edit_blocks_{ek}",
+                                           value=yaml.safe_dump(meta["blocks"], allow_unicode=True, sort_keys=False),
+                                           height=200)
                 if st.form_submit_button(tr("Speichern (neue Version)", "Save (new version)")):
                     try:
-                        new = ArticleIn.model_validate({**meta, "title": title, "body": body, "status": status_v,
-                                                        "blocks": yaml.safe_load(blocks_yaml) or []})
-                        kb.save(new, actor)
-                        st.success(tr("Gespeichert und neu indiziert", "Saved and re-indexed"))
-                        st.rerun()
-                    except Exception as exc:  # noqa: BLE001 - validation and permission messages for the trainer
+                        new = ArticleIn.model_validate({
+                            **meta, "title": title, "body": body, "status": status_v,
+                            "tags": [t.strip() for t in tags_v.split(",") if t.strip()],
+                            "channels": [c.strip() for c in channels_v.split(",") if c.strip()],
+                            "blocks": yaml.safe_load(blocks_yaml) or []})
+                        saved = kb.save(new, actor)
+                        st.success(tr(f"Gespeichert als v{saved.version} und neu indiziert",
+                                      f"Saved as v{saved.version} and re-indexed"))
+                    except (ValueError, yaml.YAMLError, PermissionError) as exc:
                         st.error(str(exc))
-            if st.button(tr("Löschen", "Delete"), key=f"del_{chosen}"):
+            confirm = st.checkbox(tr("Löschen bestätigen", "Confirm delete"), key=f"del_ok_{chosen}")
+            if st.button(tr("Löschen", "Delete"), key=f"del_{chosen}", disabled=not confirm):
                 kb.delete(chosen, actor)
+                st.session_state.pop("kb_chosen", None)
                 st.rerun()
+        else:
+            st.markdown(article.body)
         history = kb.store.history(chosen)
-        with st.expander(tr("Versionen", "Versions")):
+        with st.expander(tr("Versionen", "Versions"), expanded=len(history) > 1):
             for v in history:
                 st.write(f"v{v.version} · {v.action} · {v.created_by} · {v.created_at:%Y-%m-%d %H:%M}")
-            if len(history) > 1:
-                versions = [v.version for v in history if v.action != "deleted"]
+            versions = [v.version for v in history if v.action != "deleted"]
+            if len(versions) > 1:
                 a_col, b_col = st.columns(2)
-                va = a_col.selectbox(tr("von", "from"), versions, index=min(1, len(versions) - 1), key="diff_a")
-                vb = b_col.selectbox(tr("bis", "to"), versions, index=0, key="diff_b")
+                va = a_col.selectbox(tr("von", "from"), versions, index=1, key=f"diff_a_{chosen}")
+                vb = b_col.selectbox(tr("bis", "to"), versions, index=0, key=f"diff_b_{chosen}")
                 st.code(kb.store.diff(chosen, va, vb) or tr("keine Unterschiede", "no differences"), language="diff")
-                if can_edit and st.button(tr(f"Auf v{va} zurücksetzen", f"Roll back to v{va}")):
-                    kb.rollback(chosen, va, actor)
-                    st.rerun()
+                if can_edit and st.button(tr(f"Auf v{va} zurücksetzen", f"Roll back to v{va}"), key=f"rb_{chosen}"):
+                    restored = kb.rollback(chosen, va, actor)
+                    st.success(tr(f"v{va} ist jetzt aktuell (als v{restored.version})",
+                                  f"v{va} is current again (as v{restored.version})"))
 
 with tab_new:
     if not can_edit:
-        st.info(tr("Nur Trainer können Artikel anlegen.", "Only trainers can create articles."))
+        st.info(tr("Nur Trainer und Admins können Artikel anlegen.", "Only trainers and admins can create articles."))
     else:
         with st.form("new_article"):
-            aid = st.text_input("ID (slug)")
-            title = st.text_input(tr("Titel", "Title"))
-            lang_n = st.selectbox(tr("Sprache", "Language"), ["de", "en"], key="new_lang")
-            body = st.text_area(tr("Text (Markdown)", "Body (Markdown)"))
+            aid = st.text_input("ID (slug)", key="kb_new_id")
+            title = st.text_input(tr("Titel", "Title"), key="kb_new_title")
+            lang_n = st.selectbox(tr("Sprache", "Language"), ["de", "en"], key="kb_new_lang")
+            body = st.text_area(tr("Text (Markdown)", "Body (Markdown)"), key="kb_new_body")
             if st.form_submit_button(tr("Anlegen", "Create")):
                 try:
+                    if kb.store.get(aid) is not None:
+                        raise ValueError(tr(f"Artikel {aid!r} gibt es schon", f"article {aid!r} already exists"))
                     kb.save(ArticleIn(id=aid, title=title, language=lang_n, body=body, status="draft"), actor)
                     st.success(tr("Angelegt (Entwurf)", "Created (draft)"))
-                except Exception as exc:  # noqa: BLE001
+                except (ValueError, PermissionError) as exc:
                     st.error(str(exc))

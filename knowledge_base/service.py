@@ -9,14 +9,14 @@ import time
 from collections.abc import Iterable
 
 from pydantic import BaseModel
-from sqlalchemy import delete, select
+from sqlalchemy import delete, insert, select
 
 from knowledge_base.chunking import Chunk, chunk_article
 from knowledge_base.embeddings import Embedder, get_embedder
 from knowledge_base.models import Article, ArticleIn, Passage, SearchFilters
 from knowledge_base.orm import ArticleRow, ChunkRow, KbMeta
 from knowledge_base.retrieval import ChunkMeta, Mode, RetrievalState, fuse, langchain_retriever
-from knowledge_base.store import SYSTEM, Actor, KnowledgeStore
+from knowledge_base.store import SYSTEM, Actor, KnowledgeStore, bump_revision
 from knowledge_base.vectors import ChromaStore
 from replydesk.db import Database, utcnow
 
@@ -27,6 +27,10 @@ def clean_query(text: str) -> str:
     """Social-media noise out of a query: handles, URLs, emoji, the '#' of hashtags."""
     cleaned = _NOISE.sub(" ", text)
     return cleaned if cleaned.strip() else text
+
+
+# How stale another process's edit may look here (BM25, chunk metadata and article cache are per process).
+REFRESH_SECONDS = 0.5
 
 
 class SyncReport(BaseModel):
@@ -59,7 +63,9 @@ class KnowledgeBase:
         self.store = KnowledgeStore(db)
         self.vectors = ChromaStore(self.settings, self.embedder.name)
         self._state: RetrievalState | None = None
-        self._state_rev = -1
+        self._state_rev: tuple = ()
+        self._token: str | None = None
+        self._token_checked = -1e9
         self._articles_cache: dict[str, Article] = {}
         self._sync_lock = threading.Lock()
 
@@ -88,12 +94,12 @@ class KnowledgeBase:
         return self._articles_cache[article_id]
 
     def get_articles(self, ids: Iterable[str]) -> list[Article]:
-        out = []
-        for i in ids:
-            a = self.get_article(i)
-            if a is not None:
-                out.append(a)
-        return out
+        self._fresh()
+        ids = list(ids)
+        missing = [i for i in ids if i not in self._articles_cache]
+        for article in self.store.get_many(missing) if missing else []:
+            self._articles_cache[article.id] = article
+        return [self._articles_cache[i] for i in ids if i in self._articles_cache]
 
     def save(self, article: ArticleIn, actor: Actor = SYSTEM) -> Article:
         """Save one article and re-embed only its chunks."""
@@ -156,13 +162,20 @@ class KnowledgeBase:
                 vectors = self.embedder.embed([c.text for c in changed])
                 self.vectors.upsert([c.id for c in changed], vectors, [meta[c.id] for c in changed])
                 now = utcnow()
-                for c in changed:
-                    s.merge(ChunkRow(id=c.id, article_id=c.article_id, position=c.position, text=c.text,
-                                     content_hash=c.content_hash, indexed_at=now))
+                # Bulk: replace the changed rows (one DELETE per 500 ids + one executemany INSERT; a merge per
+                # chunk costs a SELECT each and made a 10k-article index spend minutes in SQL).
+                stale_rows = [c.id for c in changed if c.id in existing]
+                for i in range(0, len(stale_rows), 500):
+                    s.execute(delete(ChunkRow).where(ChunkRow.id.in_(stale_rows[i:i + 500])))
+                s.execute(insert(ChunkRow), [
+                    {"id": c.id, "article_id": c.article_id, "position": c.position, "text": c.text,
+                     "content_hash": c.content_hash, "indexed_at": now} for c in changed])
             if removed:
                 self.vectors.delete(removed)
-                s.execute(delete(ChunkRow).where(ChunkRow.id.in_(removed)))
+                for i in range(0, len(removed), 500):
+                    s.execute(delete(ChunkRow).where(ChunkRow.id.in_(removed[i:i + 500])))
             s.merge(KbMeta(key="last_sync", value=utcnow().isoformat()))
+            bump_revision(s)
         self.store.revision += 1
         return SyncReport(articles=len(rows), chunks=len(wanted), embedded=len(changed),
                           removed=len(removed) + len(orphans),
@@ -190,8 +203,21 @@ class KnowledgeBase:
                            embedder=self.embedder.name)
 
     # ---- search ----------------------------------------------------------------------------------
+    def _shared_token(self) -> str | None:
+        """The KB's change token in SQL, re-read at most every REFRESH_SECONDS (other processes' edits)."""
+        now = time.monotonic()
+        if now - self._token_checked >= REFRESH_SECONDS:
+            with self.db.session() as s:
+                row = s.get(KbMeta, "revision")
+                self._token = row.value if row else None
+            self._token_checked = now
+        return self._token
+
     def _fresh(self) -> RetrievalState:
-        if self._state is None or self._state_rev != self.store.revision:
+        if not self._state_rev or self._state_rev[0] != self.store.revision:
+            self._token_checked = -1e9  # a write in this process: read the new token now, rebuild once
+        key = (self.store.revision, self._shared_token())
+        if self._state is None or self._state_rev != key:
             from knowledge_base.lexical import LexicalIndex
 
             with self.db.session() as s:
@@ -206,7 +232,7 @@ class KnowledgeBase:
                                               list(a.tags or []), text)
             ids = list(state.chunks)
             state.lexical = LexicalIndex(ids, [state.chunks[i].text for i in ids])
-            self._state, self._state_rev = state, self.store.revision
+            self._state, self._state_rev = state, key
             self._articles_cache = {}
         return self._state
 

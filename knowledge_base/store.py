@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import uuid
 from collections.abc import Iterable
 from typing import Any
 
@@ -10,7 +11,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import func, select
 
 from knowledge_base.models import Article, ArticleIn
-from knowledge_base.orm import ArticleRow, ArticleVersionRow
+from knowledge_base.orm import ArticleRow, ArticleVersionRow, KbMeta
 from replydesk.db import Database, utcnow
 
 EDITOR_ROLES = frozenset({"trainer", "admin"})
@@ -42,6 +43,11 @@ class StoreChange(BaseModel):
     created: list[str] = Field(default_factory=list)
     updated: list[str] = Field(default_factory=list)
     unchanged: list[str] = Field(default_factory=list)
+
+
+def bump_revision(s) -> None:
+    """Mark the KB as changed for every process (caches in other workers/replicas compare this token)."""
+    s.merge(KbMeta(key="revision", value=uuid.uuid4().hex))
 
 
 def _check(actor: Actor) -> None:
@@ -79,7 +85,7 @@ def _row_content(row: ArticleRow) -> dict[str, Any]:
 class KnowledgeStore:
     def __init__(self, db: Database) -> None:
         self.db = db
-        self.revision = 0  # bumped on every write in this process (caches key on it)
+        self.revision = 0  # bumped on every write in this process; other processes see the KbMeta token
 
     # ---- reads -----------------------------------------------------------------------------------
     def get(self, article_id: str) -> Article | None:
@@ -172,6 +178,7 @@ class KnowledgeStore:
         row.updated_by = actor.username
         s.add(ArticleVersionRow(article_id=article.id, version=row.version, action=action,
                                 snapshot=content, created_by=actor.username))
+        bump_revision(s)
         return result
 
     def save(self, article: ArticleIn, actor: Actor = SYSTEM) -> Article:
@@ -203,6 +210,7 @@ class KnowledgeStore:
             s.add(ArticleVersionRow(article_id=article_id, version=row.version + 1, action="deleted",
                                     snapshot=_row_content(row), created_by=actor.username))
             s.delete(row)
+            bump_revision(s)
         self.revision += 1
 
     def rollback(self, article_id: str, version: int, actor: Actor = SYSTEM) -> Article:

@@ -114,3 +114,27 @@ def test_cli_search_json_shape(data_dir, tmp_path):
     bad = runner.invoke(app, ["kb", "import", str(folder)])
     assert bad.exit_code == 2 and "password-reset.md" in bad.output and "language" in bad.output
     assert runner.invoke(app, ["kb", "reindex"]).exit_code == 0
+
+
+def test_edit_in_another_process_is_seen(db, tmp_path, monkeypatch):
+    """Two KnowledgeBase objects on one database (as two workers/replicas): B's caches follow A's edits."""
+    from knowledge_base import service
+    from knowledge_base.service import KnowledgeBase
+    from replydesk.settings import Settings
+
+    from .conftest import make_articles  # noqa: TID252
+
+    monkeypatch.setattr(service, "REFRESH_SECONDS", 0.0)
+    settings = Settings(data_dir=tmp_path / "shared")
+    a = KnowledgeBase(db, settings)
+    a.store.save_many(make_articles())
+    a.sync()
+    b = KnowledgeBase(db, settings)
+    assert b.get_article("password-reset").version == 1
+    assert "roaming-outside-eu" in {p.article_id for p in b.search("Reisepaket Türkei", k=3)}
+    article = a.get_article("password-reset")
+    a.save(article.model_copy(update={"title": "Kennwort zurücksetzen"}))
+    a.delete("roaming-outside-eu")
+    assert b.get_article("password-reset").title == "Kennwort zurücksetzen"
+    assert b.get_articles(["roaming-outside-eu", "password-reset"])[0].id == "password-reset"
+    assert "roaming-outside-eu" not in {p.article_id for p in b.search("Reisepaket Türkei", k=5)}

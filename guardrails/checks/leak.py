@@ -9,6 +9,10 @@ from guardrails.models import CheckContext, Finding
 from guardrails.policy import Policy
 
 WORD = re.compile(r"\w+")
+# A reply that talks about its own prompt or instructions is disclosing them, whatever follows.
+DISCLOSURE = re.compile(
+    r"\b(?:my (?:system )?(?:prompt|instructions)|system ?prompt|(?:mein|meine) (?:system)?(?:prompt|anweisungen)|"
+    r"systemprompt|systemanweisung\w*)\b", re.I)
 SHINGLE = 6  # six consecutive words shared with a confidential text is a leak
 
 
@@ -25,9 +29,9 @@ class ConfidentialLeak:
         self.policy = policy
 
     def __call__(self, draft: str, ctx: CheckContext) -> list[Finding]:
-        if not ctx.confidential:
+        out = [(m.start(), m.end()) for m in DISCLOSURE.finditer(draft)]
+        if not ctx.confidential and not out:
             return []
-        out = []
         lower = draft.lower()
         draft_words = list(WORD.finditer(draft))
         draft_shingles = {}

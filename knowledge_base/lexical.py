@@ -33,10 +33,12 @@ def tokenize(text: str) -> list[str]:
 
 
 class LexicalIndex:
-    def __init__(self, ids: list[str], texts: list[str]) -> None:
+    def __init__(self, ids: list[str], texts: list[str] | None = None, tokens: list[list[str]] | None = None) -> None:
         self.ids = ids
         self._retriever = None
-        corpus = [tokenize(t) or ["_empty_"] for t in texts]
+        if tokens is None:
+            tokens = [tokenize(t) for t in texts or []]
+        corpus = [t or ["_empty_"] for t in tokens]
         if ids:
             self._retriever = bm25s.BM25()
             self._retriever.index(corpus, show_progress=False)

@@ -120,6 +120,16 @@ def main() -> None:
                 f"{s} (n={res['hybrid']['styles'][s][3]}): "
                 + " / ".join(f"{m} {res[m]['styles'][s][1] / res[m]['styles'][s][3]:.3f}" for m in MODES)
                 for s in styles))
+        # BM25 normalisation (umlaut folding, stopwords, light stemming) vs plain lowercase words
+        from knowledge_base.lexical import LexicalIndex, plain_tokenize
+
+        state = kb._fresh()
+        ids = list(state.chunks)
+        plain = LexicalIndex(ids, [state.chunks[i].text for i in ids], tokenizer=plain_tokenize)
+        plain_cache = {q: (d, plain.search(q, 60)) for q, (d, _lex) in cached.items()}
+        p = evaluate(kb, rows, plain_cache)
+        print(f"{'bm25 plain':10s} {p['bm25']['r1']:7.3f} {p['bm25']['r3']:9.3f} {p['bm25']['mrr']:7.3f}   "
+              f"(hybrid with plain BM25: recall@3 {p['hybrid']['r3']:.3f}, MRR {p['hybrid']['mrr']:.3f})")
         if args.misses:
             for miss in res["hybrid"]["misses"]:
                 print("  miss:", miss)

@@ -26,6 +26,11 @@ def _stem(token: str) -> str:
     return token
 
 
+def plain_tokenize(text: str) -> list[str]:
+    """Lowercase words only (the baseline the normalisation is measured against)."""
+    return re.findall(r"\w+", text.lower())
+
+
 def tokenize(text: str) -> list[str]:
     text = unicodedata.normalize("NFC", text.lower()).translate(_FOLD)
     text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
@@ -33,18 +38,20 @@ def tokenize(text: str) -> list[str]:
 
 
 class LexicalIndex:
-    def __init__(self, ids: list[str], texts: list[str] | None = None, tokens: list[list[str]] | None = None) -> None:
+    def __init__(self, ids: list[str], texts: list[str] | None = None, tokens: list[list[str]] | None = None,
+                 tokenizer=None) -> None:
         self.ids = ids
         self._retriever = None
+        self.tokenizer = tokenizer or tokenize
         if tokens is None:
-            tokens = [tokenize(t) for t in texts or []]
+            tokens = [self.tokenizer(t) for t in texts or []]
         corpus = [t or ["_empty_"] for t in tokens]
         if ids:
             self._retriever = bm25s.BM25()
             self._retriever.index(corpus, show_progress=False)
 
     def search(self, query: str, n: int) -> list[tuple[str, float]]:
-        tokens = tokenize(query)
+        tokens = self.tokenizer(query)
         if not self._retriever or not tokens:
             return []
         n = min(n, len(self.ids))

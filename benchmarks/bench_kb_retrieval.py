@@ -8,8 +8,9 @@ as a second set, the demo inbox messages that name an ``expected_article``. Load
 model). Searches with the default filters (published, any language: questions may be cross-lingual).
 
 recall@k = share of questions with at least one relevant article in the top k; MRR over the top 10.
-``--sweep`` also prints the fusion grid (RRF constant, dense/BM25 weights) so that a change of the defaults
-is made on the whole set, not on single rows.
+"hybrid" is the default score fusion (dense cosine + alpha * normalised BM25), "hybrid-rrf" reciprocal-rank
+fusion of the same two candidate lists. ``--sweep`` also prints alpha and the RRF grid (constant, weights) so
+that a change of the defaults is made on whole sets, not on single rows.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ for var in ("REPLYDESK_DATABASE_URL", "REPLYDESK_CHROMA_URL"):
 
 import replydesk  # noqa: E402,F401  (telemetry off)
 
-MODES = ("hybrid", "dense", "bm25")
+MODES = ("hybrid", "hybrid-rrf", "dense", "bm25")
 
 
 def load_questions() -> dict[str, list[dict]]:
@@ -58,7 +59,7 @@ def score(ranked: list[str], relevant: set[str]) -> tuple[int, int, float]:
 
 def evaluate(kb, rows: list[dict], cached: dict, **fuse_kw) -> dict[str, dict]:
     from knowledge_base.models import SearchFilters
-    from knowledge_base.retrieval import fuse
+    from knowledge_base.retrieval import fuse, fuse_scores
     from knowledge_base.service import clean_query
 
     state = kb._fresh()
@@ -72,7 +73,13 @@ def evaluate(kb, rows: list[dict], cached: dict, **fuse_kw) -> dict[str, dict]:
             if q not in cached:
                 cached[q] = kb.candidates(q, 60)
             dense, lexical = cached[q]
-            ranked = [p.article_id for p in fuse(state, dense, lexical, SearchFilters(), 10, mode, **fuse_kw)]
+            if mode == "hybrid-rrf":
+                rrf_kw = {k: v for k, v in fuse_kw.items() if k != "alpha"}
+                hits = fuse(state, dense, lexical, SearchFilters(), 10, "hybrid", **rrf_kw)
+            else:
+                hits = fuse_scores(state, dense, lexical, SearchFilters(), 10, mode,
+                                   **{k: v for k, v in fuse_kw.items() if k == "alpha"})
+            ranked = [p.article_id for p in hits]
             r1, r3, rr = score(ranked, set(row["relevant"]))
             tot[0] += r1
             tot[1] += r3
@@ -110,10 +117,10 @@ def main() -> None:
         cached: dict = {}
         res = evaluate(kb, rows, cached)
         print(f"\n== {name}: {len(rows)} questions ==")
-        print(f"{'method':8s} {'recall@1':>9s} {'recall@3':>9s} {'MRR':>7s}")
+        print(f"{'method':10s} {'recall@1':>9s} {'recall@3':>9s} {'MRR':>7s}")
         for mode in MODES:
             r = res[mode]
-            print(f"{mode:8s} {r['r1']:9.3f} {r['r3']:9.3f} {r['mrr']:7.3f}")
+            print(f"{mode:10s} {r['r1']:9.3f} {r['r3']:9.3f} {r['mrr']:7.3f}")
         styles = sorted(res["hybrid"]["styles"])
         if len(styles) > 1:
             print("recall@3 by style: " + "; ".join(
@@ -128,17 +135,20 @@ def main() -> None:
         plain = LexicalIndex(ids, [state.chunks[i].text for i in ids], tokenizer=plain_tokenize)
         plain_cache = {q: (d, plain.search(q, 60)) for q, (d, _lex) in cached.items()}
         p = evaluate(kb, rows, plain_cache)
-        print(f"{'bm25 plain':10s} {p['bm25']['r1']:7.3f} {p['bm25']['r3']:9.3f} {p['bm25']['mrr']:7.3f}   "
+        print(f"{'bm25 plain':10s} {p['bm25']['r1']:9.3f} {p['bm25']['r3']:9.3f} {p['bm25']['mrr']:7.3f}   "
               f"(hybrid with plain BM25: recall@3 {p['hybrid']['r3']:.3f}, MRR {p['hybrid']['mrr']:.3f})")
         if args.misses:
             for miss in res["hybrid"]["misses"]:
                 print("  miss:", miss)
         if args.sweep:
-            print("fusion grid (hybrid recall@3 / MRR):")
+            print("score fusion, BM25 weight alpha (hybrid recall@3 / MRR): " + "  ".join(
+                f"{a}: {r['r3']:.3f}/{r['mrr']:.3f}" for a in (0.0, 0.05, 0.1, 0.15, 0.2, 0.3, 0.5)
+                for r in [evaluate(kb, rows, cached, alpha=a)["hybrid"]]))
+            print("RRF grid (recall@3 / MRR):")
             for rrf_k in (10, 30, 60, 100):
                 cells = []
                 for dw, lw in ((1.0, 1.0), (1.0, 0.7), (1.0, 0.5), (0.7, 1.0)):
-                    r = evaluate(kb, rows, cached, rrf_k=rrf_k, dense_weight=dw, lexical_weight=lw)["hybrid"]
+                    r = evaluate(kb, rows, cached, rrf_k=rrf_k, dense_weight=dw, lexical_weight=lw)["hybrid-rrf"]
                     cells.append(f"w{dw}/{lw}: {r['r3']:.3f}/{r['mrr']:.3f}")
                 print(f"  k={rrf_k:3d}  " + "  ".join(cells))
 

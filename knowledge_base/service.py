@@ -15,7 +15,7 @@ from knowledge_base.chunking import Chunk, chunk_article
 from knowledge_base.embeddings import Embedder, get_embedder
 from knowledge_base.models import Article, ArticleIn, Passage, SearchFilters
 from knowledge_base.orm import ArticleRow, ChunkRow, KbMeta
-from knowledge_base.retrieval import ChunkMeta, Mode, RetrievalState, fuse, langchain_retriever
+from knowledge_base.retrieval import ChunkMeta, Mode, RetrievalState, fuse_scores, langchain_retriever
 from knowledge_base.store import SYSTEM, Actor, KnowledgeStore, bump_revision
 from knowledge_base.vectors import ChromaStore
 from replydesk.db import Database, utcnow
@@ -292,7 +292,7 @@ class KnowledgeBase:
         if not query.strip() or not state.chunks:
             return []
         dense, lexical = self.candidates(query, max(60, k * 10), mode)
-        return fuse(state, dense, lexical, filters, k, mode)
+        return fuse_scores(state, dense, lexical, filters, k, mode)
 
     def as_langchain_retriever(self, k: int = 5, filters: SearchFilters | None = None):
         return langchain_retriever(self, k=k, filters=filters)

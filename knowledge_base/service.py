@@ -69,6 +69,7 @@ class KnowledgeBase:
         self._tokens: dict[str, tuple[str, list[str]]] = {}
         self._build_lock = threading.Lock()
         self._building = False
+        self._status: tuple[tuple, IndexStatus] | None = None
         self._articles_cache: dict[str, Article] = {}
         self._sync_lock = threading.Lock()
 
@@ -192,6 +193,15 @@ class KnowledgeBase:
         return self.sync()
 
     def index_status(self) -> IndexStatus:
+        """Stale articles (SQL content whose chunks are not indexed as they are now), counts, last sync.
+
+        Re-chunking every article takes a while at 10k articles, so the result is kept until the KB's change
+        token moves (every write and every sync moves it, in any process).
+        """
+        self._token_checked = -1e9
+        key = (self.store.revision, self._shared_token())
+        if self._status is not None and self._status[0] == key:
+            return self._status[1].model_copy(update={"vectors": self.vectors.count()})
         with self.db.session() as s:
             rows = s.scalars(select(ArticleRow)).all()
             indexed = {cid: h for cid, h in s.execute(select(ChunkRow.id, ChunkRow.content_hash))}
@@ -201,9 +211,11 @@ class KnowledgeBase:
             chunks = chunk_article(Article.model_validate(row, from_attributes=True))
             if any(indexed.get(c.id) != c.content_hash for c in chunks):
                 stale.append(row.id)
-        return IndexStatus(articles=len(rows), chunks_indexed=len(indexed), stale_articles=stale,
-                           vectors=self.vectors.count(), last_sync=last.value if last else None,
-                           embedder=self.embedder.name)
+        status = IndexStatus(articles=len(rows), chunks_indexed=len(indexed), stale_articles=stale,
+                             vectors=self.vectors.count(), last_sync=last.value if last else None,
+                             embedder=self.embedder.name)
+        self._status = (key, status)
+        return status
 
     # ---- search ----------------------------------------------------------------------------------
     def _shared_token(self) -> str | None:

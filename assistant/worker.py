@@ -8,7 +8,7 @@ import socket
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 
 from assistant.inbox import claim, mark_error, release_dead_claims
 
@@ -19,7 +19,7 @@ def worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident() % 10000}"
 
 
-def drain(pipeline, *, concurrency: int = 1, batch: int = 8, on_done: Callable[[str, bool], None] | None = None,
+def drain(pipeline, *, concurrency: int = 1, on_done: Callable[[str, bool], None] | None = None,
           stop: threading.Event | None = None, idle_exit: bool = True, poll_s: float = 1.0) -> int:
     """Draft claimed messages until none are pending (or ``stop`` is set). Returns how many were drafted."""
     done = 0
@@ -41,13 +41,17 @@ def drain(pipeline, *, concurrency: int = 1, batch: int = 8, on_done: Callable[[
 
     name = worker_name()
     release_dead_claims(pipeline.db)
+    inflight: set = set()
     with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
         while not (stop and stop.is_set()):
-            ids = claim(pipeline.db, name, limit=max(batch, concurrency))
-            if not ids:
+            free = max(1, concurrency) - len(inflight)
+            ids = claim(pipeline.db, name, limit=max(free, 1 if not inflight else 0)) if free > 0 else []
+            inflight |= {pool.submit(one, i) for i in ids}
+            if not inflight:
                 if idle_exit:
                     break
                 time.sleep(poll_s)
                 continue
-            list(pool.map(one, ids))
+            # keep the pool full: claim more as soon as one draft finishes
+            _done, inflight = wait(inflight, return_when=FIRST_COMPLETED)
     return done

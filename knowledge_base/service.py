@@ -163,7 +163,9 @@ class KnowledgeBase:
             orphans = self.vectors.ids(ids) - set(wanted) - set(removed)
             self.vectors.delete(sorted(orphans))
             if changed:
-                vectors = self.embedder.embed([c.text for c in changed])
+                unique = list(dict.fromkeys(c.text for c in changed))  # shared blocks: embed each text once
+                at = {text: i for i, text in enumerate(unique)}
+                vectors = self.embedder.embed(unique)[[at[c.text] for c in changed]]
                 self.vectors.upsert([c.id for c in changed], vectors, [meta[c.id] for c in changed])
                 now = utcnow()
                 # Bulk: replace the changed rows (one DELETE per 500 ids + one executemany INSERT; a merge per

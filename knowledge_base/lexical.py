@@ -55,9 +55,10 @@ class LexicalIndex:
         if not self._retriever or not tokens:
             return []
         n = min(n, len(self.ids))
-        docs, scores = self._retriever.retrieve([tokens], k=n, show_progress=False, n_threads=1)
-        out = []
-        for idx, score in zip(np.asarray(docs)[0], np.asarray(scores)[0], strict=True):
-            if score > 0:
-                out.append((self.ids[int(idx)], float(score)))
-        return out
+        # get_scores + argpartition: bm25s.retrieve starts a thread pool per call even with n_threads=1
+        # (measured 17-21 ms per query at 112k chunks vs 0.9 ms this way). Ties: the earlier chunk first.
+        scores = np.asarray(self._retriever.get_scores(tokens))
+        top = np.argpartition(-scores, n - 1)[:n] if n < len(scores) else np.arange(len(scores))
+        top = np.sort(top)
+        top = top[np.argsort(-scores[top], kind="stable")]
+        return [(self.ids[int(i)], float(scores[i])) for i in top if scores[i] > 0]

@@ -101,3 +101,25 @@ def test_customers_cli(data_dir):
     assert result.exit_code == 2 and "K-404" in result.output
     result = runner.invoke(app, ["customers", "forget", "K-1", "--yes"])
     assert result.exit_code == 0 and json.loads(result.output)["messages"] == 1
+
+
+def test_forget_leaves_the_vectors_untouched_because_the_kb_holds_no_customer_data(sqlite_db, tmp_path):
+    """Erasure deletes customer data in SQL; the vector index holds only knowledge-base chunks — prove both."""
+    from knowledge_base.io import load_path
+    from knowledge_base.service import KnowledgeBase
+    from replydesk.settings import Settings
+
+    root = __import__("pathlib").Path(__file__).resolve().parents[2]
+    kb = KnowledgeBase(sqlite_db, Settings(data_dir=tmp_path / "d"))
+    arts = [a for a in load_path(root / "knowledge_base" / "demo" / "articles") if a.id.startswith("delivery")]
+    kb.store.save_many(arts)
+    kb.sync()
+    _seed(sqlite_db)
+    before = kb.vectors._col.get(include=["metadatas", "documents"])
+    forget_customer(sqlite_db, "K-1", actor="dpo")
+    after = kb.vectors._col.get(include=["metadatas", "documents"])
+    assert sorted(before["ids"]) == sorted(after["ids"]) and len(after["ids"]) > 0
+    assert all(i.split("#")[0] in {a.id for a in arts} for i in after["ids"])  # only KB chunks
+    blob = json.dumps([after["metadatas"], after["documents"]], default=str)
+    for pii in ("Anna", "Schmidt", "anna@example.org", "V-2023-118877", "K-1\""):
+        assert pii not in blob

@@ -103,12 +103,19 @@ def parse_csv(path: Path) -> tuple[list[ArticleIn], list[str]]:
     except (OSError, ValueError) as exc:
         return [], [f"{path}:1: {exc}"]
     reader = csv.DictReader(io.StringIO(text))
-    missing = [f for f in ("id", "title", "language") if f not in (reader.fieldnames or [])]
+    try:
+        fieldnames = reader.fieldnames
+    except csv.Error as exc:
+        return [], [f"{path}:1: not valid CSV: {exc}"]
+    missing = [f for f in ("id", "title", "language") if f not in (fieldnames or [])]
     if missing:
         return [], [f"{path}:1: missing column(s) {', '.join(missing)} (expected {', '.join(CSV_FIELDS)})"]
     articles, problems = [], []
-    for row in reader:
-        line = reader.line_num
+    try:
+        rows = [(reader.line_num, row) for row in reader]
+    except csv.Error as exc:
+        return [], [f"{path}:{reader.line_num}: not valid CSV: {exc}"]
+    for line, row in rows:
         data: dict[str, Any] = {k: v for k, v in row.items() if k in CSV_FIELDS and v not in (None, "")}
         if None in row:
             problems.append(f"{path}:{line}: row has more values than the header has columns")
@@ -119,8 +126,8 @@ def parse_csv(path: Path) -> tuple[list[ArticleIn], list[str]]:
         if row.get("blocks"):
             try:
                 data["blocks"] = json.loads(row["blocks"])
-            except json.JSONDecodeError as exc:
-                problems.append(f"{path}:{line}: field 'blocks': not a JSON array ({exc.msg})")
+            except (json.JSONDecodeError, RecursionError) as exc:
+                problems.append(f"{path}:{line}: field 'blocks': not a JSON array ({getattr(exc, 'msg', 'nested too deeply')})")
                 continue
         try:
             articles.append(ArticleIn.model_validate(data))
@@ -132,9 +139,9 @@ def parse_csv(path: Path) -> tuple[list[ArticleIn], list[str]]:
 def parse_json(path: Path) -> tuple[list[ArticleIn], list[str]]:
     try:
         data = json.loads(_read_text(path))
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, RecursionError) as exc:
         where = f"{path}:{getattr(exc, 'lineno', 1)}"
-        return [], [f"{where}: invalid JSON: {getattr(exc, 'msg', exc)}"]
+        return [], [f"{where}: invalid JSON: {getattr(exc, 'msg', None) or 'nested too deeply' if isinstance(exc, RecursionError) else getattr(exc, 'msg', exc)}"]
     if isinstance(data, dict):
         data = data.get("articles", [data])
     if not isinstance(data, list):

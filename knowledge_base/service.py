@@ -31,6 +31,9 @@ def clean_query(text: str) -> str:
 
 # How stale another process's edit may look here (BM25, chunk metadata and article cache are per process).
 REFRESH_SECONDS = 0.5
+# Up to this many chunks a rebuild takes well under half a second, so this process's own edits are searchable
+# at once; above it (10k articles = 112k chunks, ~4-9 s) the old state keeps serving while a thread rebuilds.
+SYNC_REBUILD_MAX_CHUNKS = 10_000
 
 
 class SyncReport(BaseModel):
@@ -69,6 +72,7 @@ class KnowledgeBase:
         self._tokens: dict[str, tuple[str, list[str]]] = {}
         self._build_lock = threading.Lock()
         self._building = False
+        self._wanted: tuple = ()
         self._status: tuple[tuple, IndexStatus] | None = None
         self._articles_cache: dict[str, Article] = {}
         self._sync_lock = threading.Lock()
@@ -233,9 +237,10 @@ class KnowledgeBase:
     def _fresh(self) -> RetrievalState:
         """The in-memory retrieval state (chunk metadata + BM25), rebuilt when the KB changed.
 
-        A change made in this process is rebuilt before the next search (the editor sees it at once). A change
-        seen through the shared token (another worker/replica) is rebuilt in a background thread while the
-        previous state keeps serving: at 10k articles a rebuild takes seconds, a drafting request must not.
+        A change made in this process is rebuilt before the next search (the editor sees it at once) while the KB
+        is small. A change seen through the shared token (another worker/replica), or any change in a big KB, is
+        rebuilt in a background thread while the previous state keeps serving: at 10k articles a rebuild takes
+        seconds, a drafting request must not wait for it.
         """
         local_change = not self._state_rev or self._state_rev[0] != self.store.revision
         if local_change:
@@ -244,23 +249,27 @@ class KnowledgeBase:
         if self._state is not None and self._state_rev == key:
             return self._state
         self._articles_cache = {}
-        if self._state is None or local_change:
+        if self._state is None or (local_change and len(self._state.chunks) <= SYNC_REBUILD_MAX_CHUNKS):
             with self._build_lock:
                 if self._state is None or self._state_rev != key:
                     self._state, self._state_rev = self._build_state(), key
             return self._state
+        self._wanted = key
         if not self._building:
             self._building = True
-            threading.Thread(target=self._build_in_background, args=(key,), daemon=True).start()
+            threading.Thread(target=self._build_in_background, daemon=True).start()
         return self._state
 
-    def _build_in_background(self, key: tuple) -> None:
+    def _build_in_background(self) -> None:
         try:
-            with self._build_lock:
+            while True:
+                key = self._wanted
                 state = self._build_state()
-                if self._state_rev[0] == key[0]:  # no local write meanwhile (that one rebuilt already)
-                    self._state, self._state_rev = state, key
-                    self._articles_cache = {}
+                with self._build_lock:
+                    if self._wanted == key:  # else the KB changed again while building: build once more
+                        self._state, self._state_rev = state, key
+                        self._articles_cache = {}
+                        return
         finally:
             self._building = False
 

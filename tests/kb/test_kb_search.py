@@ -144,3 +144,18 @@ def test_edit_in_another_process_is_seen(db, tmp_path, monkeypatch):
         assert time.monotonic() < deadline, "the other process's delete never reached this one's index"
         time.sleep(0.05)
     assert b.search("Kennwort", k=1)[0].title == "Kennwort zurücksetzen"
+
+
+def test_big_kb_rebuilds_in_the_background_after_a_local_edit(kb, monkeypatch):
+    from knowledge_base import service
+
+    monkeypatch.setattr(service, "SYNC_REBUILD_MAX_CHUNKS", 0)  # behave like a 10k-article KB
+    kb.search("Passwort", k=1)
+    article = kb.get_article("password-reset")
+    kb.save(article.model_copy(update={"title": "Kennwort neu setzen"}))
+    kb.save(kb.store.get("password-reset").model_copy(update={"title": "Kennwort vergessen"}))  # twice, quickly
+    deadline = time.monotonic() + 20
+    while kb.search("Kennwort", k=1)[0].title != "Kennwort vergessen":  # the old state serves meanwhile
+        assert time.monotonic() < deadline, "the background rebuild never landed"
+        time.sleep(0.05)
+    assert kb.get_article("password-reset").title == "Kennwort vergessen"

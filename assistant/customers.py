@@ -82,15 +82,19 @@ def read_customers(path: Path) -> list[CustomerIn]:
     problems: list[str] = []
     if path.suffix.lower() == ".csv":
         reader = csv.DictReader(io.StringIO(raw))
-        for row in reader:
-            where = f"{path}:{reader.line_num}"
+        try:
+            rows = list(reader)
+        except csv.Error as exc:
+            raise CustomerImportError([f"{path}:{reader.line_num}: not valid CSV: {exc}"]) from None
+        for n, row in enumerate(rows, start=2):
+            where = f"{path}:{n}"
             data: dict[str, Any] = {k: v for k, v in row.items() if k and v not in (None, "")}
             handles = {c: data.pop(f"handle_{c}") for c in HANDLE_CHANNELS if f"handle_{c}" in data}
             if "records" in data:
                 try:
                     data["records"] = json.loads(data["records"])
-                except json.JSONDecodeError as exc:
-                    problems.append(f"{where}: field 'records': not JSON ({exc.msg})")
+                except (json.JSONDecodeError, RecursionError) as exc:
+                    problems.append(f"{where}: field 'records': not JSON ({getattr(exc, 'msg', 'nested too deeply')})")
                     continue
             try:
                 out.append(CustomerIn.model_validate({**data, "handles": handles}))
@@ -101,6 +105,8 @@ def read_customers(path: Path) -> list[CustomerIn]:
             data = json.loads(raw)
         except json.JSONDecodeError as exc:
             raise CustomerImportError([f"{path}:{exc.lineno}: invalid JSON: {exc.msg}"]) from None
+        except RecursionError:
+            raise CustomerImportError([f"{path}:1: JSON nested too deeply"]) from None
         if isinstance(data, dict):
             data = data.get("customers", [data])
         if not isinstance(data, list):

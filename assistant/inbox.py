@@ -48,7 +48,10 @@ def _rows(path: Path) -> list[tuple[str, Any]]:
     suffix = path.suffix.lower()
     if suffix == ".csv":
         reader = csv.DictReader(io.StringIO(raw))
-        return [(f"{path}:{reader.line_num}", {k: v for k, v in row.items() if k and v != ""}) for row in reader]
+        try:
+            return [(f"{path}:{reader.line_num}", {k: v for k, v in row.items() if k and v != ""}) for row in reader]
+        except csv.Error as exc:
+            raise InboxImportError([f"{path}:{reader.line_num}: not valid CSV: {exc}"]) from None
     if suffix == ".jsonl":
         out = []
         for n, line in enumerate(raw.splitlines(), start=1):
@@ -57,11 +60,15 @@ def _rows(path: Path) -> list[tuple[str, Any]]:
                     out.append((f"{path}:{n}", json.loads(line)))
                 except json.JSONDecodeError as exc:
                     raise InboxImportError([f"{path}:{n}: invalid JSON: {exc.msg}"]) from None
+                except RecursionError:
+                    raise InboxImportError([f"{path}:{n}: JSON nested too deeply"]) from None
         return out
     try:
         data = json.loads(raw)
     except json.JSONDecodeError as exc:
         raise InboxImportError([f"{path}:{exc.lineno}: invalid JSON: {exc.msg}"]) from None
+    except RecursionError:
+        raise InboxImportError([f"{path}:1: JSON nested too deeply"]) from None
     if not isinstance(data, list):
         raise InboxImportError([f"{path}:1: expected a list of messages"])
     return [(f"{path}[{i}]", item) for i, item in enumerate(data)]

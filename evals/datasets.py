@@ -51,6 +51,8 @@ def load_cases(path: Path) -> list[EvalCase]:
                 items.append((f"{path}:{n}", json.loads(line)))
             except json.JSONDecodeError as exc:
                 raise DatasetError([f"{path}:{n}: invalid JSON: {exc.msg}"]) from None
+            except RecursionError:
+                raise DatasetError([f"{path}:{n}: JSON nested too deeply"]) from None
     cases, problems, seen = [], [], set()
     for where, item in items:
         try:

@@ -67,8 +67,8 @@ def read_labelled(path: Path) -> list[LabelledReply]:
                 continue
             try:
                 data = json.loads(line)
-            except json.JSONDecodeError as exc:
-                problems.append(f"{path}:{n}: invalid JSON: {exc.msg}")
+            except (json.JSONDecodeError, RecursionError) as exc:
+                problems.append(f"{path}:{n}: invalid JSON: {getattr(exc, 'msg', 'nested too deeply')}")
                 continue
             try:
                 rows.append(LabelledReply.model_validate(data))

@@ -53,12 +53,14 @@ def test_inbox_import_errors_name_line_and_field(tmp_path):
         read_inbox(tmp_path / "x.jsonl")
 
 
-def test_kill_minus_nine_then_restart_drafts_each_message_once(tmp_path):
+@pytest.mark.parametrize("command", [["inbox", "draft-all", "--engine", "composer"], ["worker", "--once"]],
+                         ids=["draft-all", "worker"])
+def test_kill_minus_nine_then_restart_drafts_each_message_once(tmp_path, command):
     data = tmp_path / "data"
     env = _env(data)
     db = Database(f"sqlite:///{data / 'replydesk.db'}")
     import_path(db, _messages(tmp_path / "in.jsonl", 400, "k"))
-    cmd = [sys.executable, "-m", "replydesk", "inbox", "draft-all", "--engine", "composer"]
+    cmd = [sys.executable, "-m", "replydesk", *command]
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.time() + 60
     while time.time() < deadline:

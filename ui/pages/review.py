@@ -117,7 +117,10 @@ with right:
         if key not in st.session_state:
             st.session_state[key] = draft["text"] if draft else ""
         text = st.text_area(tr("Entwurf", "Draft"), key=key, height=180)
-        report = svc.check(message_id, text)
+        ctx_key = f"checkctx_{message_id}"
+        if ctx_key not in st.session_state:  # retrieval and customer context once per opened item
+            st.session_state[ctx_key] = svc.check_context(message_id)
+        report = svc.check(message_id, text, st.session_state[ctx_key])
         st.markdown(highlight(text, report.findings), unsafe_allow_html=True)
         if draft:
             st.caption(f"{tr('Engine', 'Engine')}: {draft['engine']} · v{draft['version']}"

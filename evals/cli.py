@@ -48,6 +48,8 @@ def run_cmd(
     dataset: Path = typer.Argument(..., help="evaluation cases (JSONL or YAML)"),
     engine: str = typer.Option("composer", "--engine", help="composer | llm"),
     out: Path | None = typer.Option(None, "--out", help="run directory (reuse it to resume)"),
+    judge: bool = typer.Option(False, "--judge", help="LLM-judge rubric (needs an LLM configured)"),
+    judge_k: int = typer.Option(3, "--judge-k", min=1, max=10, help="judgements per case"),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Run a data set through the pipeline; writes results.jsonl, summary.json/.md and report.html."""
@@ -67,11 +69,21 @@ def run_cmd(
         err.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(2) from None
     out = out or Path("evals/runs") / f"{dataset.stem}-{engine}-{utcnow():%Y%m%d-%H%M%S}"
+    rubric = None
+    if judge:
+        from evals.judge import RubricJudge
+        from replydesk.settings import get_settings
+
+        if not get_settings().llm_configured:
+            err.print("[red]error:[/red] --judge needs an LLM: set OPENAI_API_KEY or REPLYDESK_LLM_BASE_URL")
+            raise typer.Exit(2)
+        rubric = RubricJudge.from_settings(get_settings(), judge_k)
     try:
         with Progress(TextColumn("evaluating"), BarColumn(), MofNCompleteColumn(), console=err,
                       disable=as_json) as progress:
             task = progress.add_task("cases", total=total)
-            summary = run_dataset(get_database(), dataset, out, engine, on_case=lambda _r: progress.advance(task))
+            summary = run_dataset(get_database(), dataset, out, engine, on_case=lambda _r: progress.advance(task),
+                                  judge=rubric)
     except RuntimeError as exc:
         err.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(2) from None

@@ -77,7 +77,8 @@ class ReferenceEvaluator:
 EVALUATORS: list[Evaluator] = [RetrievalEvaluator(), GuardrailEvaluator(), LanguageEvaluator(), LengthEvaluator(),
                                IncludeEvaluator(), RulesEvaluator(), ReferenceEvaluator()]
 RATE_METRICS = ("recall@3", "mrr", "guardrail_pass", "bare_sorry", "unsupported_claim", "language_match", "length_ok",
-                "must_include", "must_not_include", "rules_clean", "chrf")
+                "must_include", "must_not_include", "rules_clean", "chrf", "judge_helpfulness", "judge_tone",
+                "judge_empathy")
 LOWER_IS_BETTER = {"bare_sorry", "unsupported_claim", "latency_p50_ms", "latency_p95_ms", "cost_usd"}
 
 
@@ -98,6 +99,9 @@ def aggregate(results: list[CaseResult]) -> dict[str, float]:
     lat = [r.latency_ms for r in ok]
     out["latency_p50_ms"] = round(_pct(lat, 0.5), 2)
     out["latency_p95_ms"] = round(_pct(lat, 0.95), 2)
+    agreements = [statistics.fmean(r.judge["agreement"].values()) for r in ok if r.judge]
+    if agreements:
+        out["judge_agreement"] = round(statistics.fmean(agreements), 4)
     out["tokens"] = float(sum(r.tokens_in + r.tokens_out for r in ok))
     out["cost_usd"] = round(sum(r.cost_usd for r in ok), 6)
     return out

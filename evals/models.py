@@ -66,6 +66,7 @@ class CaseResult(BaseModel):
     scores: dict[str, float] = Field(default_factory=dict)
     error: str | None = None
     message: str = ""
+    judge: dict[str, Any] | None = None  # LLM-judge rubric: model, prompt version, k verdicts, mean, agreement
 
 
 class RunSummary(BaseModel):

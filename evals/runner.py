@@ -35,7 +35,7 @@ def inline_customer(c: CustomerIn) -> CustomerView:
                         records=records, private_values=private)
 
 
-def evaluate_case(pipeline, case: EvalCase, engine: str) -> CaseResult:
+def evaluate_case(pipeline, case: EvalCase, engine: str, judge=None) -> CaseResult:
     req = DraftRequest(text=case.message.text, channel=case.message.channel, visibility=case.message.visibility,
                        handle=case.message.author, engine=engine, agent_signoff="^QA",
                        customer=inline_customer(case.customer) if case.customer else None)
@@ -49,7 +49,15 @@ def evaluate_case(pipeline, case: EvalCase, engine: str) -> CaseResult:
     scores: dict[str, float] = {}
     for ev in EVALUATORS:
         scores.update(ev.evaluate(case, result))
+    verdict = None
+    if judge is not None:
+        try:
+            verdict = judge.judge(case.message.text, result.draft)
+            scores.update({f"judge_{k}": (v - 1) / 4 for k, v in verdict.mean.items()})  # 1..5 → 0..1
+        except Exception:  # noqa: BLE001 - a failed judgement is recorded as such; the case still counts
+            scores["judge_failed"] = 1.0
     return CaseResult(
+        judge=verdict.model_dump() if verdict else None,
         **base, language=result.language, engine=result.engine, draft=result.draft, passed=result.passed,
         rules_fired=sorted({f.rule for f in result.findings if f.severity == "block"}),
         warnings=sorted({f.rule for f in result.findings if f.severity == "warn"}),
@@ -71,7 +79,7 @@ def ensure_demo_data(db: Database) -> None:
 
 
 def run_dataset(db: Database, dataset: Path, out_dir: Path, engine: str = "composer",
-                on_case: Callable[[CaseResult], None] | None = None, pipeline=None) -> RunSummary:
+                on_case: Callable[[CaseResult], None] | None = None, pipeline=None, judge=None) -> RunSummary:
     from assistant.pipeline import Pipeline
 
     cases = load_cases(dataset)
@@ -91,7 +99,7 @@ def run_dataset(db: Database, dataset: Path, out_dir: Path, engine: str = "compo
                 if on_case:
                     on_case(done[case.id])
                 continue
-            result = evaluate_case(pipeline, case, engine)
+            result = evaluate_case(pipeline, case, engine, judge)
             fh.write(result.model_dump_json() + "\n")
             fh.flush()
             done[case.id] = result
@@ -103,7 +111,8 @@ def run_dataset(db: Database, dataset: Path, out_dir: Path, engine: str = "compo
         code_version=code_version(), cases=len(results), metrics=aggregate(results),
         by_language=group_by(results, lambda r: r.language_expected or r.language),
         by_channel=group_by(results, lambda r: r.channel), rule_violations=rule_violations(results),
-        config={"engine": engine, "llm_model": getattr(pipeline.settings, "llm_model", None) if pipeline.llm else None},
+        config={"engine": engine, "llm_model": getattr(pipeline.settings, "llm_model", None) if pipeline.llm else None,
+                "judge": {"model": judge.model_name, "k": judge.k, "prompt_version": "judge-v1"} if judge else None},
     )
     (out_dir / "summary.json").write_text(summary.model_dump_json(indent=2), encoding="utf-8")
     store_run(db, summary, out_dir, results)

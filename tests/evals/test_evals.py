@@ -142,3 +142,24 @@ def test_cli_compare_exit_code(demo_run, tmp_path):
     bad = runner.invoke(app, ["evals", "compare", str(run_dir), str(worse), "--fail-on-regression", "--json"])
     assert bad.exit_code == 1
     assert "guardrail_pass" in json.loads(bad.output.splitlines()[0])["regressions"]
+
+
+def test_llm_judge_rubric_k_times_with_agreement(demo_run, tmp_path):
+    from assistant.llm.fake import ScriptedChatModel
+    from evals.judge import RubricJudge
+
+    _, _, db, pipeline = demo_run
+    cases = tmp_path / "two.jsonl"
+    cases.write_text("\n".join(DEMO.read_text().splitlines()[:2]) + "\n")
+    verdicts = ['{"helpfulness": 4, "tone": 5, "empathy": 3}', '{"helpfulness": 4, "tone": 5, "empathy": 4}',
+                'not json', '{"helpfulness": 2, "tone": 5, "empathy": 2}', '{"helpfulness": 2, "tone": 4, "empathy": 2}',
+                '{"helpfulness": 2, "tone": 5, "empathy": 2}']
+    judge = RubricJudge(ScriptedChatModel(script=verdicts), "judge-model", k=3)
+    summary = run_dataset(db, cases, tmp_path / "judged", "composer", pipeline=pipeline, judge=judge)
+    _, results = load_run(tmp_path / "judged")
+    first, second = results[0].judge, results[1].judge
+    assert first["model"] == "judge-model" and first["prompt_version"] == "judge-v1" and len(first["verdicts"]) == 2
+    assert first["mean"] == {"helpfulness": 4.0, "tone": 5.0, "empathy": 3.5}
+    assert second["agreement"]["tone"] == round(2 / 3, 3) and second["agreement"]["helpfulness"] == 1.0
+    assert 0 < summary.metrics["judge_agreement"] < 1 and "judge_tone" in summary.metrics
+    assert summary.config["judge"]["k"] == 3

@@ -50,6 +50,8 @@ class Pipeline:
             from assistant.drafting.llm import LLMDrafter
 
             llm = LLMDrafter.from_settings(settings)
+        if settings.llm_judge_tone and llm is not None and hasattr(llm, "model"):
+            guardrails = guardrails.with_llm_tone_judge(llm.model, getattr(llm, "model_name", "llm"))
         return cls(db, KnowledgeBase.open(db, settings), guardrails, ComposerDrafter(guardrails.policy), llm,
                    engine=engine if engine != "auto" else settings.engine, settings=settings)
 

@@ -35,5 +35,11 @@ class GuardrailEngine:
         findings.sort(key=lambda f: (f.severity != "block", f.start, f.rule))
         return Report(passed=not any(f.severity == "block" for f in findings), findings=findings)
 
+    def with_llm_tone_judge(self, model, model_name: str) -> GuardrailEngine:
+        """Add the optional LLM tone judge (runs after every rule-based check)."""
+        from guardrails.checks.llm_tone import LLMToneJudge
+
+        return GuardrailEngine(self.policy, [*self.checks, LLMToneJudge(model, model_name)])
+
     def rules(self) -> list[str]:
         return [c.rule_id for c in self.checks]

@@ -44,6 +44,7 @@ class Settings(BaseSettings):
     llm_timeout_s: float = 30.0
     llm_max_retries: int = 4
     engine: Literal["auto", "composer", "llm"] = "auto"
+    llm_judge_tone: bool = Field(default=False, description="also let the LLM judge the tone of every draft")
     pseudonymize: Literal["auto", "on", "off"] = "auto"
 
     policy_path: Path | None = Field(default=None, description="policy YAML; default the shipped policy")

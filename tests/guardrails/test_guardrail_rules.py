@@ -132,3 +132,18 @@ def test_structure_language_banned_leak():
 def test_messages_in_ui_language():
     report = ENGINE.check("Sorry! ^AB", CheckContext(language="en", ui_language="de"))
     assert any("Entschuldigung" in f.message for f in report.findings)
+
+
+def test_optional_llm_tone_judge_is_recorded_with_model_and_prompt_version():
+    from assistant.llm.fake import ScriptedChatModel
+
+    model = ScriptedChatModel(script=['{"verdict": "unprofessional", "reason": "passive-aggressive"}',
+                                      '{"verdict": "ok", "reason": "fine"}'])
+    engine = ENGINE.with_llm_tone_judge(model, "judge-x")
+    text = "Hallo Anna, schick uns bitte deine Bestellnummer per DM, dann prüfen wir die Sendung. ^AB"
+    report = engine.check(text, CheckContext(language="de", address_form="du"))
+    judged = [f for f in report.findings if f.rule == "tone"]
+    assert judged and judged[0].severity == "warn" and "judge-x" in judged[0].message
+    assert "tone-judge-v1" in judged[0].message and judged[0].suggestion == "passive-aggressive"
+    assert not [f for f in engine.check(text, CheckContext(language="de", address_form="du")).findings if f.rule == "tone"]
+    assert model.remaining == 0  # runs once per check, and only when configured

@@ -22,8 +22,13 @@ def _login() -> None:
         if not st.user.is_logged_in:
             st.button(tr("Anmelden", "Log in"), on_click=st.login)
             st.stop()
-        st.session_state["user"] = {"username": st.user.get("email", "oidc"), "display_name": st.user.get("name", ""),
-                                    "roles": ["agent"]}
+        from assistant.review.auth import UserStore
+
+        # Roles come from the users file (by e-mail as user name); unknown OIDC users are agents.
+        email = str(st.user.get("email", "oidc")).lower()
+        known = UserStore.from_settings().get(email)
+        st.session_state["user"] = {"username": email, "display_name": st.user.get("name", email),
+                                    "roles": known.roles if known else ["agent"]}
         return
     from assistant.review.auth import UserStore
 

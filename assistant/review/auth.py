@@ -20,7 +20,7 @@ _lock = threading.Lock()
 
 
 class User(BaseModel):
-    username: str = Field(pattern=r"^[a-z0-9_.-]{2,40}$")
+    username: str = Field(pattern=r"^[a-z0-9_.@+-]{2,80}$")  # e-mail addresses allowed (OIDC)
     display_name: str
     roles: list[Role]
     password_hash: str = ""

@@ -35,7 +35,13 @@ for col, (label, key) in zip(cols, [(tr("Offen", "Open"), "drafted"), (tr("Zweit
                                     (tr("Fehler", "Errors"), "error")], strict=True):
     col.metric(label, counts.get(key, 0))
 if page.followups_due:
-    st.info(tr(f"{page.followups_due} Nachfass-Erinnerungen fällig", f"{page.followups_due} follow-ups due"))
+    with st.expander(tr(f"{page.followups_due} Nachfass-Erinnerungen fällig", f"{page.followups_due} follow-ups due")):
+        for fu in svc.due_followups():
+            c1, c2 = st.columns([4, 1])
+            c1.write(f"{fu.due_at:%d.%m. %H:%M} · {fu.note or ''}")
+            if c2.button(tr("Öffnen", "Open"), key=f"fu_{fu.id}"):
+                st.session_state["open_id"] = fu.message_id
+                st.rerun()
 
 left, right = st.columns([5, 6], gap="medium")
 if "m" in st.query_params and "open_id" not in st.session_state:

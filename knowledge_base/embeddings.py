@@ -66,8 +66,8 @@ class UseEmbedder:
         size = max(self.batch_size, -(-len(texts) // (self.workers * 8)))
         batches = [texts[i:i + size] for i in range(0, len(texts), size)]
         # "spawn", not fork: the parent holds threads (Chroma's client, SQLAlchemy pools) and a forked child
-        # can inherit a lock held by one of them (seen: a cold index hung). Each worker loads the model once
-        # (~1 s). Anywhere the pool cannot start or breaks, fall back to one process.
+        # can inherit a lock held by one of them. Each worker loads the model once (~1 s). Anywhere the pool
+        # cannot start or breaks, fall back to one process.
         try:
             ctx = multiprocessing.get_context("spawn")
             with ProcessPoolExecutor(self.workers, mp_context=ctx) as pool:

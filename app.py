@@ -69,6 +69,8 @@ if admin or roles & {"qa"}:
     pages.append(st.Page("ui/pages/evaluations.py", title=tr("Evaluierungen", "Evaluations"), icon="📊"))
 if admin or roles & {"approver"}:
     pages.append(st.Page("ui/pages/audit.py", title=tr("Audit-Log", "Audit log"), icon="🧾"))
+if admin:
+    pages.append(st.Page("ui/pages/settings.py", title=tr("Einstellungen", "Settings"), icon="⚙️"))
 
 with st.sidebar:
     st.caption(f"{user['display_name']} · {', '.join(sorted(roles))}")

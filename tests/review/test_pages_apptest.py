@@ -81,7 +81,13 @@ def test_kb_page_trainer_and_agent(demo_dir):
     assert any("Nur Trainer" in i.value for i in at2.info)
 
 
-@pytest.mark.parametrize("page", ["ui/pages/feedback.py", "ui/pages/audit.py", "ui/pages/evaluations.py"])
+@pytest.mark.parametrize("page", ["ui/pages/feedback.py", "ui/pages/audit.py", "ui/pages/evaluations.py",
+                                  "ui/pages/settings.py"])
 def test_other_pages_render(demo_dir, page):
     at = run(page, {"username": "ada", "display_name": "Ada", "roles": ["admin"]})
     assert not at.exception, at.exception
+
+
+def test_settings_page_is_admin_only(demo_dir):
+    at = run("ui/pages/settings.py", AGENT)
+    assert not at.exception and any("Nur Admins" in i.value for i in at.info)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import multiprocessing
 import os
 import threading
@@ -10,6 +11,8 @@ from concurrent.futures.process import BrokenProcessPool
 from typing import Protocol, runtime_checkable
 
 import numpy as np
+
+log = logging.getLogger(__name__)
 
 
 @runtime_checkable
@@ -72,7 +75,8 @@ class UseEmbedder:
             ctx = multiprocessing.get_context("spawn")
             with ProcessPoolExecutor(self.workers, mp_context=ctx) as pool:
                 parts = list(pool.map(_encode_in_worker, batches))
-        except (BrokenProcessPool, OSError):
+        except (BrokenProcessPool, OSError) as exc:
+            log.warning("parallel embedding unavailable (%s); embedding %d texts in one process", exc, len(texts))
             model = self._get()
             parts = [_as_matrix(model.encode(b)) for b in batches]
         return np.vstack(parts)

@@ -159,3 +159,12 @@ def test_big_kb_rebuilds_in_the_background_after_a_local_edit(kb, monkeypatch):
         assert time.monotonic() < deadline, "the background rebuild never landed"
         time.sleep(0.05)
     assert kb.get_article("password-reset").title == "Kennwort vergessen"
+
+
+def test_parallel_embedding_matches_one_process(caplog):
+    texts = [f"Rechnung {i}: Ihre Rechnung steht ab dem {i % 28 + 1}. im Portal bereit." for i in range(40)]
+    serial = UseEmbedder(workers=1).embed(texts)
+    parallel = UseEmbedder(workers=2, parallel_from=1, batch_size=8).embed(texts)  # spawned worker processes
+    assert parallel.shape == serial.shape == (40, 512)
+    assert np.allclose(parallel, serial, atol=1e-5)
+    assert not [r for r in caplog.records if "parallel embedding unavailable" in r.getMessage()]  # no fallback

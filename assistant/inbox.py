@@ -167,8 +167,8 @@ def mark_error(db: Database, message_id: str, error: str, max_attempts: int = 3)
     """After a failure: back to pending for another try, or 'error' once attempts are used up."""
     with db.transaction() as s:
         msg = s.get(Message, message_id)
-        if msg is None:
-            return
+        if msg is None or msg.status != "drafting":
+            return  # e.g. the draft did commit before the connection broke: nothing to undo
         msg.status = "error" if msg.attempts >= max_attempts else "pending"
         msg.error = error[:2000]
         msg.claimed_by = None

@@ -10,9 +10,25 @@ import time
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 
+from sqlalchemy.exc import DBAPIError, OperationalError
+from tenacity import Retrying, retry_if_exception_type, stop_after_delay, wait_exponential
+
 from assistant.inbox import claim, mark_error, release_dead_claims
 
 log = logging.getLogger("replydesk.worker")
+DB_OUTAGE_S = 120  # how long a worker waits for its database to come back before giving up
+
+
+def _db_retry(fn, *args, **kwargs):
+    """Run a database call, waiting out an outage (restart, failover) with exponential backoff."""
+    for attempt in Retrying(retry=retry_if_exception_type((OperationalError, DBAPIError)),
+                            stop=stop_after_delay(DB_OUTAGE_S), wait=wait_exponential(multiplier=0.2, max=5),
+                            reraise=True,
+                            before_sleep=lambda s: log.warning("database unavailable, retrying: %s",
+                                                               s.outcome.exception())):
+        with attempt:
+            return fn(*args, **kwargs)
+    return None
 
 
 def worker_name() -> str:
@@ -32,7 +48,8 @@ def drain(pipeline, *, concurrency: int = 1, on_done: Callable[[str, bool], None
             ok = True
         except Exception as exc:  # noqa: BLE001 - recorded on the message, retried up to 3 times
             log.warning("drafting %s failed: %s", message_id, exc)
-            mark_error(pipeline.db, message_id, f"{type(exc).__name__}: {exc}")
+            # the failure may be the database itself: wait for it, then put the message back in the queue
+            _db_retry(mark_error, pipeline.db, message_id, f"{type(exc).__name__}: {exc}")
             ok = False
         with lock:
             done += ok
@@ -40,12 +57,12 @@ def drain(pipeline, *, concurrency: int = 1, on_done: Callable[[str, bool], None
             on_done(message_id, ok)
 
     name = worker_name()
-    release_dead_claims(pipeline.db)
+    _db_retry(release_dead_claims, pipeline.db)
     inflight: set = set()
     with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
         while not (stop and stop.is_set()):
             free = max(1, concurrency) - len(inflight)
-            ids = claim(pipeline.db, name, limit=max(free, 1 if not inflight else 0)) if free > 0 else []
+            ids = _db_retry(claim, pipeline.db, name, limit=max(free, 1 if not inflight else 0)) if free > 0 else []
             inflight |= {pool.submit(one, i) for i in ids}
             if not inflight:
                 if idle_exit:

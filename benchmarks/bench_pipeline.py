@@ -30,6 +30,8 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--articles", type=int, default=10000)
     ap.add_argument("--messages", type=int, default=1000)
+    ap.add_argument("--reuse", type=Path, default=None, help="data dir of an earlier run (skip indexing)")
+    ap.add_argument("--skip-llm", action="store_true")
     args = ap.parse_args()
 
     from assistant.customers import CustomerService
@@ -44,15 +46,18 @@ def main() -> None:
     from replydesk.db import Database
     from replydesk.settings import Settings
 
-    tmp = Path(tempfile.mkdtemp(prefix="bench-pipeline-"))
+    tmp = args.reuse or Path(tempfile.mkdtemp(prefix="bench-pipeline-"))
     settings = Settings(data_dir=tmp)
     db = Database(f"sqlite:///{tmp / 'replydesk.db'}")
     kb = KnowledgeBase(db, settings)
-    t = time.perf_counter()
-    kb.store.save_many(load_path(DEMO_ARTICLES) + synthetic_articles(max(0, args.articles - 64)))
-    kb.sync()
-    print(f"KB: {kb.store.count()} articles indexed in {time.perf_counter() - t:.1f} s")
-    CustomerService(db).import_path(ROOT / "assistant" / "demo" / "customers.json")
+    if args.reuse is None:
+        t = time.perf_counter()
+        kb.store.save_many(load_path(DEMO_ARTICLES) + synthetic_articles(max(0, args.articles - 64)))
+        kb.sync()
+        print(f"KB: {kb.store.count()} articles indexed in {time.perf_counter() - t:.1f} s (data dir {tmp})")
+        CustomerService(db).import_path(ROOT / "assistant" / "demo" / "customers.json")
+    else:
+        print(f"KB: reusing {tmp} ({kb.store.count()} articles)")
     pipeline = Pipeline.from_settings(db, settings, engine="composer")
     pipeline.kb = kb
     inbox = [json.loads(x) for x in (ROOT / "assistant" / "demo" / "inbox.jsonl").read_text().splitlines()]
@@ -68,6 +73,8 @@ def main() -> None:
     print(f"pipeline overhead (composer, {kb.store.count()} articles, 300 messages): p50 {statistics.median(lat):.1f} ms, "
           f"p95 {pct(lat, 0.95):.1f} ms (target p95 ≤ 30 ms)")
 
+    if args.skip_llm:
+        return
     msgs = [InboundIn(id=f"bench-{i}", channel=m["channel"], visibility=m["visibility"], author=m["author"],
                       text=m["text"]) for i, m in enumerate(inbox * (args.messages // len(inbox) + 1))][: args.messages]
     import_messages(db, msgs)

@@ -46,25 +46,23 @@ def demo() -> None:
     from replydesk.db import get_database
 
     db = get_database()
-    for name in DEMO_MODULES:
+    for name, module in _optional_modules(DEMO_MODULES):
+        console.print(f"[green]✓[/green] {name}: {module.load_demo(db)}")
+
+
+def _optional_modules(names):
+    """(name, module) for each module that exists; an import error inside an existing module is raised."""
+    for name in names:
         try:
-            module = importlib.import_module(name)
+            yield name, importlib.import_module(name)
         except ModuleNotFoundError as exc:
             if exc.name and name.startswith(exc.name):
                 continue
             raise
-        summary = module.load_demo(db)
-        console.print(f"[green]✓[/green] {name}: {summary}")
 
 
 def _register_all() -> None:
-    for name in COMMAND_MODULES:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name and name.startswith(exc.name):
-                continue
-            raise
+    for _name, module in _optional_modules(COMMAND_MODULES):
         module.register(app)
 
 

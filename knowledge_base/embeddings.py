@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import multiprocessing
 import os
+import sys
 import threading
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -73,13 +75,31 @@ class UseEmbedder:
         # cannot start or breaks, fall back to one process.
         try:
             ctx = multiprocessing.get_context("spawn")
-            with ProcessPoolExecutor(self.workers, mp_context=ctx) as pool:
+            with _main_not_reimported(), ProcessPoolExecutor(self.workers, mp_context=ctx) as pool:
                 parts = list(pool.map(_encode_in_worker, batches))
         except (BrokenProcessPool, OSError) as exc:
             log.warning("parallel embedding unavailable (%s); embedding %d texts in one process", exc, len(texts))
             model = self._get()
             parts = [_as_matrix(model.encode(b)) for b in batches]
         return np.vstack(parts)
+
+
+@contextlib.contextmanager
+def _main_not_reimported():
+    """Spawned workers re-run the parent's ``__main__`` (a Streamlit page, a test runner, ``python -m …``).
+    They only need this module, so hide the main script while the pool starts its processes."""
+    main = sys.modules.get("__main__")
+    saved = {k: main.__dict__[k] for k in ("__file__", "__spec__") if main is not None and k in main.__dict__}
+    try:
+        for k in saved:
+            if k == "__file__":
+                del main.__dict__[k]
+            else:
+                main.__dict__[k] = None
+        yield
+    finally:
+        if main is not None:
+            main.__dict__.update(saved)
 
 
 def _as_matrix(x) -> np.ndarray:

@@ -168,3 +168,19 @@ def test_parallel_embedding_matches_one_process(caplog):
     assert parallel.shape == serial.shape == (40, 512)
     assert np.allclose(parallel, serial, atol=1e-5)
     assert not [r for r in caplog.records if "parallel embedding unavailable" in r.getMessage()]  # no fallback
+
+
+def test_parallel_embedding_does_not_rerun_the_main_script(tmp_path, monkeypatch, caplog):
+    """Spawned workers must not execute the parent's __main__ (a Streamlit page, a test runner)."""
+    import sys
+
+    bomb = tmp_path / "page.py"
+    bomb.write_text("raise SystemExit('the main script was re-run in a worker')\n")
+    main = sys.modules["__main__"]
+    monkeypatch.setattr(main, "__file__", str(bomb), raising=False)
+    monkeypatch.setattr(main, "__spec__", None, raising=False)
+    texts = [f"Lieferung {i} ist unterwegs" for i in range(16)]
+    vecs = UseEmbedder(workers=2, parallel_from=1, batch_size=4).embed(texts)
+    assert vecs.shape == (16, 512)
+    assert not [r for r in caplog.records if "parallel embedding unavailable" in r.getMessage()]
+    assert main.__file__ == str(bomb)  # restored afterwards

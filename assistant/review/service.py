@@ -25,6 +25,12 @@ from guardrails.models import Finding, Report
 from replydesk.db import Database, utcnow
 
 APPROVABLE = ("drafted", "escalated", "error", "pending")
+# Message states a reject/escalate may leave from ("approved" only while its approval failed to post).
+REJECTABLE = ("drafted", "escalated", "error", "pending", "awaiting_approval", "approved")
+# Approval states that can still lead to a post; at most one per message.
+LIVE_APPROVAL = ("awaiting_second", "approved", "posting", "failed")
+# Live approvals a reject/escalate cancels: not yet handed to a channel (or failed there and not retried).
+CANCELLABLE = ("awaiting_second", "failed")
 
 
 class ReviewError(ValueError):
@@ -139,16 +145,46 @@ class ReviewService:
             return d.id
 
     def regenerate(self, message_id: str, engine: str = "auto"):
+        """Draft again with the engine this agent picked. The engine travels with the request: the pipeline is
+        shared by every session and is never changed. A result identical to the latest version is not stored
+        again (``result.draft_id`` is then that version's id and ``result.unchanged`` is true)."""
         require(self.user, "agent", "approver")
         if engine not in ("auto", "composer", "llm"):
             raise ReviewError(f"unknown engine {engine!r}")
-        p = self.pipeline
-        old = p.engine
-        try:
-            p.engine = engine if engine != "auto" else old
-            return p.draft_message(message_id, actor=self.user["username"])
-        finally:
-            p.engine = old
+        with self.db.session() as s:
+            msg = s.get(Message, message_id)
+            if msg is None:
+                raise ReviewError(f"no message {message_id!r}")
+            if msg.status not in APPROVABLE:
+                raise ReviewError(f"this message is {msg.status}: nothing to redraft")
+            req = DraftRequest(text=msg.text, channel=msg.channel, visibility=msg.visibility,
+                               handle=msg.author_handle, message_id=msg.id, engine=engine)
+            received = msg.received_at
+        result = self.pipeline.run(req, received_at=received)
+        proposal = getattr(result, "_proposal", None)
+        with self.db.transaction() as s:
+            last = s.scalars(select(Draft).where(Draft.message_id == message_id).order_by(Draft.version.desc())).first()
+            if last is not None and last.text == result.draft:
+                result.draft_id = last.id
+                result._unchanged = True  # type: ignore[attr-defined]
+                self._audit(s, "regenerated", message_id, last.id, engine=result.engine, unchanged=True)
+                return result
+            draft = Draft(message_id=message_id, version=(last.version if last else 0) + 1, engine=result.engine,
+                          text=result.draft, language=result.language,
+                          citations=[c.model_dump() for c in result.citations],
+                          findings=[f.model_dump() for f in result.findings], passed=result.passed,
+                          needs_human=result.needs_human, fallback_reason=result.fallback_reason,
+                          latency_ms=result.latency_ms, tokens_in=result.tokens_in, tokens_out=result.tokens_out,
+                          cost_usd=result.cost_usd, created_by=self.user["username"],
+                          meta={"passages": [p.model_dump() for p in result.passages],
+                                **(proposal.meta if proposal is not None else {})})
+            s.add(draft)
+            s.flush()
+            self._audit(s, "regenerated", message_id, draft.id, engine=result.engine, version=draft.version,
+                        fallback_reason=result.fallback_reason)
+            result.draft_id = draft.id
+            result._unchanged = False  # type: ignore[attr-defined]
+        return result
 
     # ---- approval and posting --------------------------------------------------------------------
     def approve(self, message_id: str, text: str, overrides: dict[str, str] | None = None) -> Approval:
@@ -174,6 +210,10 @@ class ReviewService:
                             .values(status=new_status, claimed_by=None, claimed_until=None)).rowcount
             if won != 1:
                 raise ReviewError("this message was already approved or closed by someone else")
+            live = s.scalar(select(func.count()).select_from(Approval).where(
+                Approval.message_id == message_id, Approval.state.in_(LIVE_APPROVAL)))
+            if live:  # the state machine never allows this; refuse rather than risk a second post
+                raise ReviewError("this message already has an approval that may still be posted")
             draft = s.scalars(select(Draft).where(Draft.message_id == message_id).order_by(Draft.version.desc())).first()
             approval = Approval(
                 message_id=message_id, draft_id=draft.id if draft else None, text=text, channel=msg.channel,
@@ -224,10 +264,12 @@ class ReviewService:
             return self._approval(approval_id)  # someone else is posting or has posted it
         try:
             receipt = self.channel.post(reply)
-        except PostError as exc:
+        except Exception as exc:  # noqa: BLE001 - any failure: failed and retryable (same key), never stuck
+            error = str(exc) if isinstance(exc, PostError) else f"{type(exc).__name__}: {exc}"
             with self.db.transaction() as s:
-                s.execute(update(Approval).where(Approval.id == approval_id).values(state="failed", error=str(exc)))
-                self._audit(s, "post_failed", reply.message_id, error=str(exc)[:500])
+                s.execute(update(Approval).where(Approval.id == approval_id, Approval.state == "posting")
+                          .values(state="failed", error=error))
+                self._audit(s, "post_failed", reply.message_id, approval_id=approval_id, error=error[:500])
             return self._approval(approval_id)
         with self.db.transaction() as s:
             s.execute(update(Approval).where(Approval.id == approval_id).values(
@@ -261,13 +303,32 @@ class ReviewService:
             return list(s.scalars(select(Approval).where(Approval.state == "failed")))
 
     def reject(self, message_id: str, reason: str, escalate: bool = False) -> None:
+        """Reject ("do not send") or escalate an open message. Cancels a reply waiting for its second approval
+        (or one whose post failed) in the same transaction, so it can never be posted afterwards. A message that
+        is posted, being posted, already rejected (or already escalated, for escalate) is refused."""
         require(self.user, "agent", "approver")
         if not reason.strip():
             raise ReviewError("a reason is required")
+        action = "escalated" if escalate else "rejected"
+        allowed = tuple(x for x in REJECTABLE if not (escalate and x == "escalated"))
         with self.db.transaction() as s:
-            s.execute(update(Message).where(Message.id == message_id)
-                      .values(status="escalated" if escalate else "rejected", claimed_by=None, claimed_until=None))
-            self._audit(s, "escalated" if escalate else "rejected", message_id, reason=reason.strip())
+            msg = s.get(Message, message_id)
+            if msg is None:
+                raise ReviewError(f"no message {message_id!r}")
+            cancelled = s.execute(update(Approval).where(Approval.message_id == message_id,
+                                                         Approval.state.in_(CANCELLABLE))
+                                  .values(state="rejected", error=f"{action} by {self.user['username']}")).rowcount
+            in_flight = s.scalar(select(func.count()).select_from(Approval).where(
+                Approval.message_id == message_id, Approval.state.in_(("approved", "posting", "posted"))))
+            if in_flight:  # rolls back the cancellation above
+                raise ReviewError("this reply is already posted or being posted: it cannot be "
+                                  + ("escalated" if escalate else "rejected") + " any more")
+            won = s.execute(update(Message).where(Message.id == message_id, Message.status.in_(allowed))
+                            .values(status=action, claimed_by=None, claimed_until=None)).rowcount
+            if won != 1:
+                s.refresh(msg)
+                raise ReviewError(f"this message is {msg.status}: it cannot be {action}")
+            self._audit(s, action, message_id, reason=reason.strip(), cancelled_approvals=cancelled)
 
     def move_to_private(self, message_id: str) -> tuple[str, str]:
         """A public hand-off text and a DM draft for the same issue (the agent reviews both)."""

@@ -28,10 +28,18 @@ RULE = "no-bare-sorry"
 
 
 @dataclass
+class SentenceReading:
+    kind: str  # substance | thin | empty
+    reason: str
+
+
+@dataclass
 class Classification:
     verdict: Verdict
     apology: tuple[int, int] | None = None
     reasons: list[str] = field(default_factory=list)
+    details: list[SentenceReading] = field(default_factory=list)
+    probabilities: dict[str, float] | None = None  # the classifier's P(bare/thin/ok), when it was consulted
 
 
 def _strip_apology(text: str, lex: CompiledLexicon) -> str:
@@ -91,7 +99,8 @@ def classify_sentence(s: Sentence, lex: CompiledLexicon) -> tuple[str, str]:
     return "empty", "no concrete content"
 
 
-def classify(draft: str, language: str, policy: Policy) -> Classification:
+def classify_lexical(draft: str, language: str, policy: Policy) -> Classification:
+    """The lexicon reading alone (also a feature of the classifier)."""
     lex = policy.lex(language)
     masked, sentences = analyse(draft)
     first = None
@@ -103,11 +112,39 @@ def classify(draft: str, language: str, policy: Policy) -> Classification:
         return Classification("none")
     kinds = [classify_sentence(s, lex) for s in sentences]
     reasons = [r for _, r in kinds]
+    details = [SentenceReading(k, r) for k, r in kinds]
     if any(k == "substance" for k, _ in kinds):
-        return Classification("ok", first, reasons)
+        return Classification("ok", first, reasons, details)
     if any(k == "thin" for k, _ in kinds):
-        return Classification("thin", first, reasons)
-    return Classification("bare", first, reasons)
+        return Classification("thin", first, reasons, details)
+    return Classification("bare", first, reasons, details)
+
+
+def decide(lexical: Verdict, probs: dict[str, float] | None, block_threshold: float = 0.5) -> Verdict:
+    """Combine the lexicon reading with the classifier. A concrete element the lexicons found is trusted (cheap
+    path); otherwise the classifier decides by meaning: block (bare) when P(bare) reaches ``block_threshold``,
+    else ok or thin, whichever is more probable."""
+    if lexical in ("none", "ok") or probs is None:
+        return lexical
+    if probs["bare"] >= block_threshold:
+        return "bare"
+    return "ok" if probs["ok"] > probs["thin"] else "thin"
+
+
+def classify(draft: str, language: str, policy: Policy, use_model: bool = True) -> Classification:
+    result = classify_lexical(draft, language, policy)
+    if not use_model or result.verdict in ("none", "ok"):
+        return result
+    from guardrails.checks import substance_model
+
+    probs = substance_model.probabilities(draft, language, policy)
+    if probs is None:
+        return result
+    model = substance_model.load_model()
+    threshold = float(model["block_threshold"]) if model is not None and "block_threshold" in model else 0.5
+    verdict = decide(result.verdict, probs, threshold)
+    reasons = [*result.reasons, f"classifier P(ok)={probs['ok']:.2f} P(bare)={probs['bare']:.2f}"]
+    return Classification(verdict, result.apology, reasons, result.details, probs)
 
 
 class NoBareSorry:

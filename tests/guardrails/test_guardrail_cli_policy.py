@@ -61,14 +61,15 @@ def test_policy_errors_name_the_key(tmp_path):
     assert load_policy().needs_second_approver("private", 25, "positive", has_override=True) is True
 
 
-@pytest.mark.skipif(not SHARED.exists(), reason="shared data set not found beside the checkout")
-def test_calibration_meets_targets_on_real_replies():
+def test_calibration_data_present_and_rule_beats_naive_baseline():
+    """Fails (never skips) when the labelled real replies are missing. The fit on this file is not a quality
+    figure (the lexicons were written looking at it); the cross-validated figures are checked in
+    tests/guardrails/test_no_bare_sorry_cv.py."""
+    assert SHARED.exists(), f"labelled real replies missing: {SHARED} (see ../shared/datasets/README.md)"
     report = calibrate_file(SHARED)
     assert report.rows == 195
-    assert report.per_severity["block"].f1 >= 0.9, report.per_severity
-    assert report.ok_blocked_rate <= 0.03
-    assert report.baseline["block_f1"] < report.per_severity["block"].f1  # far above the naive baseline
     assert sum(report.confusion["bare"].values()) == 31
+    assert report.baseline["block_f1"] < report.per_severity["block"].f1
 
 
 def test_calibration_german_set_and_cli():

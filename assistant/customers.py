@@ -16,7 +16,7 @@ from assistant.models import CustomerView
 from assistant.orm import Customer, CustomerHandle, CustomerRecord
 from replydesk.db import Database
 
-RecordKind = Literal["contract", "order", "invoice", "case", "interaction"]
+RecordKind = Literal["contract", "order", "invoice", "case", "interaction", "appointment", "repair", "claim"]
 HANDLE_CHANNELS = ("twitter", "facebook", "instagram", "email", "dm")
 
 
@@ -33,6 +33,7 @@ class CustomerIn(BaseModel):
     display_name: str = Field(min_length=1, max_length=200)
     first_name: str | None = None
     last_name: str | None = None
+    salutation: str | None = Field(default=None, max_length=32)  # "Herr", "Frau": formal greeting by surname
     language: Literal["de", "en"] = "de"
     address_form: Literal["du", "Sie"] | None = None
     tier: str | None = None
@@ -141,7 +142,7 @@ class CustomerService:
         with self.db.transaction() as s:
             for c in customers:
                 row = s.get(Customer, c.id) or Customer(id=c.id)
-                for field in ("display_name", "first_name", "last_name", "language", "address_form", "tier",
+                for field in ("display_name", "first_name", "last_name", "salutation", "language", "address_form", "tier",
                               "followers", "dm_allowed", "email", "phone", "postal_address", "birth_date", "notes"):
                     setattr(row, field, getattr(c, field))
                 s.add(row)
@@ -182,14 +183,15 @@ class CustomerService:
             handles = s.scalars(select(CustomerHandle.handle).where(CustomerHandle.customer_id == customer_id)).all()
         recs = [{"kind": r.kind, "ref": r.ref, "status": r.status, "data": r.data,
                  "occurred_at": r.occurred_at.isoformat() if r.occurred_at else None} for r in records]
-        private = [v for v in (c.display_name, c.email, c.phone, c.postal_address, c.birth_date, c.id,
-                               c.last_name) if v]
+        # The surname alone is not personal data in a greeting ("Hallo Herr Becker"); the full name is.
+        private = [v for v in (c.display_name, c.email, c.phone, c.postal_address, c.birth_date, c.id) if v]
         private += [r.ref for r in records] + [h for h in handles if "@" in h and "." in h]
         for r in records:
             for key in ("tracking_url", "iban", "amount"):
                 if r.data.get(key) and key != "amount":
                     private.append(str(r.data[key]))
-        return CustomerView(id=c.id, display_name=c.display_name, first_name=c.first_name, language=c.language,
+        return CustomerView(id=c.id, display_name=c.display_name, first_name=c.first_name, last_name=c.last_name,
+                            salutation=c.salutation, language=c.language,
                             address_form=c.address_form, tier=c.tier, followers=c.followers,
                             dm_allowed=c.dm_allowed, records=recs, private_values=private)
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Literal, Protocol, runtime_checkable
 
 from pydantic import BaseModel, Field, PrivateAttr
 
+from assistant.understanding import Question, Understanding
 from guardrails.models import AddressForm, ChannelName, Finding, Language, Visibility
-from knowledge_base.models import Article, Passage
+from knowledge_base.models import Article, Passage, ReplyBlock
 
 Engine = Literal["composer", "llm", "human"]
 
@@ -19,6 +20,8 @@ class CustomerView(BaseModel):
     id: str | None = None
     display_name: str | None = None
     first_name: str | None = None
+    last_name: str | None = None
+    salutation: str | None = None  # "Herr", "Frau": Sie customers are greeted by surname
     language: Language | None = None
     address_form: AddressForm | None = None
     tier: str | None = None
@@ -26,6 +29,43 @@ class CustomerView(BaseModel):
     dm_allowed: bool = True
     records: list[dict[str, Any]] = Field(default_factory=list)  # {"kind", "ref", "status", "data", ...}
     private_values: list[str] = Field(default_factory=list)  # e-mail, phone, refs... for pii-public
+
+
+class Fact(BaseModel):
+    """One statement about the customer's situation, ready to be said in the reply."""
+
+    kind: str  # the record kind: order, appointment, repair, claim, case, invoice, contract, interaction
+    ref: str
+    text: str  # in the reply's language and form of address
+    field_refs: list[str] = Field(default_factory=list)  # CRM citations, "<kind>:<ref>.<field>"
+    topics: set[str] = Field(default_factory=set)  # article ids and tags this fact is about
+    asks: set[str] = Field(default_factory=set)  # question kinds this fact answers (where, when, status …)
+    evidence: list[str] = Field(default_factory=list)  # values the guardrails may treat as grounded
+    holds: set[str] = Field(default_factory=set)  # what the record already knows: never ask for it
+    keywords: list[str] = Field(default_factory=list)  # words naming what it is about (item, device, technician)
+    priority: int = 0  # higher is said first
+
+
+class Issue(BaseModel):
+    """One thing the reply answers: the question, the article chosen for it and the blocks that answer it."""
+
+    question: Question | None = None
+    article: Article
+    passage: Passage | None = None
+    score: float = 0.0
+    similarity: float = 0.0
+    reasons: list[str] = Field(default_factory=list)
+    answers: list[ReplyBlock] = Field(default_factory=list)
+    facts: list[Fact] = Field(default_factory=list)
+
+
+class ThreadMessage(BaseModel):
+    """An earlier message of the conversation, on any channel: the customer's or our posted reply."""
+
+    role: Literal["customer", "brand"]
+    channel: str | None = None
+    text: str
+    at: datetime | None = None
 
 
 class DraftRequest(BaseModel):
@@ -39,6 +79,7 @@ class DraftRequest(BaseModel):
     customer: CustomerView | None = None  # inline customer (evals); otherwise looked up by handle
     agent_signoff: str = "^FW"
     engine: Literal["auto", "composer", "llm"] = "auto"
+    thread: list[ThreadMessage] = Field(default_factory=list)  # earlier turns (all channels), oldest first
 
 
 class Citation(BaseModel):
@@ -59,6 +100,11 @@ class DraftContext(BaseModel):
     articles: list[Article] = Field(default_factory=list)  # the articles of the top passages (blocks)
     feedback: list[Finding] = Field(default_factory=list)  # blocking findings of the previous attempt
     max_chars: int | None = None
+    understanding: Understanding = Field(default_factory=Understanding)
+    facts: list[Fact] = Field(default_factory=list)  # from the customer's record, in the reply's language
+    issues: list[Issue] = Field(default_factory=list)  # what the reply answers, first the main question
+    gap: bool = False  # nothing in the knowledge base answers: an honest, specific hand-off
+    today: date | None = None  # the day the message arrived (relative dates: "morgen", "am Mittwoch")
 
 
 class DraftProposal(BaseModel):

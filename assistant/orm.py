@@ -35,6 +35,7 @@ class Customer(Base):
     display_name: Mapped[str] = mapped_column(String(200))
     first_name: Mapped[str | None] = mapped_column(String(100))
     last_name: Mapped[str | None] = mapped_column(String(100))
+    salutation: Mapped[str | None] = mapped_column(String(32))  # "Herr", "Frau", … for greetings by surname
     language: Mapped[str] = mapped_column(String(8), default="de")
     address_form: Mapped[str | None] = mapped_column(String(8))  # du / Sie
     tier: Mapped[str | None] = mapped_column(String(32))

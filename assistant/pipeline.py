@@ -14,15 +14,28 @@ from sqlalchemy import func, select
 
 from assistant.customers import CustomerService
 from assistant.drafting.composer import ComposerDrafter
-from assistant.models import CustomerView, DraftContext, Drafter, DraftProposal, DraftRequest, DraftResult
+from assistant.drafting.facts import record_facts
+from assistant.drafting.selection import BlockScorer, mentions, rank_articles
+from assistant.models import (
+    CustomerView,
+    DraftContext,
+    Drafter,
+    DraftProposal,
+    DraftRequest,
+    DraftResult,
+    Issue,
+)
 from assistant.orm import AuditEvent, Draft, Message
 from assistant.triage import triage
+from assistant.understanding import understand
 from guardrails.engine import GuardrailEngine
 from guardrails.models import CheckContext, Finding
-from knowledge_base.models import SearchFilters
+from knowledge_base.models import Passage, SearchFilters
+from knowledge_base.service import clean_query
 from replydesk.db import Database, utcnow
 
-GAP_SIMILARITY = 0.32  # below this dense cosine the best article does not really answer the message
+K_CANDIDATES = 5  # articles re-ranked by the message's questions and the customer's record
+SECOND_ISSUE_MARGIN = 0.05  # a second question needs a clearly relevant article of its own
 EngineChoice = Literal["auto", "composer", "llm"]
 
 
@@ -38,6 +51,7 @@ class Pipeline:
         self.engine = engine
         self.customers = CustomerService(db)
         self.settings = settings
+        self.blocks = BlockScorer(getattr(kb, "embedder", None))
 
     @classmethod
     def from_settings(cls, db: Database, settings=None, engine: EngineChoice = "auto", llm: Drafter | None = None) -> Pipeline:
@@ -63,17 +77,113 @@ class Pipeline:
 
     def context(self, req: DraftRequest, received_at: datetime | None = None) -> DraftContext:
         customer = self._customer(req)
-        passages = self.kb.search(req.text, SearchFilters(channel=req.channel), k=3)
-        best = passages[0] if passages and (passages[0].similarity or 0.0) >= GAP_SIMILARITY else None
-        tri = triage(req.text, req.channel, req.visibility, followers=customer.followers,
+        profile = self.policy.replies
+        filters = SearchFilters(channel=req.channel)
+        passages = self.kb.search(req.text, filters, k=K_CANDIDATES)
+        best = passages[0] if passages and (passages[0].similarity or 0.0) >= profile.gap_similarity else None
+        tri = triage(req.text, req.channel, visibility=req.visibility, followers=customer.followers,
                      customer_language=customer.language, best_article=best.article_id if best else None,
                      best_score=best.similarity if best else None, policy=self.policy, received_at=received_at)
         language = tri.language.value
-        # A knowledge gap (nothing relevant found): no article's blocks, the composer asks what it is about.
-        articles = self.kb.get_articles([p.article_id for p in passages]) if best else []
-        return DraftContext(request=req, language=language, triage=tri.flat(), customer=customer,
-                            passages=passages, articles=articles,
-                            max_chars=self.policy.channel_limit(req.channel))
+        flat = tri.flat()
+        u = understand(req.text, flat.get("sentiment", {}).get("value"))
+        form = (customer.address_form or self.policy.address_form("de", req.channel) or "Sie") \
+            if language == "de" else None
+        today = (received_at or utcnow()).date()
+        facts = record_facts(customer, language, form, public=req.visibility == "public", today=today,
+                             record_topics=profile.record_topics)
+        articles = self.kb.get_articles(list(dict.fromkeys(p.article_id for p in passages)))
+        issues = self._issues(req, u, passages, articles, facts, filters, language, form)
+        if best is None and issues and not any(i.reasons and i.reasons[-1].startswith("record") for i in issues):
+            issues = []  # a knowledge gap: never answer from an unrelated article
+        return DraftContext(request=req, language=language, triage=flat, customer=customer,
+                            passages=passages[:3], articles=[i.article for i in issues],
+                            max_chars=self.policy.channel_limit(req.channel), understanding=u, facts=facts,
+                            issues=issues, gap=not issues, today=today)
+
+    def _issues(self, req: DraftRequest, u, passages, articles, facts, filters, language: str,
+                form: str | None) -> list[Issue]:
+        """The article for each question of the message, and the blocks that answer it."""
+        profile = self.policy.replies
+        questions = u.questions or []
+        many = len(questions) > 1
+        vecs = self.kb.embed_queries([clean_query(req.text)] + ([clean_query(q.text) for q in questions] if many else []))
+        passages = passages + self._record_passages(req, u, facts, passages, filters)
+        articles = articles + self.kb.get_articles([p.article_id for p in passages
+                                                    if p.article_id not in {a.id for a in articles}])
+        ranked = rank_articles(passages, articles, u, facts, profile.ask_topics, text=req.text)
+        if not ranked:
+            return []
+        score, article, passage, why = ranked[0]
+        relevant = (passage.similarity or 0.0) >= profile.gap_similarity or any(w.startswith("record") for w in why)
+        if not relevant:
+            return []
+        issues = [Issue(question=questions[0] if len(questions) == 1 else None, article=article, passage=passage,
+                        score=score, similarity=passage.similarity or 0.0, reasons=why)]
+        if many:  # each question is matched on its own; one on another topic becomes an issue of its own
+            for q in questions:
+                found = self.kb.search(q.text, filters, k=3)
+                found = found + self._record_passages(req.model_copy(update={"text": q.text}), u, facts, found, filters)
+                extra = self.kb.get_articles([p.article_id for p in found])
+                q_ranked = rank_articles(found, extra, u, facts, profile.ask_topics, asks=q.asks, text=q.text)
+                if not q_ranked:
+                    continue
+                s2, a2, p2, why2 = q_ranked[0]
+                if a2.id == article.id:
+                    issues[0].question = issues[0].question or q
+                    continue
+                strong = (p2.similarity or 0.0) >= profile.gap_similarity + SECOND_ISSUE_MARGIN or \
+                    any(w.startswith("record") for w in why2)
+                if strong and not any(i2.article.id == a2.id for i2 in issues) and len(issues) < 3:
+                    issues.append(Issue(question=q, article=a2, passage=p2, score=s2,
+                                        similarity=p2.similarity or 0.0, reasons=why2))
+        for n, issue in enumerate(issues):
+            q = issue.question
+            text = q.text if q else req.text
+            asks = q.asks if q else u.asks
+            vec = vecs[questions.index(q) + 1] if (q is not None and many) else vecs[0]
+            blocks = [b for b in issue.article.blocks if b.kind == "answer" and b.language == language
+                      and (not b.address_form or not form or b.address_form == form)]
+            scored = self.blocks.score(text, vec, asks, issue.article, blocks)
+            seen, ordered = set(), []
+            for _, b in scored:
+                if b.text not in seen:
+                    seen.add(b.text)
+                    ordered.append(b)
+            issue.answers = ordered
+            issue.facts = [f for f in facts if issue.article.id in f.topics or (set(asks) & f.asks and (
+                ({issue.article.id, *issue.article.tags} & f.topics) or mentions(f, text)))]
+            if n == 0 and not issue.facts:
+                issue.facts = [f for f in facts if issue.article.id in f.topics]
+        return issues
+
+    def _record_passages(self, req: DraftRequest, u, facts, have, filters) -> list[Passage]:
+        """Candidates the customer's record points at when retrieval missed them: the articles of open cases,
+        appointments and claims, and the best article on the topic of a record the message is about."""
+        known = {p.article_id for p in have}
+        out: list[Passage] = []
+        tags: list[str] = []
+        for f in facts:
+            if not (set(u.asks) & f.asks or mentions(f, req.text)):
+                continue
+            for t in f.topics:
+                if t not in known and t not in tags:
+                    tags.append(t)
+        if not tags:
+            return out
+        ids = [t for t in tags if self.kb.get_article(t) is not None]
+        for a in self.kb.get_articles(ids):
+            out.append(Passage(article_id=a.id, chunk_id=f"{a.id}#0", title=a.title, language=a.language,
+                               text=a.title, score=0.0, tags=a.tags, similarity=None))
+            known.add(a.id)
+        topic_tags = [t for t in tags if t not in ids]
+        if topic_tags:
+            found = self.kb.search(req.text, filters.model_copy(update={"tags": topic_tags}), k=2)
+            out.extend(p for p in found if p.article_id not in known)
+        floor = min((p.score for p in have), default=0.0)
+        for p in out:  # as strong as the weakest retrieved candidate at most: the record adds the rest
+            p.score = min(p.score, floor) if p.score else floor * 0.9
+        return out
 
     def check_context(self, ctx: DraftContext, proposal: DraftProposal | None = None) -> CheckContext:
         evidence = [p.text for p in ctx.passages]
@@ -83,6 +193,9 @@ class Pipeline:
                 evidence.append(a.body)
                 evidence.extend(b.text for b in a.blocks)
         evidence.extend(c.text for c in (proposal.citations if proposal else []) if c.kind == "crm" and c.text)
+        for f in ctx.facts:  # the customer's record is grounded evidence (dates, carriers, states)
+            evidence.append(f.text)
+            evidence.extend(f.evidence)
         if ctx.request.visibility == "private":
             evidence.extend(str(v) for r in ctx.customer.records for v in (r.get("data") or {}).values())
         confidential = []

@@ -74,12 +74,68 @@ class ReferenceEvaluator:
         return {"chrf": CHRF().sentence_score(result.draft, [case.expect.reference]).score / 100.0}
 
 
+def _has(text: str, needles: list[str]) -> bool:
+    low = text.lower()
+    return any(n.lower() in low for n in needles)
+
+
+def cited_articles(result: DraftResult) -> list[str]:
+    return list(dict.fromkeys(c.ref.split("#")[0] for c in result.citations if c.kind == "kb"))
+
+
+class DraftingEvaluator:
+    """Does the draft answer the customer (issue 10): right article, every question, the record's facts, an
+    honest hand-off for what the KB does not cover, no reply to what is not addressed to us, form and safety."""
+
+    def evaluate(self, case, result):
+        e, out = case.expect, {}
+        draft = result.draft
+        cited = cited_articles(result)
+        if e.articles and not e.out_of_scope and not e.no_reply:
+            out["right_article"] = float(bool(cited) and cited[0] in e.articles)
+            out["right_article_any"] = float(bool(set(cited) & set(e.articles)))
+        if e.questions and not e.no_reply:
+            answered = [_has(draft, q.answer_any) for q in e.questions]
+            out["questions_answered"] = float(all(answered))
+            out["question_recall"] = sum(answered) / len(answered)
+            if len(e.questions) > 1:
+                out["multi_answered"] = float(all(answered))
+        if e.facts_any:
+            out["fact_used"] = float(all(_has(draft, group) for group in e.facts_any))
+        if e.out_of_scope:
+            out["oos_handled"] = float(not cited)
+        triage_no_reply = bool((result.triage.get("no_reply") or {}).get("value"))
+        if e.no_reply:
+            out["no_reply_flagged"] = triage_no_reply
+        elif "no_reply" in result.triage:
+            out["no_reply_false_alarm"] = float(triage_no_reply)
+        if e.greeting_any:
+            out["greeting_ok"] = float(_has(draft.split("\n")[0][:80], e.greeting_any))
+        if e.address_form and result.language == "de":
+            from guardrails.checks.address_form import DU, SIE
+
+            other = DU if e.address_form == "Sie" else SIE
+            body = draft.split(",", 1)[-1]
+            out["address_form_ok"] = float(not other.search(body))
+        if e.safety_first:
+            safety = [q for q in e.questions if q.kind == "safety"] or e.questions[:1]
+            body = draft.split(",", 1)[-1]
+            head = body[: max(120, len(body) // 2)]
+            out["safety_first"] = float(any(_has(head, q.answer_any) for q in safety))
+        if e.must_not_ask:
+            out["no_needless_ask"] = float(not _has(draft, e.must_not_ask))
+        return out
+
+
 EVALUATORS: list[Evaluator] = [RetrievalEvaluator(), GuardrailEvaluator(), LanguageEvaluator(), LengthEvaluator(),
-                               IncludeEvaluator(), RulesEvaluator(), ReferenceEvaluator()]
+                               IncludeEvaluator(), RulesEvaluator(), ReferenceEvaluator(), DraftingEvaluator()]
 RATE_METRICS = ("recall@3", "mrr", "guardrail_pass", "bare_sorry", "unsupported_claim", "language_match", "length_ok",
                 "must_include", "must_not_include", "rules_clean", "chrf", "judge_helpfulness", "judge_tone",
-                "judge_empathy")
-LOWER_IS_BETTER = {"bare_sorry", "unsupported_claim", "latency_p50_ms", "latency_p95_ms", "cost_usd"}
+                "judge_empathy", "right_article", "right_article_any", "questions_answered", "question_recall",
+                "multi_answered", "fact_used", "oos_handled", "no_reply_flagged", "no_reply_false_alarm",
+                "greeting_ok", "address_form_ok", "safety_first", "no_needless_ask")
+LOWER_IS_BETTER = {"bare_sorry", "unsupported_claim", "latency_p50_ms", "latency_p95_ms", "cost_usd",
+                   "no_reply_false_alarm"}
 
 
 def _pct(values: list[float], q: float) -> float:

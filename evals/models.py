@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from assistant.customers import CustomerIn
+
+
+class ThreadTurn(BaseModel):
+    """An earlier message of the conversation (any channel): the customer's or our reply."""
+
+    model_config = ConfigDict(extra="forbid")
+    role: Literal["customer", "brand"]
+    channel: str | None = None
+    text: str = Field(min_length=1, max_length=20000)
 
 
 class CaseMessage(BaseModel):
@@ -15,6 +25,22 @@ class CaseMessage(BaseModel):
     visibility: Literal["public", "private"] = "public"
     author: str | None = None
     text: str = Field(min_length=1, max_length=20000)
+    thread: list[ThreadTurn] = Field(default_factory=list)  # earlier turns, oldest first
+    received_at: datetime | None = None  # when it arrived ("today" for relative dates in the reply)
+
+
+AskKind = Literal["where", "when", "how", "why", "cost", "cancel", "complaint", "safety", "status", "whether",
+                  "other"]
+
+
+class ExpectQuestion(BaseModel):
+    """One thing the customer asks; a reply answers it when it contains any of ``answer_any``."""
+
+    model_config = ConfigDict(extra="forbid")
+    ask: str = Field(min_length=1)  # what is asked, in the labeller's words
+    kind: AskKind = "other"
+    articles: list[str] = Field(default_factory=list)  # articles that answer this question
+    answer_any: list[str] = Field(min_length=1)  # case-insensitive substrings; any one shows it is answered
 
 
 class Expect(BaseModel):
@@ -26,6 +52,15 @@ class Expect(BaseModel):
     max_length: int | None = Field(default=None, gt=0)
     reference: str | None = None
     rules_must_not_fire: list[str] = Field(default_factory=list)
+    # Drafting quality (issue 10): the questions to answer, the record facts to use, gaps and form.
+    questions: list[ExpectQuestion] = Field(default_factory=list)
+    facts_any: list[list[str]] = Field(default_factory=list)  # each group: one of its strings must appear
+    out_of_scope: bool = False  # nothing in the KB answers: no article may be used, a specific hand-off
+    no_reply: bool = False  # not addressed to the brand: triage flags "no reply needed"
+    address_form: Literal["du", "Sie"] | None = None
+    greeting_any: list[str] = Field(default_factory=list)  # e.g. ["Herr Becker"]
+    safety_first: bool = False  # the safety step leads the reply (phishing, fraud, account takeover)
+    must_not_ask: list[str] = Field(default_factory=list)  # data the record holds, e.g. ["Bestellnummer"]
 
 
 class EvalCase(BaseModel):

@@ -8,9 +8,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 from assistant.customers import CustomerIn
-from assistant.models import CustomerView, DraftRequest
+from assistant.models import CustomerView, DraftRequest, ThreadMessage
 from evals.datasets import dataset_hash, load_cases
-from evals.metrics import EVALUATORS, aggregate, group_by, rule_violations
+from evals.metrics import EVALUATORS, aggregate, cited_articles, group_by, rule_violations
 from evals.models import CaseResult, EvalCase, RunSummary
 from replydesk.db import Database
 
@@ -30,7 +30,8 @@ def inline_customer(c: CustomerIn) -> CustomerView:
     records = [r.model_dump(mode="json") for r in c.records]
     private = [v for v in (c.display_name, c.email, c.phone, c.postal_address, c.birth_date, c.id) if v]
     private += [r.ref for r in c.records]
-    return CustomerView(id=c.id, display_name=c.display_name, first_name=c.first_name, language=c.language,
+    return CustomerView(id=c.id, display_name=c.display_name, first_name=c.first_name, last_name=c.last_name,
+                        salutation=c.salutation, language=c.language,
                         address_form=c.address_form, tier=c.tier, followers=c.followers, dm_allowed=c.dm_allowed,
                         records=records, private_values=private)
 
@@ -38,11 +39,12 @@ def inline_customer(c: CustomerIn) -> CustomerView:
 def evaluate_case(pipeline, case: EvalCase, engine: str, judge=None) -> CaseResult:
     req = DraftRequest(text=case.message.text, channel=case.message.channel, visibility=case.message.visibility,
                        handle=case.message.author, engine=engine, agent_signoff="^QA",
-                       customer=inline_customer(case.customer) if case.customer else None)
+                       customer=inline_customer(case.customer) if case.customer else None,
+                       thread=[ThreadMessage(role=t.role, channel=t.channel, text=t.text) for t in case.message.thread])
     base = {"case_id": case.id, "tags": case.tags, "channel": case.message.channel,
             "language_expected": case.expect.language, "message": case.message.text[:300]}
     try:
-        result = pipeline.run(req)
+        result = pipeline.run(req, received_at=case.message.received_at)
     except Exception as exc:  # noqa: BLE001 - a failing case is a result, not a crash of the run
         return CaseResult(**base, language="?", engine=engine, draft="", passed=False, latency_ms=0.0,
                           error=f"{type(exc).__name__}: {exc}")
@@ -61,7 +63,8 @@ def evaluate_case(pipeline, case: EvalCase, engine: str, judge=None) -> CaseResu
         **base, language=result.language, engine=result.engine, draft=result.draft, passed=result.passed,
         rules_fired=sorted({f.rule for f in result.findings if f.severity == "block"}),
         warnings=sorted({f.rule for f in result.findings if f.severity == "warn"}),
-        articles=list(dict.fromkeys(p.article_id for p in result.passages)), latency_ms=result.latency_ms,
+        articles=cited_articles(result) or list(dict.fromkeys(p.article_id for p in result.passages)),
+        latency_ms=result.latency_ms,
         tokens_in=result.tokens_in, tokens_out=result.tokens_out, cost_usd=result.cost_usd,
         fallback_reason=result.fallback_reason, scores=scores)
 

@@ -34,6 +34,7 @@ REFRESH_SECONDS = 0.5
 # Up to this many chunks a rebuild takes well under half a second, so this process's own edits are searchable
 # at once; above it (10k articles = 112k chunks, ~4-9 s) the old state keeps serving while a thread rebuilds.
 SYNC_REBUILD_MAX_CHUNKS = 10_000
+QUERY_CACHE = 2048  # recent query vectors kept (a message is embedded once for search and block scoring)
 
 
 class SyncReport(BaseModel):
@@ -76,6 +77,7 @@ class KnowledgeBase:
         self._status: tuple[tuple, IndexStatus] | None = None
         self._articles_cache: dict[str, Article] = {}
         self._sync_lock = threading.Lock()
+        self._query_vectors: dict[str, object] = {}
 
     @classmethod
     def open(cls, db: Database, settings=None) -> KnowledgeBase:
@@ -302,10 +304,20 @@ class KnowledgeBase:
         dense: list = []
         lexical: list = []
         if mode in ("hybrid", "dense"):
-            dense = self.vectors.query(self.embedder.embed([query])[0], n)
+            dense = self.vectors.query(self.embed_queries([query])[0], n)
         if mode in ("hybrid", "bm25"):
             lexical = state.lexical.search(query, n)
         return dense, lexical
+
+    def embed_queries(self, queries: list[str]) -> list:
+        """Query vectors in one model call, remembered briefly (the drafter scores blocks with the same vector)."""
+        missing = list(dict.fromkeys(q for q in queries if q not in self._query_vectors))
+        if missing:
+            vecs = self.embedder.embed(missing)
+            if len(self._query_vectors) > QUERY_CACHE:
+                self._query_vectors.clear()
+            self._query_vectors.update(zip(missing, vecs, strict=True))
+        return [self._query_vectors[q] for q in queries]
 
     def search(self, query: str, filters: SearchFilters | None = None, k: int = 5,
                mode: Mode = "hybrid") -> list[Passage]:

@@ -1,0 +1,140 @@
+"""Understanding a message: what is asked (where/when/how/cost/cancel/safety …), in how many parts, in what mood.
+
+Deterministic and explainable (each signal keeps the words that triggered it); German and English. The cue
+lists name kinds of question and feeling, not topics of any brand: those come from the knowledge base.
+"""
+
+from __future__ import annotations
+
+import re
+
+from pydantic import BaseModel, Field
+
+ASK_CUES: dict[str, re.Pattern[str]] = {k: re.compile(v, re.I) for k, v in {
+    "safety": r"\b(phishing|betrug\w*|betrüger\w*|gehackt|hack(ed|er)?|fraud\w*|scam\w*|verdächtig\w*|suspicious|"
+              r"fake|gefälscht\w*|echt\??$|genuine|legit\w*|seriös|übernommen|taken over|someone (else )?(logged|got) "
+              r"in|fremde[rn]? (hat|haben|abbuchung)|unbekannte[rn]? (abbuchung|anmeldung|login)|stalk\w*|belästig\w*|"
+              r"harass\w*|droh\w*|threat\w*|sim[- ]?swap|identitätsdiebstahl|identity theft)",
+    "cancel": r"\b(kündig\w*|kuendig\w*|cancel\w*|terminat\w*|widerruf\w*|withdraw\w*|vertrag beenden|rauskommen|get out of)",
+    "cost": r"(\bkoste\w*|\bpreis\w*|\bgebühr\w*|\bteurer\b|\bbillig\w*|\bzahlen\b|\bhow much\b|\bcost\w*|\bprice\w*|"
+            r"\bfees?\b|\bcharge[sd]?\b|€|\beur\b|\beuro\b)",
+    "where": r"\b(wo (ist|bleibt|steckt|sind|finde|kann)|wo\?|where(?:'s| is| are| can| do)?|wohin)\b",
+    "when": r"\b(wann|bis wann|wie lange|how long|when|noch immer nicht|still (not|hasn't|haven't)|seit \d+ tag\w*|"
+            r"for \d+ days|kommt|ankommen|ankommt|arriv\w*|make it|schaff\w*|rechtzeitig|in time)\b",
+    "how": r"\b(wie (kann|geht|mache|funktioniert|komme|richte|aktiviere|ändere|bekomme|lade)|how (do|can|to|does)|"
+           r"anleitung|einrichten|set ?up|schritt\w*)\b",
+    "why": r"\b(warum|wieso|weshalb|why|how come)\b",
+    "whether": r"\b(kann (ich|man)|darf (ich|man)|ist es möglich|geht das|gibt es|gibt's|can i|could i|is it possible|"
+               r"do you (offer|accept|have)|is there|are there|möglich)\b",
+    "status": r"\b(stand|status|update|neuigkeiten|any news|schon was|tut sich|passiert)\b",
+}.items()}
+
+ANGRY = re.compile(
+    r"\b(sauer|wütend|stinksauer|unverschämt\w*|frechheit|katastroph\w*|skandal\w*|witz\b|lachnummer|"
+    r"reicht'?s?|reicht mir|langsam reicht|nervt|genervt|zum kotzen|mies\w*|abzocke|scheiß\w*|schei(ss|ß)e|"
+    r"furious|angry|pissed|ridiculous|unacceptable|outrageous|joke\b|useless|worst|terrible|awful|fed up|"
+    r"sick of|disgrace\w*|wtf|fuck\w*|sucks|hate)\b", re.I)
+SARCASM = re.compile(
+    r"(danke (auch )?für nichts|vielen dank auch|na (toll|super|klasse|prima)|ganz (toll|großes kino)|"
+    r"toller service|super service|großartig(er)? service|bravo|glückwunsch|respekt,|läuft ja|wie immer super|"
+    r"thanks for nothing|great job|well done|oh (great|wonderful|fantastic)|love (it )?when|so (glad|happy) i pay|"
+    r"fantastic service|amazing service|yeah right|(great|toll|super|klasse|prima),? (just|einfach|echt|wirklich) "
+    r"(great|toll|super|klasse|prima)|🙄|🙃|👏)", re.I)
+WORRIED = re.compile(
+    r"\b(sorge\w*|angst|ängstlich|beunruhig\w*|dringend|bitte helft|hilfe\b|panik|worried|worry|scared|afraid|"
+    r"concerned|urgent\w*|please help|help me|nervous)\b", re.I)
+PRAISE = re.compile(
+    r"\b(danke|dankeschön|vielen dank|super|toll|klasse|perfekt|top|spitze|zufrieden|lob\w*|thanks?|thank you|"
+    r"great|awesome|love|perfect|brilliant|excellent|happy|kudos)\b|[😊🙂😀😃😍👍❤🙏🎉]", re.I)
+NEGATIVE = re.compile(
+    r"\b(nicht|kein\w*|nie|immer noch|schon wieder|not|no|never|still|again|broken|kaputt|defekt|funktioniert nicht|"
+    r"geht nicht|doesn'?t work|not working|ausfall|störung|problem\w*|fehler|verspät\w*|delay\w*|dead|tot|"
+    r"endlich|finally|waste\w*|verschwend\w*|forever|ewig)\b|[😡🤬😠👎😤😒😭]",
+    re.I)
+SHOUT = re.compile(r"\b[A-ZÄÖÜ]{4,}\b")
+_SENT = re.compile(r"(?<=[.!?])\s+|\n+|(?<=[?!])(?=\S)")
+_GREETING = re.compile(r"^\s*(@\w+\s*)*(hallo|hi|hey|moin|servus|guten (morgen|tag|abend)|sehr geehrte[rs]? [^,]*|"
+                       r"liebe[rs]? [^,]*|dear [^,]*|hello)\b(\s*[\w@.-]+){0,3}\s*[,!:]\s*|"
+                       r"^\s*(@\w+\s*)*(hallo|hi|hey|moin|servus|hello)\b\s*", re.I)
+_SIGNOFF = re.compile(r"^\s*(viele grüße|vg|mfg|mit freundlichen grüßen|lg|liebe grüße|gruß|grüße|best( regards)?|"
+                      r"regards|cheers|thanks in advance|danke im voraus|kind regards)\b", re.I)
+_WORD = re.compile(r"[A-Za-zÄÖÜäöüß]{3,}")
+
+
+class Question(BaseModel):
+    text: str  # the part of the message that asks or states it
+    asks: list[str] = Field(default_factory=list)  # where, when, how, why, cost, cancel, safety, whether, status
+    cues: list[str] = Field(default_factory=list)
+
+
+class Understanding(BaseModel):
+    """What a reply has to answer and how it has to sound."""
+
+    questions: list[Question] = Field(default_factory=list)  # in message order; one per part that asks
+    asks: list[str] = Field(default_factory=list)  # all question kinds, most specific first
+    mood: str = "neutral"  # angry | sarcastic | worried | praise | neutral
+    mood_reason: str = "no strong cues"
+    safety: bool = False
+    vague: bool = False  # too little content to know what it is about
+
+    def summary(self) -> dict:
+        return {"questions": [q.model_dump() for q in self.questions], "asks": self.asks, "mood": self.mood,
+                "mood_reason": self.mood_reason, "safety": self.safety, "vague": self.vague}
+
+
+def _asks(text: str) -> tuple[list[str], list[str]]:
+    asks, cues = [], []
+    for kind, rx in ASK_CUES.items():
+        m = rx.search(text)
+        if m:
+            asks.append(kind)
+            cues.append(m.group(0).strip())
+    return asks, cues
+
+
+def sentences(text: str) -> list[str]:
+    body = re.sub(r"(?<!\w)@\w+", " ", text)
+    body = re.sub(r"https?://\S+", " ", body)
+    out = []
+    for part in _SENT.split(body):
+        part = _GREETING.sub("", part).strip(" \t-–•*")
+        if part and not _SIGNOFF.match(part) and len(_WORD.findall(part)) >= 2:
+            out.append(part)
+    return out
+
+
+def mood(text: str, sentiment: str | None = None) -> tuple[str, str]:
+    if (m := SARCASM.search(text)) and (NEGATIVE.search(text) or ANGRY.search(text) or "?" in text or "!" in text):
+        return "sarcastic", f"sarcasm cue: {m.group(0)}"
+    if (m := ANGRY.search(text)) or len(SHOUT.findall(text)) >= 2 or "!!" in text or "?!" in text:
+        return "angry", f"anger cue: {m.group(0) if m else 'shouting/!!'}"
+    if m := WORRIED.search(text):
+        return "worried", f"worry cue: {m.group(0)}"
+    if (m := PRAISE.search(text)) and not NEGATIVE.search(text) and sentiment != "negative" and "?" not in text:
+        return "praise", f"praise cue: {m.group(0)}"
+    if sentiment == "negative" or NEGATIVE.search(text):
+        return "angry" if sentiment == "negative" and text.count("!") >= 2 else "neutral", "negative situation"
+    return "neutral", "no strong cues"
+
+
+def understand(text: str, sentiment: str | None = None) -> Understanding:
+    """Split the message into the parts that ask something; classify each part and the message's mood."""
+    parts = sentences(text)
+    questions: list[Question] = []
+    for part in parts:
+        asks, cues = _asks(part)
+        if "?" in part or asks or NEGATIVE.search(part):
+            if questions and not asks and "?" not in part and len(_WORD.findall(part)) < 6:
+                questions[-1].text += " " + part  # a short follow-on remark belongs to the previous part
+                continue
+            questions.append(Question(text=part, asks=asks, cues=cues))
+    if not questions and parts:
+        asks, cues = _asks(" ".join(parts))
+        questions = [Question(text=" ".join(parts), asks=asks, cues=cues)]
+    all_asks: list[str] = []
+    for q in questions:
+        all_asks += [a for a in q.asks if a not in all_asks]
+    found_mood, reason = mood(text, sentiment)
+    content = _WORD.findall(" ".join(parts))
+    return Understanding(questions=questions, asks=all_asks, mood=found_mood, mood_reason=reason,
+                         safety="safety" in all_asks, vague=len(content) < 3)

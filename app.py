@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 import replydesk  # noqa: F401  (telemetry off first)
-from ui.common import current_user, tr, ui_lang
+from ui.common import current_user, esc, tr, ui_lang
 
 st.set_page_config(page_title="replydesk", page_icon="💬", layout="wide")
 
@@ -73,7 +73,7 @@ if admin:
     pages.append(st.Page("ui/pages/settings.py", title=tr("Einstellungen", "Settings"), icon="⚙️"))
 
 with st.sidebar:
-    st.caption(f"{user['display_name']} · {', '.join(sorted(roles))}")
+    st.caption(esc(f"{user['display_name']} · {', '.join(sorted(roles))}"))
     if st.button(tr("Abmelden", "Log out")):
         st.session_state.pop("user", None)
         st.rerun()

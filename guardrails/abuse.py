@@ -1,0 +1,248 @@
+"""One abuse detector for German and English, shared by the ``tone`` rule and triage.
+
+``detect_abuse(text)`` returns ``(start, end, term)`` spans for insults, profanity, slurs, abusive phrases and
+condescension. It reads words, not substrings:
+
+* German compounds are head-final, so a word is abusive when it *ends* in an abusive stem with an optional
+  inflection ("Vollidiot", "Vollidioten", "strunzdumm", "Drecksspast", "Oberclowns"), while "idiotensicher" or
+  "Dummy" are not matched;
+* prefixes that make a neutral word abusive ("scheiß-", "drecks-", "kack-", "schwachsinn") mark the compound;
+* multi-word abuse ("halt die Fresse", "fick dich", "shut up", "maybe try reading the manual") is matched as a
+  phrase with flexible spacing.
+
+The word list was written from general knowledge of German and English abuse (and checked for false positives
+against the OTHER tweets of GermEval 2018, CC BY 4.0), not lifted from single rows.
+``abuse_probability(text)`` is an optional logistic-regression score over hashed character n-grams trained on
+GermEval 2018 training tweets (``benchmarks/bench_abuse.py --write``); weights ship in ``checks/data``.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import math
+import re
+import unicodedata
+import zlib
+from functools import lru_cache
+from pathlib import Path
+
+MAX_CHARS = 20_000  # longer texts are checked in their first 20k characters (linear, bounded cost)
+
+# Stems that are abusive as the head of a word (German compounds end in their head). Inflection suffixes follow.
+_HEADS_DE = [
+    "idiot", "vollidiot", "depp", "trottel", "spast", "spasti", "mongo", "vollpfosten", "pfosten", "honk",
+    "hurensohn", "hurensöhne", "hure", "schlampe", "fotze", "wichser", "arschloch", "arschlöcher", "arsch",
+    "penner", "versager", "vollhorst", "horst", "lappen", "opfer", "missgeburt", "bastard", "kanake", "neger",
+    "schwuchtel", "tunte", "zigeuner", "dreckspack", "pack", "gesindel", "abschaum", "ratte", "ratten", "made",
+    "schwein", "drecksau", "sau", "hund", "köter", "affe", "clown", "kasper", "hanswurst", "witzfigur", "pfeife",
+    "flachpfeife", "nulpe", "lusche", "knalltüte", "dummkopf", "schwachkopf", "hohlkopf", "holzkopf", "dödel",
+    "spacko", "vogel", "bekloppte", "behinderte", "kretin", "psychopath", "nazi", "faschist", "verbrecher",
+    "lügner", "heuchler", "schmarotzer", "parasit", "gutmensch", "volksverräter", "verräter", "vieh", "kuh",
+    "zicke", "tussi", "weichei", "lauch", "lackaffe", "kackbratze", "bratze", "dreck", "müll",
+]
+_ADJ_DE = [  # adjectives: any inflection, also as compound heads ("strunzdumm", "saublöd", "hirnverbrannt")
+    "dumm", "doof", "blöd", "bescheuert", "behindert", "bekloppt", "beknackt", "gestört", "geisteskrank",
+    "hirnlos", "hirnverbrannt", "hirnrissig", "schwachsinnig", "debil", "dämlich", "minderbemittelt", "asozial",
+    "assi", "scheiße", "scheiss", "scheiß", "beschissen", "verblödet", "verkackt", "kacke", "erbärmlich",
+    "lächerlich", "armselig", "widerlich", "ekelhaft", "primitiv", "unfähig", "inkompetent", "peinlich",
+    "verlogen", "hohl", "dreckig", "krank", "irre", "wahnsinnig", "verrückt", "abartig",
+]
+_INFL_DE = r"(?:e|en|er|es|em|n|s|in|innen|ern|ere|eren|erer|este|esten|sten|ste|st)?"
+_NOT_INFLECTED = {"sau": ("er",)}
+_PREFIX_DE = ["scheiß", "scheiss", "scheis", "drecks", "dreck", "kack", "schwachsinn", "arsch",
+              "volltrottel", "vollpfosten", "fick", "wichs", "verfickt", "verdammt", "schmarotzer", "asozial"]
+
+_WORDS_EN = [
+    "idiot", "idiots", "idiotic", "moron", "morons", "moronic", "imbecile", "cretin", "retard", "retarded",
+    "stupid", "dumb", "dumbass", "dumbo", "dimwit", "halfwit", "numpty", "muppet", "clown", "clowns",
+    "loser", "losers", "pathetic", "useless", "incompetent", "fool", "fools", "foolish", "jerk", "jerks",
+    "asshole", "assholes", "arsehole", "arseholes", "ass", "arse", "bastard", "bastards", "bitch", "bitches",
+    "cunt", "cunts", "dick", "dickhead", "prick", "twat", "wanker", "wankers", "tosser", "scumbag", "scum",
+    "slut", "whore", "fag", "faggot", "nigger", "nigga", "spastic", "spaz", "freak", "trash", "garbage",
+    "shit", "shitty", "bullshit", "crap", "crappy", "damn", "goddamn", "hell", "piss", "pissed", "fuck",
+    "fucking", "fucked", "fucker", "fuckers", "motherfucker", "wtf", "stfu", "rtfm", "ridiculous", "clueless",
+    "brainless", "braindead", "ignorant", "troll", "pig", "pigs", "rat", "rats", "liar", "liars",
+]
+_PHRASES = [
+    # German
+    r"halt(?:'?s|\s+die|\s+deine?)?\s+(?:fresse|klappe|schnauze|maul|maull?)", r"halt'?s\s+maul", r"fick\s+dich",
+    r"f(?:i|ü)ck\s+(?:euch|dich|sie)", r"verpiss\s+dich", r"leck\s+mich", r"geh\s+sterben", r"stirb",
+    r"du\s+(?:bist\s+)?(?:so\s+)?(?:ein(?:e)?\s+)?(?:kleine[rs]?\s+)?(?:dumm|blöd|doof)\w*",
+    r"(?:kannst|können)\s+(?:du|sie)\s+nicht\s+lesen", r"lern(?:e|en\s+sie)?\s+(?:erstmal\s+|mal\s+)?lesen",
+    r"selber\s+schuld", r"selbst\s+schuld", r"wer\s+lesen\s+kann", r"(?:ist\s+)?(?:doch\s+)?nicht\s+so\s+schwer",
+    r"informier(?:e|en\s+sie)\s+(?:dich|sich)\s+(?:doch\s+)?(?:erst|mal|erstmal)",
+    # English
+    r"shut\s+(?:the\s+\w+\s+)?up", r"f+u+c+k\s+(?:you|off|u)", r"screw\s+(?:you|u|off)", r"go\s+to\s+hell",
+    r"piss\s+off", r"get\s+lost", r"kill\s+yourself", r"kys", r"(?:son\s+of\s+a\s+)bitch",
+    r"(?:maybe\s+|perhaps\s+|just\s+)?try\s+reading(?:\s+\w+){0,4}", r"learn\s+(?:how\s+)?to\s+read",
+    r"read\s+the\s+(?:fine\s+|damn\s+|f\w*\s+)?(?:manual|instructions|faq|terms)\s+(?:before|first|next\s+time)",
+    r"(?:it'?s\s+)?not\s+(?:that\s+)?(?:hard|difficult|rocket\s+science)", r"use\s+your\s+(?:brain|head)",
+    r"(?:if\s+you\s+had\s+)?(?:bothered|cared)\s+to\s+read", r"do\s+your\s+(?:own\s+)?(?:research|homework)",
+    r"before\s+(?:tweeting|complaining|whining|posting)", r"stop\s+(?:whining|crying|complaining)",
+    r"grow\s+up", r"get\s+a\s+(?:life|clue|brain)", r"are\s+you\s+(?:stupid|dumb|blind|serious)",
+    r"what\s+is\s+wrong\s+with\s+you", r"you\s+people", r"no\s+one\s+cares", r"nobody\s+cares", r"deal\s+with\s+it",
+]
+
+_SEP = r"[-_*.]?"
+
+
+def _fold(text: str) -> str:
+    """Lower-case, NFKC, leetspeak digits in words and repeated letters reduced (fuuuck → fuuck)."""
+    t = unicodedata.normalize("NFKC", text).lower()
+    t = re.sub(r"(?<=[a-zäöüß])[0@$](?=[a-zäöüß])", lambda m: {"0": "o", "@": "a", "$": "s"}[m.group(0)], t)
+    t = re.sub(r"(?<=[a-zäöüß])[1!](?=[a-zäöüß])", "i", t)
+    t = re.sub(r"(?<=[a-zäöüß])3(?=[a-zäöüß])", "e", t)
+    t = re.sub(r"([a-zäöüß])\1{2,}", r"\1\1", t)
+    return t
+
+
+def _alt(words: list[str]) -> str:
+    return "|".join(sorted({re.escape(w) for w in words}, key=len, reverse=True))
+
+
+@lru_cache(maxsize=1)
+def _patterns() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
+    heads = _alt(_HEADS_DE)
+    adjs = _alt(_ADJ_DE)
+    # a word (letters only) ending in an abusive head + inflection; the part before is a free compound prefix
+    head_rx = re.compile(rf"(?<![\wäöüß])[a-zäöüß]{{0,20}}?(?:{heads}){_INFL_DE}(?![\wäöüß])")
+    adj_rx = re.compile(rf"(?<![\wäöüß])[a-zäöüß]{{0,20}}?(?:{adjs}){_INFL_DE}(?![\wäöüß])")
+    prefix_rx = re.compile(rf"(?<![\wäöüß])(?:{_alt(_PREFIX_DE)}){_SEP}[a-zäöüß]{{2,30}}(?![\wäöüß])")
+    phrase_rx = re.compile(rf"(?<![\w])(?:{'|'.join(_PHRASES)}|{_alt(_WORDS_EN)})(?![\w])")
+    return head_rx, adj_rx, prefix_rx, phrase_rx
+
+
+# Words that end like an abusive stem but are not abusive (checked on GermEval OTHER tweets and common German).
+_SAFE = frozenset({
+    "pack", "packen", "gepäck", "kuh", "hund", "hunde", "affe", "affen", "vogel", "vögel", "schwein", "schweine",
+    "made", "ratte", "ratten", "opfer", "opfern", "dreck", "müll", "krank", "kranken", "kranke", "kranker",
+    "irre", "hell", "ass", "dick", "pig", "pigs", "rat", "rats", "freak", "trash", "garbage", "damn", "horst", "lappen", "sau", "peinlich", "primitiv", "hohl", "scheiße", "verrückt", "wahnsinnig", "wahnsinn",
+    "nazi", "nazis", "lügner", "verräter", "verbrecher", "aufmachen", "gemacht", "vieh", "zirkus",
+    "unfähig", "inkompetent", "useless", "ignorant", "erbärmlich", "widerlich", "ekelhaft", "abartig",
+    "dreckig", "verlogen", "ridiculous", "lächerlich", "armselig", "you people", "deal with it", "get lost",
+    "grow up", "fools", "fool", "foolish", "troll", "liar", "liars", "heuchler", "versager", "pfeife",
+    "tuete", "witzfigur", "faschist", "faschisten", "psychopath", "parasit", "parasiten", "schmarotzer",
+    "gutmensch", "gutmenschen", "volksverräter", "müllabfuhr", "papierkorb",
+})
+# Weak stems: abusive only as the whole word (no compound: "Waffen", "passieren", "Hovelshorst") and, for the
+# listed neutral ones, only when addressed to someone.
+_WEAK = frozenset(['affe', 'sau', 'hund', 'köter', 'kuh', 'vieh', 'schwein', 'pack', 'made', 'ratte', 'ratten', 'vogel', 'horst', 'lappen', 'opfer', 'dreck', 'müll', 'pfosten', 'pfeife', 'lauch', 'bratze', 'kasper', 'zicke', 'tussi', 'nazi', 'faschist', 'gutmensch', 'assi', 'hure', 'arsch', 'mongo', 'honk', 'hohl', 'krank', 'irre', 'dreckig', 'primitiv', 'peinlich', 'verrückt', 'wahnsinnig', 'lügner', 'verräter', 'verbrecher', 'parasit', 'schmarotzer', 'psychopath', 'heuchler', 'versager', 'unfähig', 'inkompetent'])
+# Words that are only abusive when addressed to someone ("du Schwein", "you pig", "Sie Lügner").
+_ADDRESSED = re.compile(r"(?<![\w])(?:du|ihr|sie|you|u|ya|so\s+ein(?:e|en)?|what\s+an?|you\s+(?:are\s+)?an?)\s+"
+                        r"(?:[a-zäöüß]+\s+){0,2}$")
+# Neutral German words that end in a listed head (not compounds of it).
+_FALSE_HEAD = re.compile(
+    r"(?:versand|verpack|pack|huckepack|sixpack|rucksack|dack|hack|back|lack|schnack|pape|gepäck|abspack|"
+    r"kanada|kasper(?:le)?theater|seehund|spürhund|blindenhund|schäferhund|wachhund|pudel|tierheim|"
+    r"unkraut|urlaub|kuhmilch|bratkartoffel|feuer|affenhitze|menschenaffe|vogelhaus|zugvogel|singvogel|"
+    r"ratgeber|horstmann|schweinefleisch|meerschwein|wildschwein|hausschwein|sauerstoff|sauna|saus|"
+    r"staubsauger|kreuzotter|brennholz|holzkopf\w*holz|toilettenpapier|dummy|dummies|hello|shell|michelle|"
+    r"pfeifen|geldpfeife|trillerpfeife|hundert\w*|kuhle|krankenhaus|krankenkasse|krankenwagen|krankheit|"
+    r"made\w+|pfostenschild|torpfosten)$")
+
+
+_INFL_RX = re.compile(_INFL_DE + "$")
+
+
+def _weak_compound(term: str) -> bool:
+    """True when the word's abusive head is a weak stem and the word is not that stem (+ inflection) itself."""
+    for stem in _WEAK:
+        i = term.rfind(stem)
+        if i < 0:
+            continue
+        rest = term[i + len(stem):]
+        if rest in _NOT_INFLECTED.get(stem, ()):
+            return True  # "sauer" is not "Sau"
+        if re.fullmatch(_INFL_DE, rest):
+            if i > 0 and not term.startswith(("voll", "scheiß", "scheiss", "drecks", "kack", "dumm", "blöd")):
+                return True
+            if i > 0:
+                return False
+    return False
+
+
+def detect_abuse(text: str) -> list[tuple[int, int, str]]:
+    """Spans of abuse in ``text`` as ``(start, end, matched term)``, sorted, non-overlapping."""
+    text = text[:MAX_CHARS]
+    folded = _fold(text)
+    if len(folded) != len(text):  # NFKC changed lengths (rare ligatures): match on the plain lower-case text
+        folded = text.lower()
+    head_rx, adj_rx, prefix_rx, phrase_rx = _patterns()
+    spans: list[tuple[int, int, str]] = []
+    for rx in (phrase_rx, head_rx, adj_rx, prefix_rx):
+        for m in rx.finditer(folded):
+            term = m.group(0)
+            if _FALSE_HEAD.search(term):
+                continue
+            if rx is not phrase_rx and _weak_compound(term):
+                continue
+            if term in _SAFE and not _ADDRESSED.search(folded[: m.start()]):
+                continue
+            spans.append((m.start(), m.end(), text[m.start():m.end()]))
+    spans.sort(key=lambda s: (s[0], -(s[1] - s[0])))
+    out: list[tuple[int, int, str]] = []
+    for s in spans:
+        if not out or s[0] >= out[-1][1]:
+            out.append(s)
+    return out
+
+
+# ---- optional classifier (hashed character n-grams, logistic regression in numpy) -------------------------------
+WEIGHTS = Path(__file__).resolve().parent / "checks" / "data" / "abuse_lr.json"
+DIM = 1 << 17
+_TOKEN = re.compile(r"[a-zäöüß]+|[!?]+|[\U0001F300-\U0001FAFF]")
+_NOISE = re.compile(r"@\w+|https?://\S+|\|lbr\||#")
+
+
+def ngrams(text: str) -> list[str]:
+    t = _NOISE.sub(" ", _fold(text[:MAX_CHARS]))
+    feats = []
+    words = _TOKEN.findall(t)
+    for w in words:
+        feats.append("w:" + w)
+        g = f"<{w}>"
+        for n in (3, 4, 5):
+            feats.extend(g[i:i + n] for i in range(max(1, len(g) - n + 1)))
+    feats.extend(f"b:{a}_{b}" for a, b in zip(words, words[1:], strict=False))
+    if sum(1 for c in text if c.isupper()) > 0.5 * max(1, sum(1 for c in text if c.isalpha())):
+        feats.append("x:caps")
+    return feats
+
+
+def _h(feature: str) -> int:
+    return zlib.crc32(feature.encode("utf-8")) & (DIM - 1)
+
+
+def hashed(text: str) -> tuple[list[int], float]:
+    idx = list(map(_h, ngrams(text)))
+    return idx, 1.0 / math.sqrt(max(len(idx), 1))
+
+
+@lru_cache(maxsize=1)
+def _model():
+    if not WEIGHTS.exists():
+        return None
+    import numpy as np
+
+    data = json.loads(WEIGHTS.read_text(encoding="utf-8"))
+    w = np.frombuffer(zlib.decompress(base64.b64decode(data["w"])), dtype=np.float16).astype(np.float32)
+    return w, float(data["b"]), data
+
+
+def abuse_probability(text: str) -> float | None:
+    """P(offensive) from the GermEval-trained classifier, or None when no weights ship."""
+    model = _model()
+    if model is None:
+        return None
+    import numpy as np
+
+    w, b, _ = model
+    idx, scale = hashed(text)
+    z = b + scale * float(w.take(np.fromiter(idx, dtype=np.intp, count=len(idx))).sum()) if idx else b
+    return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+
+
+def thresholds() -> dict[str, float]:
+    model = _model()
+    return dict(model[2].get("thresholds", {})) if model else {}

@@ -1,0 +1,99 @@
+"""The shared abuse detector (German/English, compounds, inflections, condescension) and pii-public cases."""
+
+from __future__ import annotations
+
+import pytest
+
+from guardrails.abuse import abuse_probability, detect_abuse
+from guardrails.checks.pii import _spans, card_valid
+from guardrails.engine import GuardrailEngine
+from guardrails.models import CheckContext
+
+ENGINE = GuardrailEngine.from_policy()
+
+ABUSIVE = [
+    ("Hallo Max, du Hurensohn, das Paket kommt morgen.", "Hurensohn"),
+    ("Du Vollhonk, lies die Mail.", "Vollhonk"),
+    ("Halt die Fresse, wir melden uns.", "Halt die Fresse"),
+    ("Was für ein Clown.", "Clown"),
+    ("Na du Spast.", "Spast"),
+    ("Das ist strunzdumm.", "strunzdumm"),
+    ("Ihre Frage ist bescheuert.", "bescheuert"),
+    ("Hallo, du Vollidiot.", "Vollidiot"),
+    ("Diese Vollidioten im Support.", "Vollidioten"),
+    ("Maybe try reading the manual before tweeting.", "try reading the manual"),
+    ("You are a clueless moron.", "moron"),
+    ("Das ist doch scheißegal.", "scheißegal"),
+    ("What a f*cking joke, shut up.", "shut up"),
+]
+CLEAN = [
+    "Das Paket kommt morgen, idiotensicher verpackt.",
+    "Der Dummy für den Test ist da.",
+    "Wir packen das Paket heute und versenden es morgen.",
+    "Bitte starte den Router neu und prüfe das Kabel.",
+    "Unser Hund im Shop freut sich auf dich.",
+    "Sorry for the wait, your refund was issued today.",
+    "Ich bin sauer, weil die Waffen-Debatte passieren muss.",
+]
+
+
+@pytest.mark.parametrize(("text", "term"), ABUSIVE)
+def test_detect_abuse_finds_compounds_inflections_phrases(text, term):
+    spans = detect_abuse(text)
+    assert spans, text
+    assert any(term.lower() in text[s:e].lower() or text[s:e].lower() in term.lower() for s, e, _ in spans), spans
+
+
+@pytest.mark.parametrize("text", CLEAN)
+def test_detect_abuse_stays_quiet_on_neutral_words(text):
+    assert detect_abuse(text) == []
+
+
+def test_tone_rule_blocks_shared_detector_findings():
+    report = ENGINE.check("Hallo Max, du Hurensohn, das Paket kommt morgen. ^AB", CheckContext(language="de"))
+    assert any(f.rule == "tone" and f.severity == "block" for f in report.findings)
+    assert not report.passed
+
+
+def test_abuse_probability_ranks_abuse_above_neutral():
+    p_bad = abuse_probability("Diese dummen Schmarotzer sollen sich verpissen, widerliches Pack")
+    p_ok = abuse_probability("Schick uns bitte deine Sendungsnummer, dann prüfen wir die Zustellung.")
+    assert p_bad is not None and p_ok is not None and p_bad > 0.5 > p_ok
+
+
+CTX = CheckContext(language="de")
+PII = [
+    ("deine IBAN AT611904300234573201 EUR wird belastet", "AT611904300234573201", "iban"),
+    ("IBAN de89 3704 0044 0532 0130 00 bitte", "de89 3704 0044 0532 0130 00", "iban"),
+    ("IBAN DE89-3704-0044-0532-0130-00.", "DE89-3704-0044-0532-0130-00", "iban"),
+    ("Karte 4111 1111 1111 1111", "4111 1111 1111 1111", "card"),
+    ("Amex 3782 822463 10005 gespeichert", "3782 822463 10005", "card"),
+    ("Ruf 020 7946 0958 an", "020 7946 0958", "phone"),
+    ("call (415) 555-2671 please", "(415) 555-2671", "phone"),
+    ("Tel 01 42 68 53 00", "01 42 68 53 00", "phone"),
+    ("IP 192.168.10.23 gesperrt", "192.168.10.23", "IP address"),
+    ("IPv6 2001:db8::8a2e:370:7334", "2001:db8::8a2e:370:7334", "IP address"),
+    ("USt-IdNr DE136695976", "DE136695976", "USt-IdNr"),
+    ("Steuer-ID 86095742719", "86095742719", "Steuer-ID"),
+]
+
+
+@pytest.mark.parametrize(("text", "value", "kind"), PII)
+def test_pii_cases(text, value, kind):
+    found = [(text[s:e], k) for s, e, k in _spans(text, CTX)]
+    assert (value, kind) in found, found
+
+
+@pytest.mark.parametrize("text", [
+    "Nummer 1234 5678 9012 3452 ist keine Karte",  # Luhn-valid, but no issuer prefix
+    "DE89 3704 0044 0532 0130 01 falsch",  # invalid IBAN check digits: not an IBAN, not a card either
+    "Bestellung 2023 kommt um 14:00 Uhr, in 3 Tagen.",
+    "Version 1.2.3.4 ist da.",
+])
+def test_pii_no_false_positives(text):
+    assert _spans(text, CTX) == []
+
+
+def test_card_needs_iin_length_and_luhn():
+    assert card_valid("4111111111111111") and not card_valid("4111111111111112")
+    assert not card_valid("9111111111111111") and not card_valid("41111111111111")

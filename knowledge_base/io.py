@@ -197,6 +197,17 @@ def to_markdown(article: Article | ArticleIn) -> str:
     return f"---\n{head}---\n{article.body}\n"
 
 
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _csv_cell(value: Any) -> Any:
+    """A cell a spreadsheet will not run as a formula (OWASP "CSV injection"): text starting with = + - @, tab or
+    carriage return gets a leading single quote. Export only: the CSV is for people opening it in a spreadsheet."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
 def export(articles: list[Article], path: Path, fmt: str = "md") -> int:
     path = Path(path)
     if fmt == "md":
@@ -212,9 +223,10 @@ def export(articles: list[Article], path: Path, fmt: str = "md") -> int:
             w.writeheader()
             for a in articles:
                 d = a.model_dump(mode="json")
-                w.writerow({**{k: d.get(k) for k in CSV_FIELDS}, "tags": "|".join(a.tags),
-                            "channels": "|".join(a.channels), "questions": "|".join(a.questions),
-                            "blocks": json.dumps(d["blocks"], ensure_ascii=False)})
+                row = {**{k: d.get(k) for k in CSV_FIELDS}, "tags": "|".join(a.tags),
+                       "channels": "|".join(a.channels), "questions": "|".join(a.questions),
+                       "blocks": json.dumps(d["blocks"], ensure_ascii=False)}
+                w.writerow({k: _csv_cell(v) for k, v in row.items()})
     else:
         raise ValueError(f"unknown export format {fmt!r}: use md, csv or json")
     return len(articles)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import difflib
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from pydantic import BaseModel
@@ -31,6 +31,8 @@ REJECTABLE = ("drafted", "escalated", "error", "pending", "awaiting_approval", "
 LIVE_APPROVAL = ("awaiting_second", "approved", "posting", "failed")
 # Live approvals a reject/escalate cancels: not yet handed to a channel (or failed there and not retried).
 CANCELLABLE = ("awaiting_second", "failed")
+# A post takes at most ~1.5 min (webhook: 5 attempts × 10 s timeout + backoff); longer means its process died.
+STUCK_POSTING_AFTER = timedelta(minutes=10)
 
 
 class ReviewError(ValueError):
@@ -253,7 +255,8 @@ class ReviewService:
         with self.db.transaction() as s:
             won = s.execute(update(Approval).where(Approval.id == approval_id,
                                                    Approval.state.in_(("approved", "failed")))
-                            .values(state="posting", attempts=Approval.attempts + 1)).rowcount
+                            .values(state="posting", attempts=Approval.attempts + 1,
+                                    receipt={"posting_started_at": utcnow().isoformat()})).rowcount
             a = s.get(Approval, approval_id)
             msg = s.get(Message, a.message_id)
             reply = Reply(idempotency_key=a.idempotency_key, message_id=a.message_id, external_id=msg.external_id,
@@ -298,7 +301,25 @@ class ReviewService:
             return list(s.scalars(select(Approval).where(Approval.state == "awaiting_second")
                                   .order_by(Approval.created_at)))
 
+    def recover_stuck_posts(self, older_than: timedelta = STUCK_POSTING_AFTER) -> list[int]:
+        """Approvals left in 'posting' by a process that died mid-post: mark them failed (outcome unknown), so they
+        are listed and can be retried — with the same idempotency key, which the channel de-duplicates by."""
+        cutoff = utcnow() - older_than
+        recovered = []
+        with self.db.transaction() as s:
+            for a in s.scalars(select(Approval).where(Approval.state == "posting")):
+                started = (a.receipt or {}).get("posting_started_at")
+                if started is None or datetime.fromisoformat(started) <= cutoff:
+                    won = s.execute(update(Approval).where(Approval.id == a.id, Approval.state == "posting")
+                                    .values(state="failed", error="posting interrupted (outcome unknown); "
+                                            "a retry reuses the idempotency key")).rowcount
+                    if won:
+                        recovered.append(a.id)
+                        self._audit(s, "post_failed", a.message_id, approval_id=a.id, error="posting interrupted")
+        return recovered
+
     def failed_posts(self) -> list[Approval]:
+        self.recover_stuck_posts()
         with self.db.session() as s:
             return list(s.scalars(select(Approval).where(Approval.state == "failed")))
 

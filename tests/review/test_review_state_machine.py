@@ -239,3 +239,37 @@ def test_webhook_retries_after_timeouts_reuse_the_idempotency_key(sqlite_db, sta
     finally:
         server.shutdown()
         server.server_close()
+
+
+class DiesMidPost:
+    """The process dies while the channel is posting (BaseException: nothing in our code may swallow it)."""
+
+    name = "dies"
+
+    def __init__(self, outbox):
+        self.die = True
+        self.inner = OutboxChannel(outbox)
+
+    def post(self, reply):
+        if self.die:
+            raise KeyboardInterrupt("killed mid-post")
+        return self.inner.post(reply)
+
+
+def test_post_interrupted_by_a_dead_process_is_recovered_and_retried_once(db, static_pipeline, tmp_path):
+    from datetime import timedelta
+
+    outbox = tmp_path / "o.jsonl"
+    channel = DiesMidPost(outbox)
+    mid = add_message(db)
+    s = svc(db, ANNA, static_pipeline, outbox, channel=channel)
+    with pytest.raises(KeyboardInterrupt):
+        s.approve(mid, TEXT)
+    (stuck,) = approvals(db, mid)
+    assert stuck.state == "posting"
+    assert s.recover_stuck_posts() == []  # still within the time a post may take
+    assert s.recover_stuck_posts(older_than=timedelta(0)) == [stuck.id]
+    assert [a.id for a in s.failed_posts()] == [stuck.id]
+    channel.die = False
+    assert s.post(stuck.id).state == "posted"
+    assert [x["idempotency_key"] for x in outbox_lines(outbox)] == [stuck.idempotency_key]

@@ -60,6 +60,9 @@ def draft(
         "findings": [f.model_dump(include={"rule", "severity", "message", "start", "end", "suggestion"})
                      for f in result.findings],
         "passed": result.passed, "latency_ms": result.latency_ms,
+        # why the draft says what it says: triage with reasons, the questions found, the record's facts
+        "triage": result.triage, "understanding": result.understanding,
+        "facts": [{"kind": f.kind, "text": f.text, "refs": f.field_refs} for f in result.facts],
     }
     if as_json:
         typer.echo(json.dumps(out, ensure_ascii=False))

@@ -138,6 +138,8 @@ class DraftResult(BaseModel):
     cost_usd: float = 0.0
     draft_id: int | None = None
     created_at: datetime | None = None
+    facts: list[Fact] = Field(default_factory=list)  # what the customer's record says (the reply may use them)
+    understanding: dict[str, Any] = Field(default_factory=dict)  # questions, kinds, mood, safety
     _ctx: Any = PrivateAttr(default=None)  # the DraftContext (not serialised)
     _proposal: Any = PrivateAttr(default=None)
 

@@ -24,6 +24,7 @@ from assistant.models import (
     DraftRequest,
     DraftResult,
     Issue,
+    ThreadMessage,
 )
 from assistant.orm import AuditEvent, Draft, Message
 from assistant.triage import triage
@@ -80,7 +81,7 @@ class Pipeline:
         profile = self.policy.replies
         filters = SearchFilters(channel=req.channel)
         passages = self.kb.search(req.text, filters, k=K_CANDIDATES)
-        best = passages[0] if passages and (passages[0].similarity or 0.0) >= profile.gap_similarity else None
+        best = passages[0] if passages and profile.answers(passages[0].similarity, passages[0].lexical) else None
         tri = triage(req.text, req.channel, visibility=req.visibility, followers=customer.followers,
                      customer_language=customer.language, best_article=best.article_id if best else None,
                      best_score=best.similarity if best else None, policy=self.policy, received_at=received_at)
@@ -115,7 +116,7 @@ class Pipeline:
         if not ranked:
             return []
         score, article, passage, why = ranked[0]
-        relevant = (passage.similarity or 0.0) >= profile.gap_similarity or any(w.startswith("record") for w in why)
+        relevant = profile.answers(passage.similarity, passage.lexical) or any(w.startswith("record") for w in why)
         if not relevant:
             return []
         issues = [Issue(question=questions[0] if len(questions) == 1 else None, article=article, passage=passage,
@@ -132,7 +133,7 @@ class Pipeline:
                 if a2.id == article.id:
                     issues[0].question = issues[0].question or q
                     continue
-                strong = (p2.similarity or 0.0) >= profile.gap_similarity + SECOND_ISSUE_MARGIN or \
+                strong = profile.answers((p2.similarity or 0.0) - SECOND_ISSUE_MARGIN, p2.lexical) or \
                     any(w.startswith("record") for w in why2)
                 if strong and not any(i2.article.id == a2.id for i2 in issues) and len(issues) < 3:
                     issues.append(Issue(question=q, article=a2, passage=p2, score=s2,
@@ -260,11 +261,42 @@ class Pipeline:
             findings=findings, passed=passed, latency_ms=round((time.perf_counter() - start) * 1000, 2),
             needs_human=needs_human, fallback_reason=fallback, triage=ctx.triage, passages=ctx.passages,
             tokens_in=proposal.tokens_in, tokens_out=proposal.tokens_out, cost_usd=proposal.cost_usd,
-            created_at=utcnow(),
+            created_at=utcnow(), facts=ctx.facts, understanding=ctx.understanding.summary(),
         )
         result._ctx = ctx  # type: ignore[attr-defined]
         result._proposal = proposal  # type: ignore[attr-defined]
         return result
+
+    def thread(self, s, msg: Message, limit: int = 10) -> list[ThreadMessage]:
+        """Earlier turns of this conversation on every channel: the thread, and the customer's other messages,
+        with the replies we posted to them — so a draft neither repeats nor asks again."""
+        from sqlalchemy import or_
+
+        conds = []
+        if msg.thread_id:
+            conds.append(Message.thread_id == msg.thread_id)
+        if msg.customer_id:
+            conds.append(Message.customer_id == msg.customer_id)
+        if not conds:
+            return []
+        earlier = s.scalars(select(Message).where(or_(*conds), Message.id != msg.id,
+                                                  Message.received_at <= msg.received_at)
+                            .order_by(Message.received_at.desc()).limit(limit)).all()
+        posted: dict[str, list] = {}
+        try:
+            from assistant.review.orm import Approval
+
+            for a in s.scalars(select(Approval).where(Approval.message_id.in_([m.id for m in earlier]),
+                                                      Approval.state == "posted")).all():
+                posted.setdefault(a.message_id, []).append(a)
+        except ImportError:  # the review package is optional
+            pass
+        turns: list[ThreadMessage] = []
+        for m in reversed(earlier):
+            turns.append(ThreadMessage(role="customer", channel=m.channel, text=m.text, at=m.received_at))
+            turns += [ThreadMessage(role="brand", channel=a.channel, text=a.text, at=a.posted_at)
+                      for a in posted.get(m.id, [])]
+        return turns
 
     def draft_message(self, message_id: str, actor: str = "system") -> DraftResult:
         """Draft a stored inbox message; the draft row and the status change commit together."""
@@ -273,7 +305,7 @@ class Pipeline:
             if msg is None:
                 raise LookupError(f"no message {message_id!r}")
             req = DraftRequest(text=msg.text, channel=msg.channel, visibility=msg.visibility,
-                               handle=msg.author_handle, message_id=msg.id)
+                               handle=msg.author_handle, message_id=msg.id, thread=self.thread(s, msg))
             received = msg.received_at
         result = self.run(req, received_at=received)
         ctx = result._ctx  # type: ignore[attr-defined]
@@ -287,6 +319,8 @@ class Pipeline:
                           latency_ms=result.latency_ms, tokens_in=result.tokens_in, tokens_out=result.tokens_out,
                           cost_usd=result.cost_usd, created_by=actor,
                           meta={"passages": [p.model_dump() for p in result.passages],
+                                "facts": [{"kind": f.kind, "text": f.text, "refs": f.field_refs} for f in result.facts],
+                                "understanding": result.understanding,
                                 **result._proposal.meta})  # type: ignore[attr-defined]
             s.add(draft)
             msg.customer_id = ctx.customer.id

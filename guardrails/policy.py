@@ -131,7 +131,17 @@ class ReplyProfile(BaseModel):
     clarify_topics: dict[str, list[str]] = Field(default_factory=dict)  # per language, offered when unclear
     record_topics: dict[str, list[str]] = Field(default_factory=dict)  # record kind -> KB tags/article ids
     ask_topics: dict[str, list[str]] = Field(default_factory=dict)  # question kind -> KB tags it points to
-    gap_similarity: float = Field(default=0.32, ge=0.0, le=1.0)  # below: nothing in the KB really answers
+    # Knowledge-gap decision (calibrate per knowledge base, see evals/README.md): the best article answers when its
+    # dense similarity is at least ``sure_similarity``, or at least ``gap_similarity`` and the message shares
+    # enough words with it (raw BM25 ≥ ``gap_min_lexical``); below, the reply hands off instead.
+    gap_similarity: float = Field(default=0.24, ge=0.0, le=1.0)
+    sure_similarity: float = Field(default=0.48, ge=0.0, le=1.0)
+    gap_min_lexical: float = Field(default=3.5, ge=0.0)
+
+    def answers(self, similarity: float | None, lexical: float | None) -> bool:
+        """Does an article with this similarity and lexical score answer the message (not a knowledge gap)?"""
+        sim = similarity or 0.0
+        return sim >= self.sure_similarity or (sim >= self.gap_similarity and (lexical or 0.0) >= self.gap_min_lexical)
 
     def text(self, table: str, lang: str, form: str | None, channel: str | None = None) -> str | None:
         entries = getattr(self, table)

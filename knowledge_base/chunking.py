@@ -62,7 +62,11 @@ def chunk_article(article: Article | ArticleIn) -> list[Chunk]:
     # A "what is this about" chunk in the customer's words: title, tags and the acknowledgement/answer blocks
     # (they name the issue in every language the article serves, which also makes retrieval cross-lingual).
     issue = list(dict.fromkeys(b.text for b in article.blocks if b.kind in ("acknowledge", "answer")))
-    pieces.append(" ".join([article.title, *article.tags, *issue]))
+    pieces.append(" ".join([article.title, *article.tags, *issue[:4]]))
+    # Each answer block on its own too: a question about one fact of the article (in either language) finds the
+    # sentence that states it, however many facts the article has.
+    pieces.extend(f"{article.title}: {text}" for text in dict.fromkeys(
+        b.text for b in article.blocks if b.kind == "answer"))
     # Short sentences embed best with USE: each acknowledgement on its own, prefixed by the title.
     pieces.extend(f"{article.title}: {text}" for text in dict.fromkeys(
         b.text for b in article.blocks if b.kind == "acknowledge"))

@@ -99,7 +99,8 @@ def fuse_scores(
         meta = state.chunks[chunk_id]
         out.append(Passage(article_id=article_id, chunk_id=chunk_id, title=meta.title, language=meta.language,
                            text=meta.text, score=round(score, 4), tags=meta.tags,
-                           similarity=round(d[article_id][0], 4) if article_id in d else None))
+                           similarity=round(d[article_id][0], 4) if article_id in d else None,
+                           lexical=round(lex[article_id][0], 4) if article_id in lex else 0.0))
     return out
 
 

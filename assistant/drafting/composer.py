@@ -143,6 +143,7 @@ class ComposerDrafter:
             parts.append((5, ack, [], "acknowledge"))
         issues = [i for i in ctx.issues if any(b.language == ctx.language for b in i.article.blocks)]
         citations: list[Citation] = []
+        said_before = [t.text for t in ctx.request.thread if t.role == "brand"]  # never repeat ourselves
         used_facts: set[str] = set()
         next_step: str | None = None
         needs_private = False
@@ -165,11 +166,14 @@ class ComposerDrafter:
                 parts.append((prio if n == 0 else prio, f.text,
                               [Citation(kind="crm", ref=r, text=f.text) for r in f.field_refs], "fact"))
             answered = False
-            for b in issue.answers:
+            fresh = [b for b in issue.answers if not any(_similar(b.text, t) for t in said_before)]
+            for b in fresh + [b for b in issue.answers if b not in fresh]:
                 if not self.fits(b, ctx, form):
                     continue
                 filled = self._fill([b], ctx, issue.article)
                 if filled is None or self._asks_for_known(filled[0], ctx) or any(_similar(filled[0], p[1]) for p in parts):
+                    continue
+                if answered and any(_similar(filled[0], t) for t in said_before):
                     continue
                 parts.append((prio if not answered else prio + 2, filled[0], filled[1], f"answer:{b.id}"))
                 meta_blocks.append(f"{issue.article.id}:{b.id}")

@@ -167,7 +167,7 @@ def appointment_fact(r: dict, lang: str, v: _Voice, today: date, public: bool) -
             if de else f"{what} is booked for {say_day(when, lang, today)}" + (f", {window}" if window else ""))
     refs = [f"appointment:{r['ref']}.date"] + ([f"appointment:{r['ref']}.window"] if window else [])
     ev = [str(data.get("date")), say_day(when, lang, today)] + ([str(window)] if window else [])
-    topics = {str(data["topic"])} if data.get("topic") else set()
+    topics = {f"appointment.{purpose}"} if purpose else set()  # the brand maps purposes to KB topics
     words = TECHNICIAN_WORDS if purpose == "technician" else APPOINTMENT_WORDS
     return Fact(kind="appointment", ref=r["ref"], text=text + ".", field_refs=refs, topics=topics, keywords=words,
                 asks={"when", "status", "complaint", "where", "how"}, evidence=ev, holds={"appointment"},
@@ -328,7 +328,10 @@ def record_facts(customer: CustomerView, lang: str, form: str | None, *, public:
         if fact is None:
             continue
         seen_kinds[kind] = seen_kinds.get(kind, 0) + 1
-        fact.topics |= set((record_topics or {}).get(kind, []))
+        extra = {t for t in fact.topics if "." in t}  # e.g. "appointment.technician": mapped by the policy
+        fact.topics = (fact.topics - extra) | set((record_topics or {}).get(kind, []))
+        for key in extra:
+            fact.topics |= set((record_topics or {}).get(key, []))
         out.append(fact)
     known = {"customer", "contract"} if customer.id else set()
     for f in out:

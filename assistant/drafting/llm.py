@@ -19,12 +19,18 @@ from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_at
 from assistant.models import Citation, DraftContext, DraftProposal
 from assistant.privacy import Pseudonymizer
 
-PROMPT_VERSION = "draft-v1"
+PROMPT_VERSION = "draft-v2"
 # USD per 1M tokens (input, output); unknown models count 0 and say so in the draft's meta.
 PRICES = {"gpt-4o-mini": (0.15, 0.60), "gpt-4o": (2.50, 10.0), "gpt-4.1-mini": (0.40, 1.60), "gpt-4.1": (2.0, 8.0)}
 
-SYSTEM_PROMPT = """You are the reply assistant of FunkWerk customer care. Draft ONE reply for a human agent to review.
+SYSTEM_PROMPT = """You are the reply assistant of {brand} customer care. Draft ONE reply for a human agent to review.
 Rules (policy):
+- Answer EVERY item of "questions" (in that order; a safety question first). If the reply cannot hold all of them,
+  answer the first and say how the next one will be answered.
+- State what "facts" (the customer's own record: orders, appointments, repairs, claims, cases) say about the
+  question; never ask for data the record already holds. Do not repeat what "thread" shows we already said.
+- If "knowledge_gap" is true, say honestly that you have no verified answer and that the team will follow up; do
+  not answer from an unrelated passage.
 - Always give concrete help: the answer, the next step with a timeframe, or the specific information you need.
   Never a bare apology, never "we're looking into it" without a time, never a dead end.
 - Use only facts, numbers, prices, durations and links that appear in the PASSAGES or the CUSTOMER record. If they
@@ -92,7 +98,8 @@ class LLMDrafter:
     name = "llm"
 
     def __init__(self, model: BaseChatModel, model_name: str = "unknown", *, attempts: int = 4,
-                 max_wait_s: float = 20.0, pseudonymize: bool = False) -> None:
+                 max_wait_s: float = 20.0, pseudonymize: bool = False, brand: str = "our company") -> None:
+        self.brand = brand
         self.model = model
         self.model_name = model_name
         self.attempts = attempts
@@ -112,8 +119,10 @@ class LLMDrafter:
             kwargs["base_url"] = settings.llm_base_url
         # Local servers (Ollama, vLLM, llama.cpp) accept any key; the openai client insists on one.
         kwargs["api_key"] = settings.llm_api_key or "not-needed"
+        from guardrails.policy import load_policy
+
         return cls(ChatOpenAI(**kwargs), settings.llm_model, attempts=settings.llm_max_retries + 1,
-                   pseudonymize=should_pseudonymize(settings))
+                   pseudonymize=should_pseudonymize(settings), brand=load_policy(settings.policy_path).brand)
 
     def _wait(self, state: RetryCallState) -> float:
         exc = state.outcome.exception() if state.outcome else None
@@ -124,7 +133,7 @@ class LLMDrafter:
 
     def messages(self, ctx: DraftContext, pseudo: Pseudonymizer | None = None) -> list:
         form = ctx.customer.address_form or ("Sie" if ctx.language == "de" else "-")
-        system = self.system_prompt.format(language=ctx.language, address_form=form,
+        system = self.system_prompt.format(brand=self.brand, language=ctx.language, address_form=form,
                                            signoff=ctx.request.agent_signoff, max_chars=ctx.max_chars or 2000)
         data = {
             "channel": ctx.request.channel, "visibility": ctx.request.visibility,
@@ -133,6 +142,16 @@ class LLMDrafter:
             "customer": ctx.customer.model_dump(exclude={"private_values", "id"}),
             "passages": [{"id": p.chunk_id, "article": p.article_id, "title": p.title, "text": p.text}
                          for p in ctx.passages],
+            # what the message asks, the chosen article per question, the record's facts and the conversation
+            "questions": [{"text": q.text, "asks": q.asks} for q in ctx.understanding.questions],
+            "mood": ctx.understanding.mood,
+            "answers_by_question": [{"question": i.question.text if i.question else ctx.request.text,
+                                     "article": i.article.id, "title": i.article.title,
+                                     "passage_id": i.passage.chunk_id if i.passage else None,
+                                     "approved_sentences": [b.text for b in i.answers[:3]]} for i in ctx.issues],
+            "facts": [f.text for f in ctx.facts],
+            "thread": [{"role": t.role, "channel": t.channel, "text": t.text} for t in ctx.request.thread[-10:]],
+            "knowledge_gap": ctx.gap,
             "previous_attempt_problems": [{"rule": f.rule, "message": f.message} for f in ctx.feedback],
         }
         blob = json.dumps(data, ensure_ascii=False, default=str)

@@ -28,7 +28,7 @@ from assistant.models import (
 )
 from assistant.orm import AuditEvent, Draft, Message
 from assistant.triage import triage
-from assistant.understanding import understand
+from assistant.understanding import sentences, understand
 from guardrails.engine import GuardrailEngine
 from guardrails.models import CheckContext, Finding
 from knowledge_base.models import Passage, SearchFilters
@@ -37,6 +37,7 @@ from replydesk.db import Database, utcnow
 
 K_CANDIDATES = 5  # articles re-ranked by the message's questions and the customer's record
 SECOND_ISSUE_MARGIN = 0.05  # a second question needs a clearly relevant article of its own
+SECOND_ISSUE_MIN_LEXICAL = 3.0  # … or one the whole message retrieved that the question shares words with
 EngineChoice = Literal["auto", "composer", "llm"]
 
 
@@ -80,7 +81,9 @@ class Pipeline:
         customer = self._customer(req)
         profile = self.policy.replies
         filters = SearchFilters(channel=req.channel)
-        passages = self.kb.search(req.text, filters, k=K_CANDIDATES)
+        # the query is what the message says, without greetings, sign-offs, handles and links
+        query = " ".join(sentences(req.text)) or req.text
+        passages = self.kb.search(query, filters, k=K_CANDIDATES)
         best = passages[0] if passages and profile.answers(passages[0].similarity, passages[0].lexical) else None
         tri = triage(req.text, req.channel, visibility=req.visibility, followers=customer.followers,
                      customer_language=customer.language, best_article=best.article_id if best else None,
@@ -108,8 +111,9 @@ class Pipeline:
         profile = self.policy.replies
         questions = u.questions or []
         many = len(questions) > 1
-        vecs = self.kb.embed_queries([clean_query(req.text)] + ([clean_query(q.text) for q in questions] if many else []))
+        vecs = self.kb.embed_queries([clean_query(" ".join(sentences(req.text)) or req.text)] + ([clean_query(q.text) for q in questions] if many else []))
         passages = passages + self._record_passages(req, u, facts, passages, filters)
+        passages = passages + self._ask_passages(req, u, passages, filters)
         articles = articles + self.kb.get_articles([p.article_id for p in passages
                                                     if p.article_id not in {a.id for a in articles}])
         ranked = rank_articles(passages, articles, u, facts, profile.ask_topics, text=req.text)
@@ -129,13 +133,22 @@ class Pipeline:
                 q_ranked = rank_articles(found, extra, u, facts, profile.ask_topics, asks=q.asks, text=q.text)
                 if not q_ranked:
                     continue
-                s2, a2, p2, why2 = q_ranked[0]
+                context_ids = {p.article_id for p in passages}
+                for cand in q_ranked:
+                    s2, a2, p2, why2 = cand
+                    # the question's own best article when it is clearly relevant, or one the whole message
+                    # also points at and the question shares words with
+                    strong = profile.answers((p2.similarity or 0.0) - SECOND_ISSUE_MARGIN, p2.lexical) or \
+                        any(w.startswith("record") for w in why2)
+                    supported = a2.id in context_ids and (p2.lexical or 0.0) >= SECOND_ISSUE_MIN_LEXICAL
+                    if strong or supported:
+                        break
+                else:
+                    continue
                 if a2.id == article.id:
                     issues[0].question = issues[0].question or q
                     continue
-                strong = profile.answers((p2.similarity or 0.0) - SECOND_ISSUE_MARGIN, p2.lexical) or \
-                    any(w.startswith("record") for w in why2)
-                if strong and not any(i2.article.id == a2.id for i2 in issues) and len(issues) < 3:
+                if not any(i2.article.id == a2.id for i2 in issues) and len(issues) < 3:
                     issues.append(Issue(question=q, article=a2, passage=p2, score=s2,
                                         similarity=p2.similarity or 0.0, reasons=why2))
         for n, issue in enumerate(issues):
@@ -157,6 +170,20 @@ class Pipeline:
             if n == 0 and not issue.facts:
                 issue.facts = [f for f in facts if issue.article.id in f.topics]
         return issues
+
+    def _ask_passages(self, req: DraftRequest, u, have, filters) -> list[Passage]:
+        """For question kinds the brand maps to topics (a safety concern → its security articles): the best
+        article of that topic joins the candidates even when retrieval ranked it low."""
+        out: list[Passage] = []
+        known = {p.article_id for p in have}
+        for ask in u.asks:
+            tags = self.policy.replies.ask_topics.get(ask)
+            if not tags or ask != "safety":
+                continue
+            found = self.kb.search(" ".join(sentences(req.text)) or req.text,
+                                   filters.model_copy(update={"tags": list(tags)}), k=1)
+            out.extend(p for p in found if p.article_id not in known)
+        return out
 
     def _record_passages(self, req: DraftRequest, u, facts, have, filters) -> list[Passage]:
         """Candidates the customer's record points at when retrieval missed them: the articles of open cases,

@@ -14,7 +14,12 @@ ASK_CUES: dict[str, re.Pattern[str]] = {k: re.compile(v, re.I) for k, v in {
     "safety": r"\b(phishing|betrug\w*|betrüger\w*|gehackt|hack(ed|er)?|fraud\w*|scam\w*|verdächtig\w*|suspicious|"
               r"fake|gefälscht\w*|echt\??$|genuine|legit\w*|seriös|übernommen|taken over|someone (else )?(logged|got) "
               r"in|fremde[rn]? (hat|haben|abbuchung)|unbekannte[rn]? (abbuchung|anmeldung|login)|stalk\w*|belästig\w*|"
-              r"harass\w*|droh\w*|threat\w*|sim[- ]?swap|identitätsdiebstahl|identity theft)",
+              r"harass\w*|droh\w*|threat\w*|sim[- ]?swap|identitätsdiebstahl|identity theft|seid ihr das|is (this|that) "
+              r"(really )?(you|from you)|angeblich|supposedly|claim(s|ed|ing)? to be|saying (he|she|they)('s| is| are) from|"
+              r"(pin|passwort|password|tan|code|zugangsdaten|login ?daten|bankdaten|kreditkart\w*|credit card|bank details)"
+              r"[^.?!]{0,60}(eingegeben|eingetippt|geschickt|schicken|verlangt|wollte|will haben|asked|asking|wants|needs|"
+              r"entered|typed|sent|give)|(eingegeben|entered|gave|weitergegeben)[^.?!]{0,40}(pin|passwort|password|tan|"
+              r"code|login|daten|details))",
     "cancel": r"\b(kündig\w*|kuendig\w*|cancel\w*|terminat\w*|widerruf\w*|withdraw\w*|vertrag beenden|rauskommen|get out of)",
     "cost": r"(\bkoste\w*|\bpreis\w*|\bgebühr\w*|\bteurer\b|\bbillig\w*|\bzahlen\b|\bhow much\b|\bcost\w*|\bprice\w*|"
             r"\bfees?\b|\bcharge[sd]?\b|€|\beur\b|\beuro\b)",
@@ -118,23 +123,36 @@ def mood(text: str, sentiment: str | None = None) -> tuple[str, str]:
 
 
 def understand(text: str, sentiment: str | None = None) -> Understanding:
-    """Split the message into the parts that ask something; classify each part and the message's mood."""
+    """Split the message into the parts that ask something; classify each part and the message's mood.
+
+    A part is a question (or a complaint/request) together with the sentences before it that give its context,
+    so "My father keeps getting sales calls. Can they be stopped?" stays one part.
+    """
     parts = sentences(text)
     questions: list[Question] = []
+    buffer: list[str] = []
     for part in parts:
-        asks, cues = _asks(part)
-        if "?" in part or asks or NEGATIVE.search(part):
-            if questions and not asks and "?" not in part and len(_WORD.findall(part)) < 6:
-                questions[-1].text += " " + part  # a short follow-on remark belongs to the previous part
-                continue
-            questions.append(Question(text=part, asks=asks, cues=cues))
-    if not questions and parts:
-        asks, cues = _asks(" ".join(parts))
-        questions = [Question(text=" ".join(parts), asks=asks, cues=cues)]
+        asks, _ = _asks(part)
+        buffer.append(part)
+        if "?" in part or asks:
+            joined = " ".join(buffer)
+            all_asks, cues = _asks(joined)
+            questions.append(Question(text=joined, asks=all_asks, cues=cues))
+            buffer = []
+    if buffer:
+        if questions and len(_WORD.findall(" ".join(buffer))) < 12:
+            questions[-1].text += " " + " ".join(buffer)  # a closing remark belongs to the last question
+        else:
+            joined = " ".join(buffer)
+            asks, cues = _asks(joined)
+            questions.append(Question(text=joined, asks=asks, cues=cues))
     all_asks: list[str] = []
     for q in questions:
         all_asks += [a for a in q.asks if a not in all_asks]
     found_mood, reason = mood(text, sentiment)
+    safety = "safety" in all_asks
+    if safety and found_mood in ("angry", "neutral"):
+        found_mood, reason = "worried", "a safety concern (fraud, phishing, account takeover)"
     content = _WORD.findall(" ".join(parts))
     return Understanding(questions=questions, asks=all_asks, mood=found_mood, mood_reason=reason,
-                         safety="safety" in all_asks, vague=len(content) < 3)
+                         safety=safety, vague=len(content) < 3)

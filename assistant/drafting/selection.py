@@ -75,7 +75,7 @@ def rank_articles(passages: list[Passage], articles: list[Article], u: Understan
         why += fwhy
         for ask in asks:
             if _article_topics(a) & set(ask_topics.get(ask, [])):
-                score += 0.08
+                score += 0.2 if ask == "safety" else 0.08  # a safety concern outranks a shared word
                 why.append(f"{ask} question fits this topic")
                 break
         out.append((score, a, p, why))

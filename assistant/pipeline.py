@@ -37,7 +37,7 @@ from replydesk.db import Database, utcnow
 
 K_CANDIDATES = 5  # articles re-ranked by the message's questions and the customer's record
 SECOND_ISSUE_MARGIN = 0.05  # a second question needs a clearly relevant article of its own
-SECOND_ISSUE_MIN_LEXICAL = 3.0  # … or one the whole message retrieved that the question shares words with
+SECOND_ISSUE_MIN_LEXICAL = 0.43  # … or one the whole message retrieved that the question shares words with
 EngineChoice = Literal["auto", "composer", "llm"]
 
 

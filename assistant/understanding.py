@@ -35,16 +35,20 @@ ASK_CUES: dict[str, re.Pattern[str]] = {k: re.compile(v, re.I) for k, v in {
 }.items()}
 
 ANGRY = re.compile(
-    r"\b(sauer|wütend|stinksauer|unverschämt\w*|frechheit|katastroph\w*|skandal\w*|witz\b|lachnummer|"
+    r"\b(sauer|wütend|stinksauer|unverschämt\w*|frechheit|katastroph\w*|skandal\w*|(ist|sind|wie) (doch |ja |echt |"
+    r"ein )*(ein )?witz\b|lachnummer|"
     r"reicht'?s?|reicht mir|langsam reicht|nervt|genervt|zum kotzen|mies\w*|abzocke|scheiß\w*|schei(ss|ß)e|"
-    r"furious|angry|pissed|ridiculous|unacceptable|outrageous|joke\b|useless|worst|terrible|awful|fed up|"
+    r"furious|angry|pissed|ridiculous|unacceptable|outrageous|(is|what) a joke\b|useless|worst|terrible|awful|fed up|"
     r"sick of|disgrace\w*|wtf|fuck\w*|sucks|hate)\b", re.I)
+# Sarcasm: markers that are sarcastic on their own, and praise words that are sarcastic next to a complaint.
 SARCASM = re.compile(
-    r"(danke (auch )?für nichts|vielen dank auch|na (toll|super|klasse|prima)|ganz (toll|großes kino)|"
-    r"toller service|super service|großartig(er)? service|bravo|glückwunsch|respekt,|läuft ja|wie immer super|"
-    r"thanks for nothing|great job|well done|oh (great|wonderful|fantastic)|love (it )?when|so (glad|happy) i pay|"
-    r"fantastic service|amazing service|yeah right|(great|toll|super|klasse|prima),? (just|einfach|echt|wirklich) "
-    r"(great|toll|super|klasse|prima)|🙄|🙃|👏)", re.I)
+    r"(danke (auch )?für nichts|vielen dank auch|herzlichen dank auch|na (toll|super|klasse|prima)|ganz großes kino|"
+    r"thanks for nothing|yeah,? right|(great|toll|super|klasse|prima),? (just|einfach|echt|wirklich) "
+    r"(great|toll|super|klasse|prima)|🙄|🙃)", re.I)
+IRONIC_PRAISE = re.compile(
+    r"(ganz toll|toller service|super service|großartig(er)? service|bravo|glückwunsch|respekt,|läuft ja|"
+    r"wie immer super|great job|well done|oh (great|wonderful|fantastic)|love (it )?(when|how)|so (glad|happy) i pay|"
+    r"fantastic service|amazing service|schön,? dass|wie schön|👏)", re.I)
 WORRIED = re.compile(
     r"\b(sorge\w*|angst|ängstlich|beunruhig\w*|dringend|bitte helft|hilfe\b|panik|worried|worry|scared|afraid|"
     r"concerned|urgent\w*|please help|help me|nervous)\b", re.I)
@@ -109,8 +113,10 @@ def sentences(text: str) -> list[str]:
 
 
 def mood(text: str, sentiment: str | None = None) -> tuple[str, str]:
-    if (m := SARCASM.search(text)) and (NEGATIVE.search(text) or ANGRY.search(text) or "?" in text or "!" in text):
+    if m := SARCASM.search(text):
         return "sarcastic", f"sarcasm cue: {m.group(0)}"
+    if (m := IRONIC_PRAISE.search(text)) and (NEGATIVE.search(text) or ANGRY.search(text)):
+        return "sarcastic", f"praise next to a complaint: {m.group(0)}"
     if (m := ANGRY.search(text)) or len(SHOUT.findall(text)) >= 2 or "!!" in text or "?!" in text:
         return "angry", f"anger cue: {m.group(0) if m else 'shouting/!!'}"
     if m := WORRIED.search(text):

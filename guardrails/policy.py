@@ -133,10 +133,10 @@ class ReplyProfile(BaseModel):
     ask_topics: dict[str, list[str]] = Field(default_factory=dict)  # question kind -> KB tags it points to
     # Knowledge-gap decision (calibrate per knowledge base, see evals/README.md): the best article answers when its
     # dense similarity is at least ``sure_similarity``, or at least ``gap_similarity`` and the message shares
-    # enough words with it (raw BM25 ≥ ``gap_min_lexical``); below, the reply hands off instead.
+    # enough words with it (BM25 / log(1 + chunks) ≥ ``gap_min_lexical``); below, the reply hands off instead.
     gap_similarity: float = Field(default=0.24, ge=0.0, le=1.0)
     sure_similarity: float = Field(default=0.48, ge=0.0, le=1.0)
-    gap_min_lexical: float = Field(default=3.5, ge=0.0)
+    gap_min_lexical: float = Field(default=0.5, ge=0.0)
 
     def answers(self, similarity: float | None, lexical: float | None) -> bool:
         """Does an article with this similarity and lexical score answer the message (not a knowledge gap)?"""

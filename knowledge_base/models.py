@@ -57,7 +57,7 @@ class Passage(BaseModel):
     score: float
     tags: list[str] = Field(default_factory=list)
     similarity: float | None = None  # best dense cosine of the article's chunks (a relevance signal)
-    lexical: float | None = None  # best raw BM25 score of the article's chunks (the words the query shares)
+    lexical: float | None = None  # best BM25 of the article's chunks / log(1 + chunks): shared words, any KB size
 
 
 class SearchFilters(BaseModel):

@@ -10,6 +10,7 @@ comparison.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -93,6 +94,8 @@ def fuse_scores(
         else:
             scores[article_id] = (dense_part + alpha * lex_part) / (1.0 + alpha)
     ordered = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))[:k]
+    # BM25 grows with the corpus (idf ~ log N): divided by log(1 + chunks) it is comparable across KB sizes
+    idf_scale = math.log1p(len(state.chunks)) or 1.0
     out = []
     for article_id, score in ordered:
         chunk_id = (d.get(article_id) or lex[article_id])[1]
@@ -100,7 +103,7 @@ def fuse_scores(
         out.append(Passage(article_id=article_id, chunk_id=chunk_id, title=meta.title, language=meta.language,
                            text=meta.text, score=round(score, 4), tags=meta.tags,
                            similarity=round(d[article_id][0], 4) if article_id in d else None,
-                           lexical=round(lex[article_id][0], 4) if article_id in lex else 0.0))
+                           lexical=round(lex[article_id][0] / idf_scale, 4) if article_id in lex else 0.0))
     return out
 
 

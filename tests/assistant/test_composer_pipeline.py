@@ -61,7 +61,9 @@ def test_composer_german_du_public_with_handoff_and_length(env):
 def test_composer_sie_and_english_and_private(env):
     r = run(env, "Ich habe mein Passwort vergessen und komme nicht mehr in mein Konto.", channel="email",
             visibility="private", handle="thomas.becker@example.org")
-    assert r.passed and "Hallo Thomas" in r.draft and "Viele Grüße" in r.draft
+    # a Sie customer: by surname, formal e-mail greeting and sign-off (issue 10), never the first name
+    assert r.passed and r.draft.startswith("Guten Tag Herr Becker,") and "Freundliche Grüße" in r.draft
+    assert "Thomas" not in r.draft
     assert " du " not in f" {r.draft} "
     r = run(env, "how much is data in the USA? travelling next week", handle="@emilyc_travels")
     assert r.language == "en" and r.draft.startswith("Hi Emily,") and r.passed
@@ -71,7 +73,9 @@ def test_composer_sie_and_english_and_private(env):
 def test_unknown_author_and_knowledge_gap(env):
     r = run(env, "@FunkWerk erzählt mal nen witz, mir ist langweilig", handle="@someone")
     assert r.passed and r.triage["intent"]["value"] is None  # a gap: no article answers it
-    assert "Kundennummer" in r.draft and r.draft.startswith("Hallo,")
+    # an honest hand-off that says what happens next; no unrelated article, no data asked for
+    assert r.draft.startswith("Hallo,") and "keine geprüfte Antwort" in r.draft and "Kundennummer" not in r.draft
+    assert not [c for c in r.citations if c.kind == "kb"]
 
 
 def test_draft_message_persists_and_audits(env):
@@ -104,7 +108,9 @@ def test_draft_cli_json_shape(data_dir, small_kb_dir):
                                  "Wie setze ich mein Passwort zurück?", "--json"])
     assert result.exit_code == 0, result.output
     out = json.loads(result.output)
-    assert set(out) == {"draft", "language", "engine", "citations", "findings", "passed", "latency_ms"}
+    # the contract's fields, plus why: triage with reasons, the questions found and the record's facts
+    assert set(out) == {"draft", "language", "engine", "citations", "findings", "passed", "latency_ms", "triage",
+                        "understanding", "facts"}
     assert out["engine"] == "composer" and out["language"] == "de" and out["passed"] is True
     bad = runner.invoke(app, ["draft", "--channel", "fax", "--visibility", "public", "--text", "x"])
     assert bad.exit_code == 2 and "--channel" in bad.output

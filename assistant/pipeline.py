@@ -41,6 +41,11 @@ SECOND_ISSUE_MIN_LEXICAL = 0.43  # … or one the whole message retrieved that t
 EngineChoice = Literal["auto", "composer", "llm"]
 
 
+def _query(text: str) -> str:
+    """What a message says, without greetings, sign-offs, handles and links: the text it is searched with."""
+    return " ".join(sentences(text)) or text
+
+
 class Pipeline:
     def __init__(self, db: Database, kb, guardrails: GuardrailEngine, composer: Drafter,
                  llm: Drafter | None = None, engine: EngineChoice = "auto", settings=None) -> None:
@@ -82,7 +87,10 @@ class Pipeline:
         profile = self.policy.replies
         filters = SearchFilters(channel=req.channel)
         # the query is what the message says, without greetings, sign-offs, handles and links
-        query = " ".join(sentences(req.text)) or req.text
+        query = _query(req.text)
+        parts = understand(req.text).questions
+        # every text this message will be searched with, embedded in one model call
+        self.kb.embed_queries([clean_query(_query(t)) for t in [req.text, *([q.text for q in parts] if len(parts) > 1 else [])]])
         passages = self.kb.search(query, filters, k=K_CANDIDATES)
         best = passages[0] if passages and profile.answers(passages[0].similarity, passages[0].lexical) else None
         tri = triage(req.text, req.channel, visibility=req.visibility, followers=customer.followers,
@@ -111,7 +119,7 @@ class Pipeline:
         profile = self.policy.replies
         questions = u.questions or []
         many = len(questions) > 1
-        vecs = self.kb.embed_queries([clean_query(" ".join(sentences(req.text)) or req.text)] + ([clean_query(q.text) for q in questions] if many else []))
+        vecs = self.kb.embed_queries([clean_query(_query(req.text))] + ([clean_query(_query(q.text)) for q in questions] if many else []))
         passages = passages + self._record_passages(req, u, facts, passages, filters)
         passages = passages + self._ask_passages(req, u, passages, filters)
         articles = articles + self.kb.get_articles([p.article_id for p in passages
@@ -127,7 +135,7 @@ class Pipeline:
                         score=score, similarity=passage.similarity or 0.0, reasons=why)]
         if many:  # each question is matched on its own; one on another topic becomes an issue of its own
             for q in questions:
-                found = self.kb.search(q.text, filters, k=3)
+                found = self.kb.search(_query(q.text), filters, k=3)
                 found = found + self._record_passages(req.model_copy(update={"text": q.text}), u, facts, found, filters)
                 extra = self.kb.get_articles([p.article_id for p in found])
                 q_ranked = rank_articles(found, extra, u, facts, profile.ask_topics, asks=q.asks, text=q.text)
@@ -180,8 +188,7 @@ class Pipeline:
             tags = self.policy.replies.ask_topics.get(ask)
             if not tags or ask != "safety":
                 continue
-            found = self.kb.search(" ".join(sentences(req.text)) or req.text,
-                                   filters.model_copy(update={"tags": list(tags)}), k=1)
+            found = self.kb.search(_query(req.text), filters.model_copy(update={"tags": list(tags)}), k=1)
             out.extend(p for p in found if p.article_id not in known)
         return out
 
@@ -199,14 +206,14 @@ class Pipeline:
                     tags.append(t)
         if not tags:
             return out
-        ids = [t for t in tags if self.kb.get_article(t) is not None]
+        ids = [t for t in tags if self.kb.has_article(t)]
         for a in self.kb.get_articles(ids):
             out.append(Passage(article_id=a.id, chunk_id=f"{a.id}#0", title=a.title, language=a.language,
                                text=a.title, score=0.0, tags=a.tags, similarity=None))
             known.add(a.id)
         topic_tags = [t for t in tags if t not in ids]
         if topic_tags:
-            found = self.kb.search(req.text, filters.model_copy(update={"tags": topic_tags}), k=2)
+            found = self.kb.search(_query(req.text), filters.model_copy(update={"tags": topic_tags}), k=2)
             out.extend(p for p in found if p.article_id not in known)
         floor = min((p.score for p in have), default=0.0)
         for p in out:  # as strong as the weakest retrieved candidate at most: the record adds the rest

@@ -44,6 +44,13 @@ class RetrievalState:
 
     chunks: dict[str, ChunkMeta] = field(default_factory=dict)
     lexical: object | None = None
+    _article_ids: frozenset[str] | None = None
+
+    @property
+    def article_ids(self) -> frozenset[str]:
+        if self._article_ids is None:
+            self._article_ids = frozenset(m.article_id for m in self.chunks.values())
+        return self._article_ids
 
 
 def _allowed(meta: ChunkMeta, f: SearchFilters) -> bool:

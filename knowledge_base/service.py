@@ -78,6 +78,7 @@ class KnowledgeBase:
         self._articles_cache: dict[str, Article] = {}
         self._sync_lock = threading.Lock()
         self._query_vectors: dict[str, object] = {}
+        self._candidates: dict[tuple, tuple[list, list]] = {}
 
     @classmethod
     def open(cls, db: Database, settings=None) -> KnowledgeBase:
@@ -102,6 +103,10 @@ class KnowledgeBase:
                 return None
             self._articles_cache[article_id] = article
         return self._articles_cache[article_id]
+
+    def has_article(self, article_id: str) -> bool:
+        """Is this an indexed article id (no database round trip)?"""
+        return article_id in self._fresh().article_ids
 
     def get_articles(self, ids: Iterable[str]) -> list[Article]:
         self._fresh()
@@ -299,14 +304,24 @@ class KnowledgeBase:
         return state
 
     def candidates(self, query: str, n: int = 60, mode: Mode = "hybrid") -> tuple[list, list]:
-        """The ranked (chunk_id, score) lists of the dense and the BM25 side, before filters and fusion."""
+        """The ranked (chunk_id, score) lists of the dense and the BM25 side, before filters and fusion.
+
+        Remembered briefly per query, so searching the same message again with other filters (a topic the
+        customer's record points at) costs no second vector query."""
         state = self._fresh()
+        key = (query, n, mode, self._state_rev)
+        hit = self._candidates.get(key)
+        if hit is not None:
+            return hit
         dense: list = []
         lexical: list = []
         if mode in ("hybrid", "dense"):
             dense = self.vectors.query(self.embed_queries([query])[0], n)
         if mode in ("hybrid", "bm25"):
             lexical = state.lexical.search(query, n)
+        if len(self._candidates) > 256:
+            self._candidates.clear()
+        self._candidates[key] = (dense, lexical)
         return dense, lexical
 
     def embed_queries(self, queries: list[str]) -> list:

@@ -105,6 +105,18 @@ def test_ci_gate_demo_set_above_baseline(demo_run):
     assert not below and not above, f"regressed against evals/baseline.json: {below} {above}"
 
 
+def test_ci_gate_drafting_set_above_baseline(demo_run, tmp_path):
+    """Issue 10: drafts that answer — right article, every question, the record's facts, honest gaps, form."""
+    _, _, db, pipeline = demo_run
+    gate = json.loads((ROOT / "evals" / "baseline.json").read_text())["drafting"]
+    assert len(load_cases(ROOT / gate["dataset"])) >= 150
+    summary = run_dataset(db, ROOT / gate["dataset"], tmp_path / "drafting", "composer", pipeline=pipeline)
+    m = summary.metrics
+    below = {k: (m.get(k), v) for k, v in gate["min"].items() if m.get(k, 0.0) < v}
+    above = {k: (m.get(k), v) for k, v in gate["max"].items() if m.get(k, 0.0) > v}
+    assert not below and not above, f"regressed against evals/baseline.json (drafting): {below} {above}"
+
+
 def test_runner_resumes_and_stores(demo_run, tmp_path):
     summary, run_dir, db, pipeline = demo_run
     lines = (run_dir / "results.jsonl").read_text().splitlines()

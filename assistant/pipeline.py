@@ -41,6 +41,15 @@ SECOND_ISSUE_MIN_LEXICAL = 0.43  # … or one the whole message retrieved that t
 EngineChoice = Literal["auto", "composer", "llm"]
 
 
+def draft_meta(result: DraftResult) -> dict:
+    """What a stored draft keeps besides its text: the passages, the questions found, the record's facts and
+    the drafter's own notes (chosen articles and blocks) — the reviewer sees why it says what it says."""
+    proposal = getattr(result, "_proposal", None)
+    return {"passages": [p.model_dump() for p in result.passages],
+            "facts": [{"kind": f.kind, "text": f.text, "refs": f.field_refs} for f in result.facts],
+            "understanding": result.understanding, **(proposal.meta if proposal is not None else {})}
+
+
 def _query(text: str) -> str:
     """What a message says, without greetings, sign-offs, handles and links: the text it is searched with."""
     return " ".join(sentences(text)) or text
@@ -352,10 +361,7 @@ class Pipeline:
                           needs_human=result.needs_human, fallback_reason=result.fallback_reason,
                           latency_ms=result.latency_ms, tokens_in=result.tokens_in, tokens_out=result.tokens_out,
                           cost_usd=result.cost_usd, created_by=actor,
-                          meta={"passages": [p.model_dump() for p in result.passages],
-                                "facts": [{"kind": f.kind, "text": f.text, "refs": f.field_refs} for f in result.facts],
-                                "understanding": result.understanding,
-                                **result._proposal.meta})  # type: ignore[attr-defined]
+                          meta=draft_meta(result))
             s.add(draft)
             msg.customer_id = ctx.customer.id
             msg.language = result.language

@@ -230,5 +230,5 @@ class ComposerDrafter:
             needs_private_channel=needs_private or any(p[3] == "handoff" for p in kept),
             meta={"article": issues[0].article.id if issues else None,
                   "articles": [i.article.id for i in issues], "blocks": [p[3] for p in kept],
-                  "answer_blocks": meta_blocks, "facts": sorted(used_facts), "gap": not issues},
+                  "answer_blocks": meta_blocks, "facts_used": sorted(used_facts), "gap": not issues},
         )

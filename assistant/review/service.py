@@ -163,7 +163,7 @@ class ReviewService:
                                handle=msg.author_handle, message_id=msg.id, engine=engine)
             received = msg.received_at
         result = self.pipeline.run(req, received_at=received)
-        proposal = getattr(result, "_proposal", None)
+        from assistant.pipeline import draft_meta
         with self.db.transaction() as s:
             last = s.scalars(select(Draft).where(Draft.message_id == message_id).order_by(Draft.version.desc())).first()
             if last is not None and last.text == result.draft:
@@ -178,8 +178,7 @@ class ReviewService:
                           needs_human=result.needs_human, fallback_reason=result.fallback_reason,
                           latency_ms=result.latency_ms, tokens_in=result.tokens_in, tokens_out=result.tokens_out,
                           cost_usd=result.cost_usd, created_by=self.user["username"],
-                          meta={"passages": [p.model_dump() for p in result.passages],
-                                **(proposal.meta if proposal is not None else {})})
+                          meta=draft_meta(result))
             s.add(draft)
             s.flush()
             self._audit(s, "regenerated", message_id, draft.id, engine=result.engine, version=draft.version,

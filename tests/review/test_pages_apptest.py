@@ -67,6 +67,10 @@ def test_review_page_queue_and_item(demo_dir):
     assert at.metric[0].value == "148"
     draft = at.text_area(key=f"draft_{mid}")
     assert draft.value.startswith("Hallo Anna")
+    # why the draft says what it says: the question found and the customer's record (issue 10)
+    shown = [t.value for t in at.text]
+    assert any(v.startswith("Aus dem Kundenkonto: ") and "DHL" in v for v in shown), shown
+    assert any(v.startswith("? ") for v in shown)
     draft.input("Sorry, wir kümmern uns darum. ^AB").run()
     assert any("no-bare-sorry" in m.value for m in at.markdown)
     assert at.button(key=None) is not None

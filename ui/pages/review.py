@@ -112,6 +112,20 @@ with right:
             with st.expander(tr("Triage (mit Begründung)", "Triage (with reasons)")):
                 for key, val in tri.items():
                     st.write(f"**{esc(key)}**: {esc(val.get('value'))} — {esc(val.get('reason'))}")
+        meta = (item.draft or {}).get("meta") or {}
+        asked = (meta.get("understanding") or {}).get("questions") or []
+        if asked or meta.get("facts") or meta.get("gap"):
+            with st.expander(tr("Was der Entwurf beantwortet", "What the draft answers"), expanded=True):
+                for q in asked:
+                    kinds = ", ".join(q.get("asks") or []) or tr("Anliegen", "concern")
+                    st.text(f"? {q['text'][:200]}  [{kinds}]")
+                for a in meta.get("articles") or []:
+                    st.text(tr("Artikel: ", "Article: ") + a)
+                for f in meta.get("facts") or []:
+                    st.text(tr("Aus dem Kundenkonto: ", "From the customer record: ") + f["text"])
+                if meta.get("gap"):
+                    st.text(tr("Keine passende Antwort in der Wissensdatenbank: ehrliche Übergabe ans Fachteam.",
+                               "Nothing in the knowledge base answers this: an honest hand-off to the team."))
         if item.customer:
             c = item.customer
             name = esc(c["display_name"])

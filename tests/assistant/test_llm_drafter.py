@@ -149,3 +149,25 @@ def test_pseudonymisation_for_remote_llms(env):
     human = model.calls[0][1].content
     assert "Anna" not in human and "B-558812" not in human and "[[NAME_" in human
     assert r.draft.startswith("Hallo Anna")  # restored in the draft
+
+
+def test_loopback_llm_gets_the_record_facts_and_its_dated_reply_passes(env):
+    """Issue 10 over real HTTP: the prompt carries the questions and the record's facts; a reply that states the
+    record's carrier and date is grounded (not blocked as an unsupported claim)."""
+    from datetime import UTC, datetime
+
+    reply = json.dumps({"reply": "Hallo Anna, dein FunkWerk Router 5G ist mit DHL unterwegs und soll am Mittwoch, "
+                                 "25.11. ankommen. ^FW", "cited_passages": []})
+    with FakeOpenAIServer() as server:
+        server.script.append(("ok", reply))
+        drafter = _server_drafter(server, retries=0)
+        p, old = with_llm(env, drafter)
+        try:
+            r = p.run(DraftRequest(text="Wo bleibt mein Router?", handle="@anna_s"),
+                      received_at=datetime(2026, 11, 22, 8, tzinfo=UTC))
+        finally:
+            restore(p, old)
+    assert r.engine == "llm" and r.passed, (r.fallback_reason, r.findings)
+    sent = json.loads(server.requests[0]["messages"][1]["content"].split("<data>\n", 1)[1].rsplit("\n</data>", 1)[0])
+    assert any("DHL" in f and "25.11." in f for f in sent["facts"])
+    assert sent["questions"][0]["asks"] == ["where"] and sent["knowledge_gap"] is False

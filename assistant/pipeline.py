@@ -37,6 +37,7 @@ from replydesk.db import Database, utcnow
 
 K_CANDIDATES = 5  # articles re-ranked by the message's questions and the customer's record
 SECOND_ISSUE_MARGIN = 0.05  # a second question needs a clearly relevant article of its own
+TOPIC_DEPTH = 400  # chunks looked at when searching within one topic (a tag): the top 60 may miss it
 SECOND_ISSUE_MIN_LEXICAL = 0.43  # … or one the whole message retrieved that the question shares words with
 EngineChoice = Literal["auto", "composer", "llm"]
 
@@ -48,6 +49,11 @@ def draft_meta(result: DraftResult) -> dict:
     return {"passages": [p.model_dump() for p in result.passages],
             "facts": [{"kind": f.kind, "text": f.text, "refs": f.field_refs} for f in result.facts],
             "understanding": result.understanding, **(proposal.meta if proposal is not None else {})}
+
+
+def _backed(reasons: list[str]) -> bool:
+    """The customer's record or a safety concern points at this article: it answers even with a weak match."""
+    return any(r.startswith("record") or r.startswith("safety") for r in reasons)
 
 
 def _query(text: str) -> str:
@@ -115,7 +121,7 @@ class Pipeline:
                              record_topics=profile.record_topics)
         articles = self.kb.get_articles(list(dict.fromkeys(p.article_id for p in passages)))
         issues = self._issues(req, u, passages, articles, facts, filters, language, form)
-        if best is None and issues and not any(i.reasons and i.reasons[-1].startswith("record") for i in issues):
+        if best is None and issues and not any(_backed(i.reasons) for i in issues):
             issues = []  # a knowledge gap: never answer from an unrelated article
         return DraftContext(request=req, language=language, triage=flat, customer=customer,
                             passages=passages[:3], articles=[i.article for i in issues],
@@ -137,7 +143,7 @@ class Pipeline:
         if not ranked:
             return []
         score, article, passage, why = ranked[0]
-        relevant = profile.answers(passage.similarity, passage.lexical) or any(w.startswith("record") for w in why)
+        relevant = profile.answers(passage.similarity, passage.lexical) or _backed(why)
         if not relevant:
             return []
         issues = [Issue(question=questions[0] if len(questions) == 1 else None, article=article, passage=passage,
@@ -156,7 +162,7 @@ class Pipeline:
                     # the question's own best article when it is clearly relevant, or one the whole message
                     # also points at and the question shares words with
                     strong = profile.answers((p2.similarity or 0.0) - SECOND_ISSUE_MARGIN, p2.lexical) or \
-                        any(w.startswith("record") for w in why2)
+                        _backed(why2)
                     supported = a2.id in context_ids and (p2.lexical or 0.0) >= SECOND_ISSUE_MIN_LEXICAL
                     if strong or supported:
                         break
@@ -184,8 +190,8 @@ class Pipeline:
             issue.answers = ordered
             issue.facts = [f for f in facts if issue.article.id in f.topics or (set(asks) & f.asks and (
                 ({issue.article.id, *issue.article.tags} & f.topics) or mentions(f, text)))]
-            if n == 0 and not issue.facts:
-                issue.facts = [f for f in facts if issue.article.id in f.topics]
+            if n == 0:  # the main question also gets what the record says about what the message names
+                issue.facts += [f for f in facts if f not in issue.facts and mentions(f, req.text)]
         return issues
 
     def _ask_passages(self, req: DraftRequest, u, have, filters) -> list[Passage]:
@@ -197,7 +203,8 @@ class Pipeline:
             tags = self.policy.replies.ask_topics.get(ask)
             if not tags or ask != "safety":
                 continue
-            found = self.kb.search(_query(req.text), filters.model_copy(update={"tags": list(tags)}), k=1)
+            found = self.kb.search(_query(req.text), filters.model_copy(update={"tags": list(tags)}), k=1,
+                                   depth=TOPIC_DEPTH)
             out.extend(p for p in found if p.article_id not in known)
         return out
 
@@ -222,7 +229,8 @@ class Pipeline:
             known.add(a.id)
         topic_tags = [t for t in tags if t not in ids]
         if topic_tags:
-            found = self.kb.search(_query(req.text), filters.model_copy(update={"tags": topic_tags}), k=2)
+            found = self.kb.search(_query(req.text), filters.model_copy(update={"tags": topic_tags}), k=2,
+                                   depth=TOPIC_DEPTH)
             out.extend(p for p in found if p.article_id not in known)
         floor = min((p.score for p in have), default=0.0)
         for p in out:  # as strong as the weakest retrieved candidate at most: the record adds the rest

@@ -31,7 +31,8 @@ ASK_CUES: dict[str, re.Pattern[str]] = {k: re.compile(v, re.I) for k, v in {
     "why": r"\b(warum|wieso|weshalb|why|how come)\b",
     "whether": r"\b(kann (ich|man)|darf (ich|man)|ist es möglich|geht das|gibt es|gibt's|can i|could i|is it possible|"
                r"do you (offer|accept|have)|is there|are there|möglich)\b",
-    "status": r"\b(stand|status|update|neuigkeiten|any news|schon was|tut sich|passiert)\b",
+    "status": r"\b(stand|status|update|neuigkeiten|any news|schon was|tut sich|passiert|endlich|schon (da|fertig|"
+              r"unterwegs|repariert|verschickt|raus|angekommen|bearbeitet)|already|yet\?|any word)\b",
 }.items()}
 
 ANGRY = re.compile(

@@ -335,13 +335,14 @@ class KnowledgeBase:
         return [self._query_vectors[q] for q in queries]
 
     def search(self, query: str, filters: SearchFilters | None = None, k: int = 5,
-               mode: Mode = "hybrid") -> list[Passage]:
+               mode: Mode = "hybrid", depth: int | None = None) -> list[Passage]:
+        """The k best articles; ``depth`` chunks are looked at per side (more for narrow filters such as a tag)."""
         filters = filters or SearchFilters()
         query = clean_query(query)
         state = self._fresh()
         if not query.strip() or not state.chunks:
             return []
-        dense, lexical = self.candidates(query, max(60, k * 10), mode)
+        dense, lexical = self.candidates(query, depth or max(60, k * 10), mode)
         return fuse_scores(state, dense, lexical, filters, k, mode)
 
     def as_langchain_retriever(self, k: int = 5, filters: SearchFilters | None = None):

@@ -199,7 +199,7 @@ class ComposerDrafter:
             elif ctx.customer.id and no_answer and (text := self._profile_text("private_handoff", ctx, form)):
                 parts.append((2, text, [], "handoff"))
                 needs_private = True
-        if u.safety:  # the safety step leads: its issue's answer before any acknowledgement
+        if u.safety and any(p[3].startswith("answer") for p in parts):  # the safety step leads the reply
             parts = [p for p in parts if p[3] != "acknowledge"] + [p for p in parts if p[3] == "acknowledge"]
             parts.sort(key=lambda p: 0 if p[3].startswith("answer") and p[0] <= 1 else 1)
         sep = "\n\n" if channel == "email" else " "

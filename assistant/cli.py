@@ -36,6 +36,7 @@ def draft(
     handle: str | None = typer.Option(None, "--handle", help="the author's handle, e.g. @anna_s"),
     engine: str = typer.Option("auto", "--engine", help="auto | composer | llm"),
     signoff: str = typer.Option("^FW", "--signoff", help="the agent's sign-off, e.g. ^AB"),
+    force: bool = typer.Option(False, "--force", help="draft even if triage says no reply is needed"),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Draft a reply to one message (grounded in the knowledge base and the customer's record)."""
@@ -51,7 +52,8 @@ def draft(
         _fail("--text is empty")
     try:
         result = _pipeline(engine).run(DraftRequest(text=text, channel=channel, visibility=visibility,
-                                                    handle=handle, agent_signoff=signoff, engine=engine))
+                                                    handle=handle, agent_signoff=signoff, engine=engine,
+                                                    force=force))
     except RuntimeError as exc:
         _fail(str(exc))
     out = {
@@ -61,11 +63,15 @@ def draft(
                      for f in result.findings],
         "passed": result.passed, "latency_ms": result.latency_ms,
         # why the draft says what it says: triage with reasons, the questions found, the record's facts
-        "triage": result.triage, "understanding": result.understanding,
+        "triage": result.triage, "understanding": result.understanding, "no_reply": result.no_reply,
         "facts": [{"kind": f.kind, "text": f.text, "refs": f.field_refs} for f in result.facts],
     }
     if as_json:
         typer.echo(json.dumps(out, ensure_ascii=False))
+        return
+    if result.no_reply:
+        console.print("[yellow]no reply needed[/yellow]: " + str(result.triage["no_reply"]["reason"])
+                      + " (use --force to draft anyway)", markup=True)
         return
     console.print(f"[bold]{result.engine}[/bold] · {result.language} · {result.latency_ms:.0f} ms · "
                   + ("[green]passed[/green]" if result.passed else "[red]needs a human[/red]"))

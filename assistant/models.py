@@ -80,6 +80,7 @@ class DraftRequest(BaseModel):
     agent_signoff: str = "^FW"
     engine: Literal["auto", "composer", "llm"] = "auto"
     thread: list[ThreadMessage] = Field(default_factory=list)  # earlier turns (all channels), oldest first
+    force: bool = False  # draft even when triage says no reply is needed (an agent asked for it)
 
 
 class Citation(BaseModel):
@@ -140,6 +141,7 @@ class DraftResult(BaseModel):
     created_at: datetime | None = None
     facts: list[Fact] = Field(default_factory=list)  # what the customer's record says (the reply may use them)
     understanding: dict[str, Any] = Field(default_factory=dict)  # questions, kinds, mood, safety
+    no_reply: bool = False  # not addressed to the brand (news, retweets, chatter): not drafted unless forced
     _ctx: Any = PrivateAttr(default=None)  # the DraftContext (not serialised)
     _proposal: Any = PrivateAttr(default=None)
 

@@ -26,6 +26,7 @@ MESSAGE_STATUSES = (
     "rejected",
     "escalated",
     "error",  # drafting failed for good; the error field says why
+    "no_reply",  # not addressed to the brand (triage): not drafted; an agent can still draft it
 )
 
 

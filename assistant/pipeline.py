@@ -74,6 +74,8 @@ class Pipeline:
         self.customers = CustomerService(db)
         self.settings = settings
         self.blocks = BlockScorer(getattr(kb, "embedder", None))
+        # triage's classifiers were trained on USE vectors: share the message's vector when the KB uses USE too
+        self._shares_triage_model = getattr(getattr(kb, "embedder", None), "name", "") == "use-multilingual-v3"
 
     @classmethod
     def from_settings(cls, db: Database, settings=None, engine: EngineChoice = "auto", llm: Drafter | None = None) -> Pipeline:
@@ -104,13 +106,18 @@ class Pipeline:
         # the query is what the message says, without greetings, sign-offs, handles and links
         query = _query(req.text)
         parts = understand(req.text).questions
-        # every text this message will be searched with, embedded in one model call
-        self.kb.embed_queries([clean_query(_query(t)) for t in [req.text, *([q.text for q in parts] if len(parts) > 1 else [])]])
+        # every text of this message that gets embedded (triage's classifiers read the raw message; search the
+        # cleaned query and each question), in one model call
+        texts = [clean_query(_query(t)) for t in [req.text, *([q.text for q in parts] if len(parts) > 1 else [])]]
+        raw_vec = self.kb.embed_queries([req.text, *texts])[0] if self._shares_triage_model else None
+        if raw_vec is None:
+            self.kb.embed_queries(texts)
         passages = self.kb.search(query, filters, k=K_CANDIDATES)
         best = passages[0] if passages and profile.answers(passages[0].similarity, passages[0].lexical) else None
         tri = triage(req.text, req.channel, visibility=req.visibility, followers=customer.followers,
                      customer_language=customer.language, best_article=best.article_id if best else None,
-                     best_score=best.similarity if best else None, policy=self.policy, received_at=received_at)
+                     best_score=best.similarity if best else None, policy=self.policy, received_at=received_at,
+                     embedding=raw_vec)
         language = tri.language.value
         flat = tri.flat()
         u = understand(req.text, flat.get("sentiment", {}).get("value"))
@@ -306,6 +313,14 @@ class Pipeline:
     def run(self, request: DraftRequest, *, persist: bool = False, received_at: datetime | None = None) -> DraftResult:
         start = time.perf_counter()
         ctx = self.context(request, received_at)
+        if (ctx.triage.get("no_reply") or {}).get("value") and not request.force:
+            # not addressed to us (news, a retweet, chatter between others): flagged, not drafted
+            result = DraftResult(draft="", language=ctx.language, engine="composer", passed=True, no_reply=True,
+                                 latency_ms=round((time.perf_counter() - start) * 1000, 2), triage=ctx.triage,
+                                 passages=ctx.passages, created_at=utcnow(), understanding=ctx.understanding.summary())
+            result._ctx = ctx  # type: ignore[attr-defined]
+            result._proposal = None  # type: ignore[attr-defined]
+            return result
         proposal, findings, passed, needs_human, fallback = self._draft(ctx)
         result = DraftResult(
             draft=proposal.text, language=ctx.language, engine=proposal.engine, citations=proposal.citations,
@@ -349,6 +364,24 @@ class Pipeline:
                       for a in posted.get(m.id, [])]
         return turns
 
+    def _mark_no_reply(self, message_id: str, result: DraftResult, ctx: DraftContext, actor: str) -> DraftResult:
+        """Keep the triage and set the message aside as "no_reply" (an agent can still draft it on request)."""
+        with self.db.transaction() as s:
+            msg = s.get(Message, message_id, with_for_update=self.db.is_postgres)
+            msg.customer_id = ctx.customer.id
+            msg.language = result.language
+            msg.triage = result.triage
+            msg.sla_due_at = datetime.fromisoformat(result.triage["sla_due_at"]["value"])
+            msg.risk = float(result.triage["risk"]["value"])
+            if msg.status in ("pending", "drafting", "error"):
+                msg.status = "no_reply"
+            msg.claimed_by = None
+            msg.claimed_until = None
+            msg.error = None
+            s.add(AuditEvent(actor=actor, action="no_reply", message_id=message_id,
+                             data={"reason": result.triage["no_reply"]["reason"]}))
+        return result
+
     def draft_message(self, message_id: str, actor: str = "system") -> DraftResult:
         """Draft a stored inbox message; the draft row and the status change commit together."""
         with self.db.session() as s:
@@ -360,6 +393,8 @@ class Pipeline:
             received = msg.received_at
         result = self.run(req, received_at=received)
         ctx = result._ctx  # type: ignore[attr-defined]
+        if result.no_reply:
+            return self._mark_no_reply(message_id, result, ctx, actor)
         with self.db.transaction() as s:
             msg = s.get(Message, message_id, with_for_update=self.db.is_postgres)
             version = (s.scalar(select(func.max(Draft.version)).where(Draft.message_id == message_id)) or 0) + 1

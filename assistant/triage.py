@@ -302,6 +302,12 @@ def _embedding(text: str, embedding: np.ndarray | None) -> np.ndarray:
     return embed(text)
 
 
+def _shouts(text: str) -> bool:
+    from assistant.understanding import _ACRONYM, SHOUT
+
+    return ("!!" in text or "?!" in text) and any(not _ACRONYM.match(w) for w in SHOUT.findall(text))
+
+
 def sentiment(text: str, embedding: np.ndarray | None = None, ngrams=None, language: str = "de"
               ) -> tuple[Literal["negative", "neutral", "positive"], float, str]:
     """(label, score = positive − negative margin, reason with the model's margin and the lexical cues).
@@ -323,6 +329,10 @@ def sentiment(text: str, embedding: np.ndarray | None = None, ngrams=None, langu
         if balance != 0:
             label = "positive" if balance > 0 else "negative"
             parts = [f"English lexicon balance {balance:+d} (model: {max(scores, key=scores.get)})"]
+    if label == "neutral" and _shouts(text):
+        # shouting with "!!" is a complaint whatever the words: 9 of 2,369 GermEval posts, 5 of them negative
+        label = "negative"
+        parts.append("shouting with !! (overrides a neutral model verdict)")
     if cues["neg"]:
         parts.append("negative cues: " + ", ".join(dict.fromkeys(cues["neg"]))[:80])
     if cues["negated_pos"]:

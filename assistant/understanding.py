@@ -52,10 +52,21 @@ IRONIC_PRAISE = re.compile(
     r"fantastic service|amazing service|schön,? dass|wie schön|👏)", re.I)
 WORRIED = re.compile(
     r"\b(sorge\w*|angst|ängstlich|beunruhig\w*|dringend|bitte helft|hilfe\b|panik|worried|worry|scared|afraid|"
-    r"concerned|urgent\w*|please help|help me|nervous)\b", re.I)
+    r"concerned|urgent\w*|please help|help me|nervous|was mach(e)? ich (jetzt|nun)|was jetzt|what (do|should) i do|"
+    r"weiß nicht,? was|don'?t know what|(need|brauche)\b[^.?!]{0,30}\b(for work|today|dringend|für die arbeit)|"
+    r"homeoffice|working from home|gestohlen|geklaut|stolen|hoffentlich|hopefully|in time|rechtzeitig|"
+    r"will it make it)\b|[😬😟😩😭😰🙈🥲💀😥😓]", re.I)
+# Intensity: each is weak on its own; together (or with a strong cue) they make an angry message.
+INTENSE = re.compile(
+    r"\b(endlich|immer noch|noch immer|schon wieder|wieder mal|zum \w+ mal|still (not|waiting|haven'?t|hasn'?t|no)|"
+    r"yet again|nobody|niemand|nix|nothing (has|is|happens)|(third|fourth|fifth|dritte[nrs]?|vierte[nrs]?|fünfte[nrs]?) "
+    r"(time|mal|email|e-mail|ausfall|outage)|seit (fast |über )?(ner|einer|\d+|zwei|drei|vier) (woche|wochen|tag|tage|tagen)|"
+    r"for (over )?(\d+|two|three|four) (weeks|days)|explain|ich erwarte|i expect|i want|ich will|hab (echt )?genug|"
+    r"unmöglich|impossible|really\?|again\b)\b|[😤😡🤬😠👎]|\?\?|\?!|!!", re.I)
 PRAISE = re.compile(
     r"\b(danke|dankeschön|vielen dank|super|toll|klasse|perfekt|top|spitze|zufrieden|lob\w*|thanks?|thank you|"
-    r"great|awesome|love|perfect|brilliant|excellent|happy|kudos)\b|[😊🙂😀😃😍👍❤🙏🎉]", re.I)
+    r"great|awesome|love|lovely|perfect|brilliant|excellent|happy|kudos|shout-?out|bedank\w*|freu\w*|geduldig|"
+    r"hilfsbereit|helpful|sorted|nett\w*|freundlich\w*|lifesaver|amazing)\b|[😊🙂😀😃😍👍❤🙏🎉]", re.I)
 NEGATIVE = re.compile(
     r"\b(nicht|kein\w*|nie|immer noch|schon wieder|not|no|never|still|again|broken|kaputt|defekt|funktioniert nicht|"
     r"geht nicht|doesn'?t work|not working|ausfall|störung|problem\w*|fehler|verspät\w*|delay\w*|dead|tot|"
@@ -113,19 +124,31 @@ def sentences(text: str) -> list[str]:
     return out
 
 
+_ACRONYM = re.compile(r"^(DSL|SIM|ESIM|LTE|WLAN|WIFI|IBAN|SEPA|SMS|PIN|TAN|DHL|DPD|GLS|UPS|EUR|USB|LED|TKG|DSGVO|GDPR|"
+                      r"IMEI|PUK|VOIP|FTTH|MBIT|KBIT|OK|OKAY|TV)$")
+
+
 def mood(text: str, sentiment: str | None = None) -> tuple[str, str]:
+    """angry | sarcastic | worried | praise | neutral, with the cue that decided it."""
     if m := SARCASM.search(text):
         return "sarcastic", f"sarcasm cue: {m.group(0)}"
     if (m := IRONIC_PRAISE.search(text)) and (NEGATIVE.search(text) or ANGRY.search(text)):
         return "sarcastic", f"praise next to a complaint: {m.group(0)}"
-    if (m := ANGRY.search(text)) or len(SHOUT.findall(text)) >= 2 or "!!" in text or "?!" in text:
-        return "angry", f"anger cue: {m.group(0) if m else 'shouting/!!'}"
-    if m := WORRIED.search(text):
-        return "worried", f"worry cue: {m.group(0)}"
-    if (m := PRAISE.search(text)) and not NEGATIVE.search(text) and sentiment != "negative" and "?" not in text:
+    strong = ANGRY.search(text)
+    intense = [x.group(0) for x in INTENSE.finditer(text)]
+    shouting = [w for w in SHOUT.findall(text) if not _ACRONYM.match(w)]
+    first = (sentences(text) or [text])[0]
+    praise_first = (m := PRAISE.search(first)) and not NEGATIVE.search(first) and not strong
+    anger = 2 * bool(strong) + len(intense) + len(shouting)
+    if praise_first and anger < 3:
         return "praise", f"praise cue: {m.group(0)}"
-    if sentiment == "negative" or NEGATIVE.search(text):
-        return "angry" if sentiment == "negative" and text.count("!") >= 2 else "neutral", "negative situation"
+    if anger >= 2:
+        cues = [strong.group(0)] if strong else []
+        return "angry", "anger cues: " + ", ".join(cues + intense + shouting)[:80]
+    if w := WORRIED.search(text):
+        return "worried", f"worry cue: {w.group(0)}"
+    if anger and (sentiment == "negative" or NEGATIVE.search(text)):
+        return "angry", "anger cues: " + ", ".join(intense + shouting)[:80]
     return "neutral", "no strong cues"
 
 

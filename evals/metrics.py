@@ -83,6 +83,10 @@ def cited_articles(result: DraftResult) -> list[str]:
     return list(dict.fromkeys(c.ref.split("#")[0] for c in result.citations if c.kind == "kb"))
 
 
+MOOD_TAGS = {"angry": "angry", "sarcastic": "sarcastic", "worried": "worried", "praising": "praise",
+             "polite": "neutral"}
+
+
 class DraftingEvaluator:
     """Does the draft answer the customer (issue 10): right article, every question, the record's facts, an
     honest hand-off for what the KB does not cover, no reply to what is not addressed to us, form and safety."""
@@ -122,6 +126,9 @@ class DraftingEvaluator:
             body = draft.split(",", 1)[-1]
             head = body[: max(120, len(body) // 2)]
             out["safety_first"] = float(any(_has(head, q.answer_any) for q in safety))
+        tone = next((t for t in case.tags if t in MOOD_TAGS), None)
+        if tone and result.understanding.get("mood"):
+            out["mood_match"] = float(result.understanding["mood"] == MOOD_TAGS[tone])
         if e.must_not_ask:
             out["no_needless_ask"] = float(not _has(draft, e.must_not_ask))
         return out
@@ -133,7 +140,7 @@ RATE_METRICS = ("recall@3", "mrr", "guardrail_pass", "bare_sorry", "unsupported_
                 "must_include", "must_not_include", "rules_clean", "chrf", "judge_helpfulness", "judge_tone",
                 "judge_empathy", "right_article", "right_article_any", "questions_answered", "question_recall",
                 "multi_answered", "fact_used", "oos_handled", "no_reply_flagged", "no_reply_false_alarm",
-                "greeting_ok", "address_form_ok", "safety_first", "no_needless_ask")
+                "greeting_ok", "address_form_ok", "safety_first", "no_needless_ask", "mood_match")
 LOWER_IS_BETTER = {"bare_sorry", "unsupported_claim", "latency_p50_ms", "latency_p95_ms", "cost_usd",
                    "no_reply_false_alarm"}
 

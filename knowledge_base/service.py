@@ -334,6 +334,11 @@ class KnowledgeBase:
             self._query_vectors.update(zip(missing, vecs, strict=True))
         return [self._query_vectors[q] for q in queries]
 
+    def forget_queries(self) -> None:
+        """Drop remembered query vectors and candidates (benchmarks: every message measured cold)."""
+        self._query_vectors.clear()
+        self._candidates.clear()
+
     def search(self, query: str, filters: SearchFilters | None = None, k: int = 5,
                mode: Mode = "hybrid", depth: int | None = None) -> list[Passage]:
         """The k best articles; ``depth`` chunks are looked at per side (more for narrow filters such as a tag)."""

@@ -25,6 +25,7 @@ from guardrails.models import Finding, Report
 from replydesk.db import Database, utcnow
 
 APPROVABLE = ("drafted", "escalated", "error", "pending")
+REDRAFTABLE = (*APPROVABLE, "no_reply")  # an agent may draft a message triage set aside
 # Message states a reject/escalate may leave from ("approved" only while its approval failed to post).
 REJECTABLE = ("drafted", "escalated", "error", "pending", "awaiting_approval", "approved")
 # Approval states that can still lead to a post; at most one per message.
@@ -157,10 +158,10 @@ class ReviewService:
             msg = s.get(Message, message_id)
             if msg is None:
                 raise ReviewError(f"no message {message_id!r}")
-            if msg.status not in APPROVABLE:
+            if msg.status not in REDRAFTABLE:
                 raise ReviewError(f"this message is {msg.status}: nothing to redraft")
             req = DraftRequest(text=msg.text, channel=msg.channel, visibility=msg.visibility,
-                               handle=msg.author_handle, message_id=msg.id, engine=engine)
+                               handle=msg.author_handle, message_id=msg.id, engine=engine, force=True)
             received = msg.received_at
         result = self.pipeline.run(req, received_at=received)
         from assistant.pipeline import draft_meta
@@ -180,6 +181,9 @@ class ReviewService:
                           cost_usd=result.cost_usd, created_by=self.user["username"],
                           meta=draft_meta(result))
             s.add(draft)
+            msg = s.get(Message, message_id)
+            if msg is not None and msg.status == "no_reply":
+                msg.status = "drafted"  # drafted on an agent's request: into the queue
             s.flush()
             self._audit(s, "regenerated", message_id, draft.id, engine=result.engine, version=draft.version,
                         fallback_reason=result.fallback_reason)

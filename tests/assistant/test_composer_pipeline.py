@@ -110,7 +110,7 @@ def test_draft_cli_json_shape(data_dir, small_kb_dir):
     out = json.loads(result.output)
     # the contract's fields, plus why: triage with reasons, the questions found and the record's facts
     assert set(out) == {"draft", "language", "engine", "citations", "findings", "passed", "latency_ms", "triage",
-                        "understanding", "facts"}
+                        "understanding", "facts", "no_reply"}
     assert out["engine"] == "composer" and out["language"] == "de" and out["passed"] is True
     bad = runner.invoke(app, ["draft", "--channel", "fax", "--visibility", "public", "--text", "x"])
     assert bad.exit_code == 2 and "--channel" in bad.output

@@ -153,3 +153,27 @@ def test_cli_draft_json_prints_triage_and_facts(env, monkeypatch):
     assert {"draft", "language", "engine", "citations", "findings", "passed", "latency_ms", "triage",
             "understanding", "facts"} <= set(data)
     assert data["triage"]["sentiment"]["reason"] and any(f["kind"] == "order" for f in data["facts"])
+
+
+def test_messages_not_addressed_to_us_are_flagged_not_drafted(env):
+    from sqlalchemy import select
+
+    from assistant.inbox import InboundIn, import_messages
+    from assistant.orm import AuditEvent, Draft, Message
+
+    chatter = "RT @newsdesk: Mobilfunkanbieter bauen 5G in Ostbayern aus"
+    r = run(env, chatter, channel="twitter")
+    assert r.no_reply and r.draft == "" and r.triage["no_reply"]["value"] is True
+    forced = env["pipeline"].run(DraftRequest(text=chatter, force=True), received_at=RECEIVED)
+    assert not forced.no_reply and forced.draft  # an agent can still ask for a draft
+    db = env["db"]
+    import_messages(db, [InboundIn(id="t-noreply-1", channel="twitter", visibility="public", author="@newsdesk",
+                                   text=chatter)])
+    with db.session() as s:
+        mid = s.scalar(select(Message.id).where(Message.external_id == "t-noreply-1"))
+    env["pipeline"].draft_message(mid)
+    with db.session() as s:
+        msg = s.get(Message, mid)
+        assert msg.status == "no_reply" and msg.triage["no_reply"]["value"] is True
+        assert s.scalar(select(Draft.id).where(Draft.message_id == mid)) is None
+        assert s.scalar(select(AuditEvent.action).where(AuditEvent.message_id == mid)) == "no_reply"

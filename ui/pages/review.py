@@ -24,7 +24,7 @@ with st.sidebar:
     f_channel = st.selectbox(tr("Kanal", "Channel"), ["", "twitter", "facebook", "instagram", "email", "dm"])
     f_vis = st.selectbox(tr("Sichtbarkeit", "Visibility"), ["", "public", "private"])
     f_lang = st.selectbox(tr("Sprache", "Language"), ["", "de", "en"])
-    f_status = st.selectbox("Status", ["", "drafted", "awaiting_approval", "escalated", "error", "pending"])
+    f_status = st.selectbox("Status", ["", "drafted", "awaiting_approval", "escalated", "error", "pending", "no_reply"])
     f_risk = st.slider(tr("Mindestrisiko", "Minimum risk"), 0.0, 1.0, 0.0, 0.05)
     f_mine = st.checkbox(tr("Nur meine", "Only mine"))
     f_search = st.text_input(tr("Suche", "Search"))

@@ -180,6 +180,9 @@ def understand(text: str, sentiment: str | None = None) -> Understanding:
     for q in questions:
         all_asks += [a for a in q.asks if a not in all_asks]
     found_mood, reason = mood(text, sentiment)
+    if not all_asks and found_mood in ("angry", "sarcastic") and questions:
+        all_asks = ["complaint"]  # an angry message that asks nothing is a complaint about its situation
+        questions[0].asks = ["complaint"]
     safety = "safety" in all_asks
     if safety and found_mood in ("angry", "neutral"):
         found_mood, reason = "worried", "a safety concern (fraud, phishing, account takeover)"

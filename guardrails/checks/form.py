@@ -51,11 +51,15 @@ class Structure:
         voice = self.policy.voice
         if ctx.channel in voice.greeting_required_on or ctx.customer_name:
             head = masked.strip()[:60]
-            first = (ctx.customer_name or "").split()[0] if ctx.customer_name else ""
-            if not lex.has("greeting", head) or (first and first.lower() not in head.lower()):
+            names = (ctx.customer_name or "").split()
+            first = names[0] if names else ""
+            # by first name (du, English) or by surname ("Hallo Herr Becker" for Sie customers)
+            named = not names or any(n.lower() in head.lower() for n in names)
+            if not lex.has("greeting", head) or not named:
+                formal = ctx.address_form == "Sie"
                 out.append(finding(self.rule_id, "warn",
                                    msg(ctx, "Begrüßung mit Namen fehlt.", "Greeting with the customer's name is missing."),
-                                   0, 0, suggestion=(f"Hallo {first}," if first else None)))
+                                   0, 0, suggestion=(f"Hallo {first}," if first and not formal else None)))
         if ctx.channel in voice.signoff_required_on and not re.search(voice.signoff + r"\s*$", draft.strip()):
             out.append(finding(self.rule_id, "warn", msg(ctx, "Kürzel/Signatur am Ende fehlt (z. B. ^AB).",
                                                          "Sign-off missing at the end (e.g. ^AB)."),

@@ -46,7 +46,8 @@ def test_agent_fixes_a_finding_and_posts_once(demo_server, page):
     page.get_by_text("Alle Prüfungen bestanden").wait_for()
     fixed = editor.input_value()
     assert "anna.schmidt@example.org" not in fixed and fixed.endswith("^AB")
-    page.get_by_role("button", name="Freigeben & posten").click()
+    # the enabled button: while Streamlit reruns, the previous (disabled) one can still be on the page
+    page.get_by_role("button", name="Freigeben & posten", disabled=False).click()
     assert _wait(lambda: len([x for x in _outbox(data_dir) if x["message_id"] == mid]) == 1)
     posts = [x for x in _outbox(data_dir) if x["message_id"] == mid]
     assert posts[0]["text"] == fixed and posts[0]["approved_by"] == ["anna"]
@@ -64,7 +65,7 @@ def test_four_eyes_needs_a_second_user(demo_server, browser):
     login(page, url, "anna", path=f"/?m={mid}")
     page.get_by_label("Entwurf").wait_for()
     page.get_by_text("Alle Prüfungen bestanden").wait_for()
-    page.get_by_role("button", name="Freigeben & posten").click()
+    page.get_by_role("button", name="Freigeben & posten", disabled=False).click()
     time.sleep(2)
     assert [x for x in _outbox(data_dir) if x["message_id"] == mid] == []  # not posted by one person
     page.screenshot(path=str(ARTIFACTS / "e2e-4-awaiting.png"), full_page=True)

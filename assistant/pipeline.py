@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from assistant.customers import CustomerService
 from assistant.drafting.composer import ComposerDrafter
 from assistant.drafting.facts import record_facts
-from assistant.drafting.selection import BlockScorer, mentions, rank_articles
+from assistant.drafting.selection import BlockScorer, body_sentences, mentions, rank_articles
 from assistant.models import (
     CustomerView,
     DraftContext,
@@ -188,6 +188,8 @@ class Pipeline:
             vec = vecs[questions.index(q) + 1] if (q is not None and many) else vecs[0]
             blocks = [b for b in issue.article.blocks if b.kind == "answer" and b.language == language
                       and (not b.address_form or not form or b.address_form == form)]
+            if not blocks:  # no building blocks (a help centre as imported): the body's own sentences
+                blocks = body_sentences(issue.article, language)
             scored = self.blocks.score(text, vec, asks, issue.article, blocks)
             seen, ordered = set(), []
             for _, b in scored:

@@ -141,7 +141,9 @@ class ComposerDrafter:
         ack_options = self.profile.variants(ctx.language, form, u.mood) if u.mood != "neutral" else []
         if ack := _pick(ack_options, seed):
             parts.append((5, ack, [], "acknowledge"))
-        issues = [i for i in ctx.issues if any(b.language == ctx.language for b in i.article.blocks)]
+        # an issue can be answered when it has an answer in the reply's language (a block or a body sentence)
+        # or the customer's record speaks to it
+        issues = [i for i in ctx.issues if any(b.language == ctx.language for b in i.answers) or i.facts]
         citations: list[Citation] = []
         said_before = [t.text for t in ctx.request.thread if t.role == "brand"]  # never repeat ourselves
         used_facts: set[str] = set()

@@ -83,6 +83,28 @@ def rank_articles(passages: list[Passage], articles: list[Article], u: Understan
     return out
 
 
+_HEADING = re.compile(r"^\s*#{1,6}\s+.*$", re.M)
+_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-ZÄÖÜ0-9„\"'(])")
+_MARKUP = re.compile(r"[*_`>]+|\[([^\]]*)\]\([^)]*\)")
+
+
+def body_sentences(article: Article, language: str) -> list[ReplyBlock]:
+    """Answer candidates from the article body, for a knowledge base without reply building blocks (a help
+    centre export): its sentences in the reply's language, as they stand (headings and markup dropped)."""
+    if article.language != language or not article.body.strip():
+        return []
+    text = _HEADING.sub("\n", article.body)
+    out: list[ReplyBlock] = []
+    for para in re.split(r"\n\s*\n|\n", text):
+        para = _MARKUP.sub(lambda m: m.group(1) or "", para).strip(" -•\t")
+        for sentence in _SENTENCE.split(para):
+            sentence = sentence.strip()
+            if 25 <= len(sentence) <= 260 and sentence[-1:] in ".!?":
+                out.append(ReplyBlock(id=f"body-{len(out) + 1}", language=language, kind="answer", text=sentence,
+                                      length="short"))
+    return out
+
+
 class BlockScorer:
     """Scores an article's answer blocks against a question; block vectors are cached per article version."""
 

@@ -177,3 +177,17 @@ def test_messages_not_addressed_to_us_are_flagged_not_drafted(env):
         assert msg.status == "no_reply" and msg.triage["no_reply"]["value"] is True
         assert s.scalar(select(Draft.id).where(Draft.message_id == mid)) is None
         assert s.scalar(select(AuditEvent.action).where(AuditEvent.message_id == mid)) == "no_reply"
+
+
+def test_article_without_building_blocks_is_answered_from_its_body(env):
+    """A help centre as imported (no reply building blocks): the sentence of the body that answers is used."""
+    from knowledge_base.models import ArticleIn
+
+    env["kb"].save(ArticleIn(
+        id="bike-parking", title="Fahrradstellplätze am Shop", language="de", status="published",
+        body="# Fahrradstellplätze am Shop\n## Abstellen\nVor jedem Shop gibt es überdachte Fahrradbügel für "
+             "Kundinnen und Kunden.\n## Laden\nE-Bikes lassen sich an der Ladesäule neben dem Eingang kostenlos "
+             "aufladen, solange der Shop geöffnet ist."))
+    r = run(env, "Kann ich mein E-Bike bei euch am Shop aufladen?", channel="twitter")
+    assert kb_articles(r) == ["bike-parking"]
+    assert "Ladesäule" in r.draft and r.passed, (r.draft, r.findings)

@@ -35,11 +35,13 @@ def draft(
     visibility: str = typer.Option("public", "--visibility", help="public | private"),
     handle: str | None = typer.Option(None, "--handle", help="the author's handle, e.g. @anna_s"),
     engine: str = typer.Option("auto", "--engine", help="auto | composer | llm"),
-    signoff: str = typer.Option("^FW", "--signoff", help="the agent's sign-off, e.g. ^AB"),
+    signoff: str | None = typer.Option(None, "--signoff",
+                                       help="the agent's sign-off, e.g. ^AB (default: the policy's voice.agent_signoff)"),
     force: bool = typer.Option(False, "--force", help="draft even if triage says no reply is needed"),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Draft a reply to one message (grounded in the knowledge base and the customer's record)."""
+    from assistant.api.shapes import draft_json
     from assistant.models import DraftRequest
 
     if channel not in CHANNELS:
@@ -52,20 +54,11 @@ def draft(
         _fail("--text is empty")
     try:
         result = _pipeline(engine).run(DraftRequest(text=text, channel=channel, visibility=visibility,
-                                                    handle=handle, agent_signoff=signoff, engine=engine,
-                                                    force=force))
+                                                    handle=handle, engine=engine, force=force,
+                                                    **({"agent_signoff": signoff} if signoff is not None else {})))
     except RuntimeError as exc:
         _fail(str(exc))
-    out = {
-        "draft": result.draft, "language": result.language, "engine": result.engine,
-        "citations": [c.model_dump() for c in result.citations],
-        "findings": [f.model_dump(include={"rule", "severity", "message", "start", "end", "suggestion"})
-                     for f in result.findings],
-        "passed": result.passed, "latency_ms": result.latency_ms,
-        # why the draft says what it says: triage with reasons, the questions found, the record's facts
-        "triage": result.triage, "understanding": result.understanding, "no_reply": result.no_reply,
-        "facts": [{"kind": f.kind, "text": f.text, "refs": f.field_refs} for f in result.facts],
-    }
+    out = draft_json(result)
     if as_json:
         typer.echo(json.dumps(out, ensure_ascii=False))
         return

@@ -23,7 +23,8 @@ console = Console()
 err_console = Console(stderr=True, soft_wrap=True)
 
 # Packages that add commands (in this order) and demo data (``<pkg>.demo.load_demo``).
-COMMAND_MODULES = ("knowledge_base.cli", "guardrails.cli", "assistant.cli", "assistant.privacy_cli", "evals.cli")
+COMMAND_MODULES = ("knowledge_base.cli", "guardrails.cli", "assistant.cli", "assistant.privacy_cli", "evals.cli",
+                   "assistant.api.cli")
 DEMO_MODULES = ("knowledge_base.demo", "assistant.demo", "assistant.review.demo")
 
 

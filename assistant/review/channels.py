@@ -115,12 +115,20 @@ class WebhookChannel:
                        duplicate=bool(detail.get("duplicate")), detail=detail)
 
 
-def channel_from_settings(settings=None) -> Channel:
+def channel_from_settings(settings=None, db=None, chatwoot=None) -> Channel:
+    """The outbox (default) or the signed webhook; with Chatwoot configured (``REPLYDESK_CHATWOOT_URL`` and
+    ``REPLYDESK_CHATWOOT_API_TOKEN``) replies to messages that came from Chatwoot go back to Chatwoot."""
+    from assistant.connectors.chatwoot import ChatwootChannel, ChatwootSettings, RoutingChannel
     from replydesk.settings import get_settings
 
     settings = settings or get_settings()
     if settings.webhook_url:
         if settings.webhook_secret is None:
             raise PostError("REPLYDESK_WEBHOOK_URL is set but REPLYDESK_WEBHOOK_SECRET is not: set both")
-        return WebhookChannel(settings.webhook_url, settings.webhook_secret.get_secret_value())
-    return OutboxChannel(settings.data_dir / "outbox.jsonl")
+        base: Channel = WebhookChannel(settings.webhook_url, settings.webhook_secret.get_secret_value())
+    else:
+        base = OutboxChannel(settings.data_dir / "outbox.jsonl")
+    cw = chatwoot if chatwoot is not None else ChatwootSettings()
+    if cw.configured:
+        return RoutingChannel(ChatwootChannel.from_settings(cw, db), base)
+    return base

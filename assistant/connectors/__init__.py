@@ -1,0 +1,1 @@
+"""Connectors to the help desks teams already run: messages in, drafts as notes, approved replies out."""

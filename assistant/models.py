@@ -57,6 +57,8 @@ class Issue(BaseModel):
     reasons: list[str] = Field(default_factory=list)
     answers: list[ReplyBlock] = Field(default_factory=list)
     facts: list[Fact] = Field(default_factory=list)
+    more_questions: list[Question] = Field(default_factory=list)  # further questions the same article answers
+    per_question: int = 1  # how many of ``answers`` are the best answer of a question each (said first)
 
 
 class ThreadMessage(BaseModel):

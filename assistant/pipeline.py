@@ -175,8 +175,12 @@ class Pipeline:
                         break
                 else:
                     continue
-                if a2.id == article.id:
-                    issues[0].question = issues[0].question or q
+                same = next((i2 for i2 in issues if i2.article.id == a2.id), None)
+                if same is not None:  # another question this article answers: its own best block too
+                    if same.question is None:
+                        same.question = q
+                    elif same.question is not q:
+                        same.more_questions.append(q)
                     continue
                 if not any(i2.article.id == a2.id for i2 in issues) and len(issues) < 3:
                     issues.append(Issue(question=q, article=a2, passage=p2, score=s2,
@@ -191,12 +195,20 @@ class Pipeline:
             if not blocks:  # no building blocks (a help centre as imported): the body's own sentences
                 blocks = body_sentences(issue.article, language)
             scored = self.blocks.score(text, vec, asks, issue.article, blocks)
+            firsts: list = []  # the best block for each further question, right after the main answer
+            for extra in issue.more_questions:
+                best = self.blocks.score(extra.text, vecs[questions.index(extra) + 1], extra.asks, issue.article,
+                                         blocks)
+                if best:
+                    firsts.append(best[0][1])
             seen, ordered = set(), []
-            for _, b in scored:
+            head = [scored[0][1]] if scored else []
+            for b in [*head, *firsts, *(b for _, b in scored)]:
                 if b.text not in seen:
                     seen.add(b.text)
                     ordered.append(b)
             issue.answers = ordered
+            issue.per_question = 1 + len({b.text for b in firsts} - {scored[0][1].text} if scored else set())
             issue.facts = [f for f in facts if issue.article.id in f.topics or (set(asks) & f.asks and (
                 ({issue.article.id, *issue.article.tags} & f.topics) or mentions(f, text)))]
             if n == 0:  # the main question also gets what the record says about what the message names

@@ -62,7 +62,7 @@ INTENSE = re.compile(
     r"yet again|nobody|niemand|nix|nothing (has|is|happens)|(third|fourth|fifth|dritte[nrs]?|vierte[nrs]?|fünfte[nrs]?) "
     r"(time|mal|email|e-mail|ausfall|outage)|seit (fast |über )?(ner|einer|\d+|zwei|drei|vier) (woche|wochen|tag|tage|tagen)|"
     r"for (over )?(\d+|two|three|four) (weeks|days)|explain|ich erwarte|i expect|i want|ich will|hab (echt )?genug|"
-    r"unmöglich|impossible|really\?|again\b)\b|[😤😡🤬😠👎]|\?\?|\?!|!!", re.I)
+    r"unmöglich|impossible|really\?)\b|[😤😡🤬😠👎]|\?\?|\?!|!!", re.I)
 PRAISE = re.compile(
     r"\b(danke|dankeschön|vielen dank|super|toll|klasse|perfekt|top|spitze|zufrieden|lob\w*|thanks?|thank you|"
     r"great|awesome|love|lovely|perfect|brilliant|excellent|happy|kudos|shout-?out|bedank\w*|freu\w*|geduldig|"
@@ -147,7 +147,7 @@ def mood(text: str, sentiment: str | None = None) -> tuple[str, str]:
         return "angry", "anger cues: " + ", ".join(cues + intense + shouting)[:80]
     if w := WORRIED.search(text):
         return "worried", f"worry cue: {w.group(0)}"
-    if anger and (sentiment == "negative" or NEGATIVE.search(text)):
+    if anger and sentiment == "negative":
         return "angry", "anger cues: " + ", ".join(intense + shouting)[:80]
     return "neutral", "no strong cues"
 

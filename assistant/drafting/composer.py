@@ -177,10 +177,16 @@ class ComposerDrafter:
                     continue
                 if answered and any(_similar(filled[0], t) for t in said_before):
                     continue
-                parts.append((prio if not answered else prio + 2, filled[0], filled[1], f"answer:{b.id}"))
+                # the record already answers the first question: its generic block is the first to go when the
+                # reply is too long, not the answer to the next question
+                covered = not answered and issue.per_question > 1 and any(
+                    set(issue.question.asks if issue.question else []) & f.asks for f in issue.facts)
+                rank = 5 if covered else (prio if not answered else prio + 2)
+                parts.append((rank, filled[0], filled[1], f"answer:{b.id}"))
                 meta_blocks.append(f"{issue.article.id}:{b.id}")
                 answered = True
-                if n > 0 or len(meta_blocks) >= (2 if channel in ("email", "dm") else 1):
+                wanted = max(issue.per_question, 2 if channel in ("email", "dm") and n == 0 else 1)
+                if sum(1 for m in meta_blocks if m.startswith(issue.article.id + ":")) >= wanted:
                     break
             if n == 0:
                 nxt = self._fill(self.usable_blocks(issue.article, ctx, form, "next_step"), ctx, issue.article)

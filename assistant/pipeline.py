@@ -283,6 +283,8 @@ class Pipeline:
             address_form=(ctx.customer.address_form if ctx.language == "de" else None),
             customer_name=ctx.customer.display_name, customer_message=ctx.request.text, evidence=evidence,
             private_values=ctx.customer.private_values, confidential=confidential,
+            customer_mood=ctx.understanding.mood,
+            cited=[f"{c.title or ''} {c.text or ''}" for c in (proposal.citations if proposal else []) if c.kind == "kb"],
         )
 
     # ---- drafting --------------------------------------------------------------------------------

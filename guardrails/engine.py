@@ -10,12 +10,13 @@ from guardrails.checks.grounding import UnapprovedPromise, UnsupportedClaim
 from guardrails.checks.leak import ConfidentialLeak
 from guardrails.checks.no_bare_sorry import NoBareSorry
 from guardrails.checks.pii import PiiPublic
+from guardrails.checks.relevance import Relevance
 from guardrails.checks.wording import BannedPhrase, DeadEnd, Tone
 from guardrails.models import Check, CheckContext, Finding, Report
 from guardrails.policy import Policy, load_policy
 
 DEFAULT_CHECKS = (Length, BannedPhrase, DeadEnd, Tone, AddressForm, NoBareSorry, UnsupportedClaim,
-                  UnapprovedPromise, Structure, PiiPublic, ConfidentialLeak, LanguageMatch)
+                  UnapprovedPromise, Structure, PiiPublic, ConfidentialLeak, LanguageMatch, Relevance)
 
 
 class GuardrailEngine:

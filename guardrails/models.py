@@ -59,6 +59,8 @@ class CheckContext(BaseModel):
     ui_language: Language = "en"
     # Texts that must never reach a customer: the system prompt, internal CRM notes, other customers' data.
     confidential: list[str] = Field(default_factory=list)
+    customer_mood: str | None = None  # angry | sarcastic | worried | praise | neutral, as the pipeline read it
+    cited: list[str] = Field(default_factory=list)  # titles and texts of the KB passages the reply cites
 
 
 class Report(BaseModel):

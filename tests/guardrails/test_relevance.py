@@ -1,0 +1,50 @@
+"""``relevance`` (warn): a reply about something else, or a cheerful opener to an angry message."""
+
+from __future__ import annotations
+
+import pytest
+
+from guardrails.engine import GuardrailEngine
+from guardrails.models import CheckContext
+from guardrails.policy import load_policy
+
+
+@pytest.fixture(scope="module")
+def engine():
+    return GuardrailEngine(load_policy())
+
+
+def rules(engine, draft, **ctx):
+    return [f for f in engine.check(draft, CheckContext(**ctx)).findings if f.rule == "relevance"]
+
+
+def test_reply_on_another_topic_is_warned(engine):
+    message = "Meine Rechnung ist diesen Monat doppelt so hoch, warum?"
+    off = "Hallo Anna, den Router schließt du an und gibst den Aktivierungscode ein. ^AB"
+    on = "Hallo Anna, in der Rechnung stehen alle Posten einzeln; strittige Beträge prüfen wir. ^AB"
+    assert [f.severity for f in rules(engine, off, customer_message=message, language="de")] == ["warn"]
+    assert rules(engine, on, customer_message=message, language="de") == []
+
+
+def test_cited_article_counts_as_on_topic(engine):
+    message = "How much does data cost in the USA?"
+    draft = "Hi Emily, travel packs are 9.99 EUR for 1 GB for 7 days in the FunkWerk App. ^AB"
+    assert rules(engine, draft, customer_message=message, language="en",
+                 cited=["Roaming outside the EU: data in the USA is charged per use"]) == []
+
+
+@pytest.mark.parametrize("message", [
+    "Schon wieder kein Netz!! Langsam reicht's.",
+    "SCHON WIEDER kein Netz!! Das nervt.",  # a paraphrase keeps the verdict
+])
+def test_cheerful_opener_to_an_angry_message_is_warned(engine, message):
+    draft = "Hallo Jonas, schön, dass du dich meldest! Störungen zeigt funkwerk.example/status. ^AB"
+    found = rules(engine, draft, customer_message=message, language="de", customer_mood="angry")
+    assert any("fröhlich" in f.message.lower() or "cheerful" in f.message.lower() for f in found)
+    calm = "Hallo Jonas, dein Ärger ist verständlich. Störungen zeigt funkwerk.example/status. ^AB"
+    assert not [f for f in rules(engine, calm, customer_message=message, language="de", customer_mood="angry")
+                if "cheerful" in f.message.lower() or "fröhlich" in f.message.lower()]
+
+
+def test_no_message_no_finding(engine):
+    assert rules(engine, "Hallo, die Rechnung steht in Mein FunkWerk. ^AB", language="de") == []

@@ -273,7 +273,8 @@ def _routes(app: FastAPI) -> None:
         return queue_page(state.db, f, page=page, page_size=page_size).model_dump(mode="json")
 
     @app.post("/messages/{message_id}/approve", tags=["review"],
-              summary="approve (or second-approve) a reply; posts it unless a second approver is needed")
+              summary="approve (or second-approve) a reply; posts it unless a second approver is needed; on a failed "
+                      "post, retries it")
     def approve(message_id: str, body: ApproveIn, state: State,
                 user: Annotated[dict, Depends(role("review"))]) -> dict:
         from assistant.orm import Draft, Message
@@ -285,10 +286,14 @@ def _routes(app: FastAPI) -> None:
                 raise HTTPException(404, f"no message {message_id!r}")
             waiting = s.scalars(select(Approval).where(Approval.message_id == message_id,
                                                        Approval.state == "awaiting_second")).first()
+            failed = s.scalars(select(Approval).where(Approval.message_id == message_id,
+                                                      Approval.state == "failed")).first()
             latest = s.scalars(select(Draft).where(Draft.message_id == message_id)
                                .order_by(Draft.version.desc())).first()
         if waiting is not None:
             _review_call(svc.second_approve, waiting.id)
+        elif failed is not None:  # its post failed: approving again retries it (same idempotency key)
+            _review_call(svc.post, failed.id)
         else:
             text = body.text or (latest.text if latest is not None else None)
             if not text:

@@ -20,6 +20,7 @@ outgoing message with the same text created since the first attempt counts as po
 
 from __future__ import annotations
 
+import copy
 import email.utils
 import hashlib
 import hmac
@@ -161,7 +162,8 @@ class ChatwootRef(BaseModel):
 
 
 def _state(raw: dict | None) -> dict:
-    cw = dict((raw or {}).get(PREFIX) or {})
+    # a deep copy: changing the loaded JSON in place would make the new value equal the old one (no UPDATE)
+    cw = copy.deepcopy((raw or {}).get(PREFIX) or {})
     cw.setdefault("posted", {})
     cw.setdefault("sending", {})
     return cw

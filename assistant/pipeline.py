@@ -52,8 +52,9 @@ def draft_meta(result: DraftResult) -> dict:
 
 
 def _backed(reasons: list[str]) -> bool:
-    """The customer's record or a safety concern points at this article: it answers even with a weak match."""
-    return any(r.startswith("record") or r.startswith("safety") for r in reasons)
+    """The customer's record, or a question kind the brand maps to this article's topic (a safety concern, a
+    cancellation), points at this article: it answers even with a weak match."""
+    return any(r.startswith("record") or r.endswith("question fits this topic") for r in reasons)
 
 
 def _query(text: str) -> str:

@@ -43,9 +43,7 @@ POS_CUES = re.compile(
     re.I,
 )
 NEGATION = re.compile(r"(\b(nicht|kein\w*|nie|niemals|no|not|never)\b|n't\b)", re.I)
-ESCALATION = re.compile(
-    r"\b(anwalt|verbraucherzentrale|bundesnetzagentur|presse|zeitung|journalist|klage|kündige|kündigung|lawyer|"
-    r"sue|press|journalist|regulator|ofcom|cancel(ling)? my contract|switching to|wechsle zu|bbb)\b", re.I)
+# Escalation words (lawyer, press, the regulator's name) come from the policy: ``escalation.words``/``regulators``.
 ABUSE = re.compile(r"\b(idiot\w*|arschl\w*|wichser|fick\w*|fuck\w*|bitch\w*|hurensohn|spast\w*|retard\w*|cunt|"
                    r"scheißladen|verreck\w*|kill\w*)\b", re.I)
 NEG_EMOJI = re.compile("[😡🤬😠👎💩😤😒🙄😭]")
@@ -147,7 +145,7 @@ def lexical_features(text: str) -> np.ndarray:
 
 
 def brand_pattern(names: list[str] | tuple[str, ...]) -> re.Pattern[str] | None:
-    """Brand name or handle ("FunkWerk", "@FunkWerk_Hilfe", "Funk Werk") from the policy's brand."""
+    """Brand name or handle ("Acme", "@Acme_Hilfe", "Ac me") from the policy's brand and brand words."""
     alts = []
     for name in names:
         parts = [re.escape(p) for p in re.split(r"[\s_-]+", name.strip()) if p]
@@ -156,6 +154,10 @@ def brand_pattern(names: list[str] | tuple[str, ...]) -> re.Pattern[str] | None:
     if not alts:
         return None
     return re.compile(r"(?<![\w])@?(" + "|".join(alts) + r")\w*", re.I)
+
+
+TO_OTHERS = re.compile(r"\b(hat|hast|habt|kennt|weiß) (hier )?(denn )?jemand\b|\bjemand (lust|bock|eine idee)\b|"
+                       r"\b(anyone|anybody|someone|somebody) (else|here|know|got|want|up for)\b", re.I)
 
 
 def reply_cues(text: str, brand: re.Pattern[str] | None) -> dict[str, Any]:
@@ -180,6 +182,7 @@ def reply_cues(text: str, brand: re.Pattern[str] | None) -> dict[str, Any]:
         "first_person": bool(FIRST_PERSON.search(body)),
         "news": bool(NEWS.search(body)),
         "forum_reply": stripped.startswith("Re:"),
+        "to_others": bool(TO_OTHERS.search(body)),
         "long": len(stripped) > 400,
         "hashtags": len(HASHTAG.findall(stripped)),
     }
@@ -366,10 +369,15 @@ def no_reply_decision(cues: dict[str, Any], sentiment_label: str | None, score: 
         return True, "a retweet (starts with RT)"
     if cues["brand_addressed"]:
         return False, f"addressed to {brand}"
-    if cues["lead_other"] and not cues["brand_mention"]:
-        return True, "a conversation between other users (starts with an @-mention of someone else, brand not named)"
+    if cues["lead_other"] and not (cues["brand_mention"] and (sentiment_label == "negative" or cues.get("complaint"))):
+        return True, ("a conversation between other users (starts with an @-mention of someone else; the brand is "
+                      "not addressed" + (", only talked about)" if cues["brand_mention"] else ")"))
     if sentiment_label == "negative" or (cues["question"] and cues["second_person"]):
         return False, "a complaint or a question: drafting a reply"
+    if cues["to_others"]:
+        return True, "asks other people (\"hat jemand …\", \"anyone …\"), not the brand"
+    if sentiment_label == "positive" and not cues["question"] and not cues["second_person"]:
+        return True, "a positive post about the brand that asks nothing and is not addressed to it"
     if score is None:
         return False, "no relevance model"
     if best_article is None and score >= threshold:
@@ -380,12 +388,18 @@ def no_reply_decision(cues: dict[str, Any], sentiment_label: str | None, score: 
                    f"may be about the brand (not-relevant score {score:.2f} < {threshold:.2f})")
 
 
-def no_reply(text: str, channel: str, visibility: str, *, brand: str | None = None,
+def no_reply(text: str, channel: str, visibility: str, *, brand: str | list[str] | None = None,
              best_article: str | None = None, sentiment_label: str | None = None) -> tuple[bool, str]:
     """Whether the message needs no reply: not addressed to the brand (a retweet, chatter between other users,
-    news, a post that is not about the brand). Precision first: when in doubt, a reply is drafted."""
-    rx = brand_pattern([brand] if brand else [])
+    news, a post that is not about the brand). Precision first: when in doubt, a reply is drafted.
+    ``brand``: the brand's name, or its name and other spellings/handles (the policy's ``brand_names``)."""
+    names = [brand] if isinstance(brand, str) else list(brand or [])
+    rx = brand_pattern(names)
+    brand = names[0] if names else None
     cues = reply_cues(text, rx)
+    if rx is None:  # no brand configured: a leading @-mention may well be the brand's handle
+        cues["lead_other"] = False
+    cues["complaint"] = bool(lexical_cues(text)["neg"])  # a complaint about the brand in others' conversation
     head = load_models().get("relevance")
     score = None if head is None else float(head.scores(extra_features("relevance", text, rx))[0])
     return no_reply_decision(cues, sentiment_label, score, head.threshold if head else 0.0, channel, visibility,
@@ -406,7 +420,8 @@ def triage(text: str, channel: str, visibility: str, *, followers: int = 0, cust
     vec = _embedding(text, embedding)
     grams = hashed_ngrams(text)
     mood, score, mood_reason = sentiment(text, vec, grams, lang)
-    escalation = [m.group(0) for m in ESCALATION.finditer(text)]
+    escalation_rx = getattr(policy, "escalation_rx", None)
+    escalation = [m.group(0) for m in escalation_rx.finditer(text)] if escalation_rx else []
     abusive = abuse_terms(text)
     troll = bool(abusive) and best_article is None
     sla = policy.sla_minutes(channel)
@@ -420,7 +435,8 @@ def triage(text: str, channel: str, visibility: str, *, followers: int = 0, cust
     risk = round(min(1.0, risk), 3)
     intent_reason = (f"best matching article (score {best_score:.2f})" if best_article
                      else "no good article found (knowledge gap)")
-    skip, skip_reason = no_reply(text, channel, visibility, brand=getattr(policy, "brand", None) or None,
+    names = getattr(policy, "brand_names", None) or ([policy.brand] if getattr(policy, "brand", "") else [])
+    skip, skip_reason = no_reply(text, channel, visibility, brand=names or None,
                                  best_article=best_article, sentiment_label=mood)
     inj, _, inj_reason = injection(text, vec, grams)
     return Triage(

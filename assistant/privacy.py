@@ -25,8 +25,25 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("EMAIL", re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")),
     ("IBAN", re.compile(r"\b[A-Z]{2}\d{2}(?:\s?[A-Z0-9]{4}){3,7}(?:\s?[A-Z0-9]{1,3})?\b")),
     ("PHONE", re.compile(r"(?<!\w)(?:\+|00)\d[\d ()/-]{6,}\d|\b0\d{2,5}[ /-]?\d{4,}\b")),
-    ("NUMBER", re.compile(r"\b[A-Z]{1,3}-\d[\d-]{3,}\b")),
 ]
+# Reference numbers of any shop, carrier, airline or contract system, not one brand's format: letters then digits
+# (ORD123456, B-558812, V-2023-118877), groups of digits joined by dashes (112-3456789-1234567), and mixed codes of
+# six or more letters and digits (booking references such as X7K2PQ9). The brand's own formats come from the
+# policy (``reference_patterns``) and are applied first.
+GENERIC_REFERENCES: list[re.Pattern[str]] = [
+    re.compile(r"\b[A-Z]{1,5}[-/]?\d[\d/-]{3,}\d\b"),
+    re.compile(r"\b\d{2,}(?:-\d{2,}){2,}\b|\b\d{3,}-\d{5,}\b"),
+    re.compile(r"\b(?=[A-Z0-9]*\d)(?=[A-Z0-9]*[A-Z])[A-Z0-9]{6,}\b"),
+]
+
+
+def reference_patterns(policy: Any | None = None) -> list[re.Pattern[str]]:
+    """The policy's reference-number patterns (the effective policy when none is given), then the generic ones."""
+    if policy is None:
+        from guardrails.policy import load_policy
+
+        policy = load_policy()
+    return [*getattr(policy, "reference_rx", []), *GENERIC_REFERENCES]
 
 
 class PseudonymMap(BaseModel):
@@ -44,8 +61,12 @@ class PseudonymMap(BaseModel):
 class Pseudonymizer:
     """Replace known and detected personal values with tokens; the same value always gets the same token."""
 
-    def __init__(self, known_values: Iterable[tuple[str, str]] = ()) -> None:
+    def __init__(self, known_values: Iterable[tuple[str, str]] = (),
+                 references: list[re.Pattern[str]] | None = None, policy: Any | None = None) -> None:
         # (kind, value) pairs from the CRM: names, e-mail, phone, record refs ...
+        # references: reference-number patterns (default: the policy's ``reference_patterns`` + generic ones)
+        self._patterns = [*_PATTERNS, *(("NUMBER", rx) for rx in (
+            references if references is not None else reference_patterns(policy)))]
         self._known = sorted(
             {(k, v.strip()) for k, v in known_values if v and len(v.strip()) >= 3},
             key=lambda kv: len(kv[1]),
@@ -56,7 +77,7 @@ class Pseudonymizer:
         self._counters: dict[str, int] = {}
 
     @classmethod
-    def for_customer(cls, customer: Any | None) -> Pseudonymizer:
+    def for_customer(cls, customer: Any | None, policy: Any | None = None) -> Pseudonymizer:
         values: list[tuple[str, str]] = []
         if customer is not None:
             for attr, kind in (("display_name", "NAME"), ("first_name", "NAME")):
@@ -65,7 +86,7 @@ class Pseudonymizer:
                     values.append((kind, value))
             for value in getattr(customer, "private_values", []) or []:
                 values.append(("PII", value))
-        return cls(values)
+        return cls(values, policy=policy)
 
     def _token(self, kind: str, value: str) -> str:
         if value in self._by_value:
@@ -80,7 +101,7 @@ class Pseudonymizer:
         for kind, value in self._known:
             if value in text:
                 text = text.replace(value, self._token(kind, value))
-        for kind, pattern in _PATTERNS:
+        for kind, pattern in self._patterns:
             text = pattern.sub(lambda m, k=kind: self._token(k, m.group(0)), text)
         return text
 

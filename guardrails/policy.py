@@ -35,6 +35,7 @@ class VoicePolicy(BaseModel):
     model_config = ConfigDict(extra="forbid")
     address_form: dict[str, dict[str, Literal["du", "Sie"] | None]] = Field(default_factory=dict)
     signoff: str = r"\^[A-Z]{2,3}\b"
+    agent_signoff: str = ""  # the sign-off a draft gets when the agent gives none (e.g. "^CS"); matches ``signoff``
     signoff_required_on: list[str] = Field(default_factory=list)
     greeting_required_on: list[str] = Field(default_factory=list)
 
@@ -164,9 +165,93 @@ def _profile_keys(lang: str, form: str | None, channel: str | None) -> list[str]
     return keys + heads
 
 
+def _check_regexes(v: list[str]) -> list[str]:
+    for i, pattern in enumerate(v):
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            raise ValueError(f"entry {i} {pattern!r} is not a valid regular expression: {exc}") from None
+    return v
+
+
+class EscalationPolicy(BaseModel):
+    """Words that make a message urgent (lawyer, press, a regulator): triage raises urgency and risk."""
+
+    model_config = ConfigDict(extra="forbid")
+    words: dict[Literal["de", "en"], list[str]] = Field(default_factory=dict)  # regexes, word boundaries added
+    regulators: list[str] = Field(default_factory=list)  # names of authorities, matched as words
+
+    @field_validator("words")
+    @classmethod
+    def _regexes(cls, v: dict[str, list[str]]) -> dict[str, list[str]]:
+        for patterns in v.values():
+            _check_regexes(patterns)
+        return v
+
+    @field_validator("regulators")
+    @classmethod
+    def _names(cls, v: list[str]) -> list[str]:
+        for i, name in enumerate(v):
+            if not name.strip():
+                raise ValueError(f"entry {i} is empty")
+        return v
+
+
+_URL_RX = re.compile(r"^https?://[\w.-]+\.[a-z]{2,}(/\S*)?$", re.I)
+_EMAIL_RX = re.compile(r"^[\w.+-]+@[\w-]+(\.[\w-]+)+$")
+_PHONE_RX = re.compile(r"^\+?[\d][\d ()/-]{4,}\d$")
+
+
+class ContactData(BaseModel):
+    """The brand's official contact data: may appear in public replies (not personal data, always grounded)."""
+
+    model_config = ConfigDict(extra="forbid")
+    urls: list[str] = Field(default_factory=list)  # e.g. https://shop.example/help
+    emails: list[str] = Field(default_factory=list)
+    phones: list[str] = Field(default_factory=list)
+    addresses: list[str] = Field(default_factory=list)
+
+    @field_validator("urls")
+    @classmethod
+    def _urls(cls, v: list[str]) -> list[str]:
+        for i, url in enumerate(v):
+            if not _URL_RX.match(url):
+                raise ValueError(f"entry {i} {url!r} is not an http(s) URL")
+        return v
+
+    @field_validator("emails")
+    @classmethod
+    def _emails(cls, v: list[str]) -> list[str]:
+        for i, mail in enumerate(v):
+            if not _EMAIL_RX.match(mail):
+                raise ValueError(f"entry {i} {mail!r} is not an e-mail address")
+        return v
+
+    @field_validator("phones")
+    @classmethod
+    def _phones(cls, v: list[str]) -> list[str]:
+        for i, phone in enumerate(v):
+            if not _PHONE_RX.match(phone.strip()):
+                raise ValueError(f"entry {i} {phone!r} is not a phone number (digits, spaces, + ( ) / -)")
+        return v
+
+    def values(self) -> list[str]:
+        """Every official value as it may appear in a reply (URLs also without the scheme)."""
+        bare = [re.sub(r"^https?://", "", u) for u in self.urls]
+        return [*self.urls, *bare, *self.emails, *self.phones, *self.addresses]
+
+
 class Policy(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    brand: str = "FunkWerk"
+    brand: str = ""  # the brand's name as customers write it ({brand} in reply texts); empty = no brand
+    # other spellings and handles customers use for the brand ("@Shop_Hilfe"): addressed-to-brand detection
+    brand_words: list[str] = Field(default_factory=list)
+    # the brand's reference numbers (orders, contracts, bookings): regexes; pseudonymised before an external LLM
+    reference_patterns: list[str] = Field(default_factory=list)
+    escalation: EscalationPolicy = Field(default_factory=EscalationPolicy)
+    contact: ContactData = Field(default_factory=ContactData)
+    # upper-case words the brand writes in capitals (product names, acronyms): not shouting
+    acronyms: list[str] = Field(default_factory=list)
     replies: ReplyProfile = Field(default_factory=ReplyProfile)
     voice: VoicePolicy = Field(default_factory=VoicePolicy)
     channels: dict[Literal["twitter", "facebook", "instagram", "email", "dm"], ChannelPolicy]
@@ -175,6 +260,19 @@ class Policy(BaseModel):
     allowed_urls: list[str] = Field(default_factory=list)
     banned_phrases: dict[Literal["de", "en"], list[str]] = Field(default_factory=dict)
     lexicons: dict[Literal["de", "en"], Lexicon]
+
+    @field_validator("reference_patterns", "allowed_urls")
+    @classmethod
+    def _regex_list(cls, v: list[str]) -> list[str]:
+        return _check_regexes(v)
+
+    @field_validator("acronyms", "brand_words")
+    @classmethod
+    def _words(cls, v: list[str]) -> list[str]:
+        for i, word in enumerate(v):
+            if not word.strip():
+                raise ValueError(f"entry {i} is empty")
+        return v
 
     # ---- helpers used by the pipeline and the review services ----------------------------------
     def channel(self, channel: str) -> ChannelPolicy:
@@ -203,7 +301,27 @@ class Policy(BaseModel):
 
     @cached_property
     def allowed_url_rx(self) -> re.Pattern[str] | None:
-        return re.compile("|".join(f"(?:{p})" for p in self.allowed_urls), re.I) if self.allowed_urls else None
+        """The policy's allowed URLs and the official contact URLs (with or without scheme, any sub-path)."""
+        patterns = list(self.allowed_urls) + [
+            r"(?:https?://)?" + re.escape(re.sub(r"^https?://", "", u).rstrip("/")) + r"(?:/[\w./-]*)?"
+            for u in self.contact.urls]
+        return re.compile("|".join(f"(?:{p})" for p in patterns), re.I) if patterns else None
+
+    @cached_property
+    def reference_rx(self) -> list[re.Pattern[str]]:
+        return [re.compile(p) for p in self.reference_patterns]
+
+    @cached_property
+    def escalation_rx(self) -> re.Pattern[str] | None:
+        """Escalation words of every language plus the regulators' names (case-insensitive, whole words)."""
+        patterns = [p for words in self.escalation.words.values() for p in words]
+        patterns += [re.escape(name) for name in self.escalation.regulators]
+        return _compile(patterns)
+
+    @cached_property
+    def brand_names(self) -> list[str]:
+        """The brand's name and its other spellings/handles."""
+        return [n for n in [self.brand, *self.brand_words] if n.strip()]
 
     @cached_property
     def banned_rx(self) -> dict[str, re.Pattern[str] | None]:
@@ -223,26 +341,62 @@ def parse_policy(data: object, source: str = "policy") -> Policy:
         raise PolicyError("invalid policy:\n  " + "\n  ".join(lines)) from None
 
 
-@lru_cache(maxsize=8)
-def _load(path: str, mtime: float) -> Policy:
-    p = Path(path)
+def _read_yaml(p: Path) -> object:
     try:
-        data = yaml.safe_load(p.read_text(encoding="utf-8"))
+        return yaml.safe_load(p.read_text(encoding="utf-8"))
     except OSError as exc:
         raise PolicyError(f"{p}: cannot read the policy file: {exc.strerror}") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"{p}:{mark.line + 1}" if mark else str(p)
         raise PolicyError(f"{where}: invalid YAML: {getattr(exc, 'problem', exc)}") from None
-    return parse_policy(data, p.name)
+
+
+def _merge(base: dict, over: dict) -> dict:
+    """``over`` on top of ``base``: mappings merge key by key, every other value (lists too) replaces."""
+    out = dict(base)
+    for key, value in over.items():
+        out[key] = _merge(out[key], value) if isinstance(value, dict) and isinstance(out.get(key), dict) else value
+    return out
+
+
+def _resolve(p: Path, chain: tuple[Path, ...] = ()) -> object:
+    """The file's data with ``extends: default | <path relative to the file>`` resolved (a brand's policy states
+    only what differs from the shipped default: its name, texts, patterns)."""
+    if p.resolve() in chain or len(chain) > 5:
+        raise PolicyError(f"{p}: extends: the policy files extend each other in a loop")
+    data = _read_yaml(p)
+    if not isinstance(data, dict) or "extends" not in data:
+        return data
+    parent = data.pop("extends")
+    if not isinstance(parent, str) or not parent.strip():
+        raise PolicyError(f"{p.name}: extends: expected 'default' or a path to a policy file")
+    base_path = DEFAULT_POLICY if parent.strip() == "default" else (p.parent / parent.strip())
+    if not base_path.is_file():
+        raise PolicyError(f"{p.name}: extends: no policy file {str(base_path)!r}")
+    base = _resolve(base_path, (*chain, p.resolve()))
+    if not isinstance(base, dict):
+        raise PolicyError(f"{base_path}: the policy must be a mapping of keys")
+    return _merge(base, data)
+
+
+@lru_cache(maxsize=8)
+def _load(path: str, mtime: float) -> Policy:
+    p = Path(path)
+    return parse_policy(_resolve(p), p.name)
 
 
 def load_policy(path: Path | str | None = None) -> Policy:
-    """The policy from ``path``, else ``settings.policy_path``, else the shipped FunkWerk policy."""
+    """The policy from ``path``, else ``settings.policy_path``, else the installation's ``<data_dir>/policy.yaml``
+    (written by the Settings screen or ``replydesk demo``), else the shipped brand-neutral default."""
     if path is None:
         from replydesk.settings import get_settings
 
-        path = get_settings().policy_path or DEFAULT_POLICY
+        settings = get_settings()
+        path = settings.policy_path
+        if path is None:
+            installed = Path(settings.data_dir) / "policy.yaml"
+            path = installed if installed.is_file() else DEFAULT_POLICY
     p = Path(path)
     mtime = p.stat().st_mtime if p.exists() else 0.0
     return _load(str(p.resolve()), mtime)

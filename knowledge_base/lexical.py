@@ -1,4 +1,7 @@
-"""BM25 over the chunks (bm25s), with light German/English normalisation."""
+"""BM25 over the chunks (bm25s), with light German/English normalisation.
+
+No brand words here: a brand name that appears in most articles gets a low IDF from BM25 by itself.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +14,7 @@ import numpy as np
 _WORD = re.compile(r"[a-z0-9]+")
 _FOLD = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
 STOPWORDS = frozenset(
-    ["a", "an", "and", "are", "as", "at", "be", "but", "by", "do", "does", "for", "from", "have", "how", "i", "if", "in", "is", "it", "its", "me", "my", "no", "not", "of", "on", "or", "our", "so", "that", "the", "their", "there", "this", "to", "was", "we", "what", "when", "where", "which", "who", "why", "will", "with", "you", "your", "can", "im", "dont", "der", "die", "das", "den", "dem", "des", "ein", "eine", "einen", "einem", "einer", "und", "oder", "aber", "ist", "sind", "war", "bin", "bist", "hat", "habe", "haben", "ich", "du", "er", "sie", "es", "wir", "ihr", "mein", "meine", "meinen", "mir", "mich", "dir", "dich", "ihnen", "ihr", "euch", "uns", "zu", "im", "in", "am", "an", "auf", "aus", "bei", "mit", "nach", "von", "vor", "fuer", "ueber", "unter", "wie", "was", "wo", "wann", "warum", "wer", "nicht", "kein", "keine", "noch", "schon", "auch", "nur", "so", "da", "dass", "wenn", "ja", "nein", "bitte", "mal", "doch", "denn", "halt", "eben", "hallo", "hi", "hey", "funkwerk"]
+    ["a", "an", "and", "are", "as", "at", "be", "but", "by", "do", "does", "for", "from", "have", "how", "i", "if", "in", "is", "it", "its", "me", "my", "no", "not", "of", "on", "or", "our", "so", "that", "the", "their", "there", "this", "to", "was", "we", "what", "when", "where", "which", "who", "why", "will", "with", "you", "your", "can", "im", "dont", "der", "die", "das", "den", "dem", "des", "ein", "eine", "einen", "einem", "einer", "und", "oder", "aber", "ist", "sind", "war", "bin", "bist", "hat", "habe", "haben", "ich", "du", "er", "sie", "es", "wir", "ihr", "mein", "meine", "meinen", "mir", "mich", "dir", "dich", "ihnen", "ihr", "euch", "uns", "zu", "im", "in", "am", "an", "auf", "aus", "bei", "mit", "nach", "von", "vor", "fuer", "ueber", "unter", "wie", "was", "wo", "wann", "warum", "wer", "nicht", "kein", "keine", "noch", "schon", "auch", "nur", "so", "da", "dass", "wenn", "ja", "nein", "bitte", "mal", "doch", "denn", "halt", "eben", "hallo", "hi", "hey"]
 )
 _SUFFIXES = ("ungen", "ung", "heit", "keit", "lich", "isch", "ern", "en", "er", "es", "em", "e", "s", "n",
              "ing", "ed", "ly")

@@ -11,8 +11,9 @@ from guardrails.text import EMOJI_RX, analyse
 
 _TIME = re.compile(r"\d|\b(heute|morgen|today|tomorrow|tonight|stunden?|hours?|tage?n?|days?|minuten|minutes)\b", re.I)
 _CAPS_WORD = re.compile(r"\b[A-ZÄÖÜ]{4,}\b")
-_ACRONYMS = frozenset({"IBAN", "DSGVO", "GDPR", "IMEI", "LTE", "VDSL", "WLAN", "WIFI", "ESIM", "FAQ", "SEPA", "HTTP",
-                       "HTTPS", "USA", "ASAP", "SMS", "MMS", "EUR", "FUNKWERK", "DHL", "UPS", "PDF"})
+# Generic upper-case words that are not shouting; a brand adds its own (product names) in the policy's ``acronyms``.
+_ACRONYMS = frozenset({"IBAN", "DSGVO", "GDPR", "FAQ", "SEPA", "HTTP", "HTTPS", "USA", "ASAP", "SMS", "EUR", "USD",
+                       "DHL", "UPS", "PDF", "HTML", "AGB", "MWST", "VAT", "PIN", "PUK", "TAN"})
 
 
 class DeadEnd:
@@ -76,9 +77,11 @@ class Tone:
             out.append(finding(self.rule_id, "block",
                                msg(ctx, "Ton: beleidigend oder herablassend – bleib sachlich und freundlich.",
                                    "Tone: abusive or condescending – stay factual and friendly."), start, end))
-        shouting = [m for m in _CAPS_WORD.finditer(masked) if m.group(0) not in _ACRONYMS]
+        acronyms = _ACRONYMS | {a.upper() for a in self.policy.acronyms} | {
+            w.upper() for name in self.policy.brand_names for w in re.findall(r"\w+", name)}
+        shouting = [m for m in _CAPS_WORD.finditer(masked) if m.group(0) not in acronyms]
         customer_shouts = bool(ctx.customer_message and (
-            len([w for w in _CAPS_WORD.findall(ctx.customer_message) if w not in _ACRONYMS]) >= 2
+            len([w for w in _CAPS_WORD.findall(ctx.customer_message) if w not in acronyms]) >= 2
             or "!!" in ctx.customer_message))
         for m in re.finditer(r"[!?]{2,}", masked):
             shouting.append(m)

@@ -19,6 +19,7 @@ from assistant.orm import Draft, Message
 from replydesk.db import Database
 
 ROOT = Path(__file__).resolve().parents[2]
+DEMO_POLICY = ROOT / "knowledge_base" / "demo" / "policy.yaml"
 
 
 def _messages(path: Path, n: int, prefix: str) -> Path:
@@ -32,7 +33,8 @@ def _messages(path: Path, n: int, prefix: str) -> Path:
 
 def _env(data_dir: Path, db_url: str | None = None) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("REPLYDESK_") and k != "OPENAI_API_KEY"}
-    env.update(REPLYDESK_DATA_DIR=str(data_dir), REPLYDESK_CONFIG=str(data_dir / "none.toml"))
+    env.update(REPLYDESK_DATA_DIR=str(data_dir), REPLYDESK_CONFIG=str(data_dir / "none.toml"),
+               REPLYDESK_POLICY_PATH=str(DEMO_POLICY))  # the messages are addressed to the demo brand
     if db_url:
         env["REPLYDESK_DATABASE_URL"] = db_url
     return env

@@ -8,8 +8,9 @@ from guardrails.abuse import abuse_probability, detect_abuse
 from guardrails.checks.pii import _spans, card_valid
 from guardrails.engine import GuardrailEngine
 from guardrails.models import CheckContext
+from knowledge_base.demo import DEMO_POLICY
 
-ENGINE = GuardrailEngine.from_policy()
+ENGINE = GuardrailEngine.from_policy(DEMO_POLICY)  # the demo brand (funkwerk.example links, ^FW)
 
 ABUSIVE = [
     ("Hallo Max, du Hurensohn, das Paket kommt morgen.", "Hurensohn"),

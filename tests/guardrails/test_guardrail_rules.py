@@ -6,8 +6,9 @@ import pytest
 
 from guardrails.engine import GuardrailEngine
 from guardrails.models import CheckContext
+from knowledge_base.demo import DEMO_POLICY
 
-ENGINE = GuardrailEngine.from_policy()
+ENGINE = GuardrailEngine.from_policy(DEMO_POLICY)  # the demo brand (funkwerk.example links, ^FW)
 
 
 def rules(text: str, **ctx) -> dict[str, list[tuple[str, str]]]:

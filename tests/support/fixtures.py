@@ -25,12 +25,13 @@ def env(tmp_path_factory, small_kb_dir):
     """A SQLite database with a small demo KB and the demo customers; a pipeline on it (composer)."""
     from assistant.customers import CustomerService
     from assistant.pipeline import Pipeline
+    from knowledge_base.demo import DEMO_POLICY
     from knowledge_base.service import KnowledgeBase
     from replydesk.db import Database
     from replydesk.settings import Settings
 
     data = tmp_path_factory.mktemp("assist") / "data"
-    settings = Settings(data_dir=data)
+    settings = Settings(data_dir=data, policy_path=DEMO_POLICY)  # the demo brand's policy
     db = Database(f"sqlite:///{data / 'replydesk.db'}")
     kb = KnowledgeBase(db, settings)
     kb.import_path(small_kb_dir)

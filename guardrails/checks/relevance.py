@@ -1,8 +1,8 @@
 """``relevance`` (warn): the reply does not address the customer's message.
 
 Two signals, both cheap and explainable:
-- **topic**: none of the message's content words (stemmed, ≥ 4 letters, no stop words) appears in the reply or in
-  the article the reply cites — the reply talks about something else;
+- **topic**: the reply cites an article, and none of the message's content words (stemmed, ≥ 4 letters, no stop
+  words) appears in the reply or in that article — it answers something else;
 - **tone**: a cheerful opener ("Schön, dass …", "Great that …") to a message the pipeline read as angry or
   sarcastic (``CheckContext.customer_mood``).
 Words shared only through the greeting (the customer's name) do not count.
@@ -58,7 +58,7 @@ class Relevance:
         out: list[Finding] = []
         body = _body(draft)
         asked = content_words(message)
-        if len(asked) >= 2:
+        if len(asked) >= 2 and ctx.cited:  # a reply built on an article: does it fit the message?
             said = content_words(body) | content_words(" ".join(ctx.cited))
             if not asked & said:
                 out.append(finding(self.rule_id, "warn", msg(

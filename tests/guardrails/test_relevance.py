@@ -22,8 +22,11 @@ def test_reply_on_another_topic_is_warned(engine):
     message = "Meine Rechnung ist diesen Monat doppelt so hoch, warum?"
     off = "Hallo Anna, den Router schließt du an und gibst den Aktivierungscode ein. ^AB"
     on = "Hallo Anna, in der Rechnung stehen alle Posten einzeln; strittige Beträge prüfen wir. ^AB"
-    assert [f.severity for f in rules(engine, off, customer_message=message, language="de")] == ["warn"]
-    assert rules(engine, on, customer_message=message, language="de") == []
+    cited = ["Router einrichten: Aktivierungscode auf der Rückseite"]
+    assert [f.severity for f in rules(engine, off, customer_message=message, language="de", cited=cited)] == ["warn"]
+    assert rules(engine, on, customer_message=message, language="de", cited=cited) == []
+    # a reply written without an article (a human rewrite, an honest hand-off) is not judged on topic words
+    assert rules(engine, off, customer_message=message, language="de") == []
 
 
 def test_cited_article_counts_as_on_topic(engine):

@@ -303,7 +303,8 @@ class Policy(BaseModel):
     def allowed_url_rx(self) -> re.Pattern[str] | None:
         """The policy's allowed URLs and the official contact URLs (with or without scheme, any sub-path)."""
         patterns = list(self.allowed_urls) + [
-            r"(?:https?://)?" + re.escape(re.sub(r"^https?://", "", u).rstrip("/")) + r"(?:/[\w./-]*)?"
+            r"(?:https?://)?(?:www\.)?" + re.escape(re.sub(r"^https?://(www\.)?", "", u, flags=re.I).rstrip("/"))
+            + r"(?:/[\w./-]*)?"
             for u in self.contact.urls]
         return re.compile("|".join(f"(?:{p})" for p in patterns), re.I) if patterns else None
 

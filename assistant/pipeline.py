@@ -51,9 +51,13 @@ def draft_meta(result: DraftResult) -> dict:
             "understanding": result.understanding, **(proposal.meta if proposal is not None else {})}
 
 
-def _backed(reasons: list[str]) -> bool:
+def _backed(reasons: list[str], strict: bool = False) -> bool:
     """The customer's record, or a question kind the brand maps to this article's topic (a safety concern, a
-    cancellation), points at this article: it answers even with a weak match."""
+    cancellation), points at this article: it answers even with a weak match. ``strict`` (a further question of
+    the message): only an open case on this very article or a record the question names counts."""
+    if strict:
+        return any(r.startswith("record") and ("on this article" in r or "names it" in r) or
+                   r.startswith("safety question") for r in reasons)
     return any(r.startswith("record") or r.endswith("question fits this topic") for r in reasons)
 
 
@@ -170,7 +174,7 @@ class Pipeline:
                     # the question's own best article when it is clearly relevant, or one the whole message
                     # also points at and the question shares words with
                     strong = profile.answers((p2.similarity or 0.0) - SECOND_ISSUE_MARGIN, p2.lexical) or \
-                        _backed(why2)
+                        _backed(why2, strict=True)
                     supported = a2.id in context_ids and (p2.lexical or 0.0) >= SECOND_ISSUE_MIN_LEXICAL
                     if strong or supported:
                         break

@@ -31,9 +31,16 @@ LOWER_AFTER_GREETING = frozenset(
     ["ein", "eine", "einen", "einem", "einer", "der", "die", "das", "den", "dem", "des", "wir", "es", "er", "du", "dein", "deine", "deinen", "deinem", "deiner", "dich", "dir", "bitte", "mit", "im", "in", "am", "an", "auf", "bei", "für", "von", "vom", "zum", "zur", "so", "da", "hier", "dazu", "dafür", "gern", "gerne", "leider", "kein", "keine", "damit", "danke", "vielen", "laut", "nach", "seit", "statt", "über", "unter", "wenn", "falls", "sobald", "aktuell", "derzeit", "gut", "schön", "klar", "alles", "alle", "dann", "zu", "ich", "a", "an", "the", "we", "it", "you", "your", "our", "this", "that", "these", "those", "please", "thanks", "thank", "with", "in", "on", "at", "for", "by", "from", "so", "here", "there", "if", "when", "as", "unfortunately", "sorry", "good", "great", "all"])  # noqa: SIM905
 
 
-def _lower_first(text: str) -> str:
+KEEP_CAPITAL = frozenset({"Sie", "Ihr", "Ihre", "Ihnen", "Ihren", "Ihrem", "Ihres", "I", "I'm", "I've", "I'll"})
+
+
+def _lower_first(text: str, brand_text: bool = False) -> str:
+    """Lower-case the first word after the greeting when it is a closed-class word — or any word of a text the
+    brand wrote as an opener (acknowledgements, hand-offs) — but never Sie/Ihr, "I", names or acronyms."""
     word = text.split(" ", 1)[0].strip(",.:;!?–-")
-    if word.lower() in LOWER_AFTER_GREETING and word[:1].isupper() and word not in ("Sie", "Ihr", "Ihre"):
+    if not word[:1].isupper() or word in KEEP_CAPITAL or (len(word) > 1 and word.isupper()):
+        return text
+    if word.lower() in LOWER_AFTER_GREETING or (brand_text and word[1:].islower()):
         return text[0].lower() + text[1:]
     return text
 
@@ -215,7 +222,7 @@ class ComposerDrafter:
         def render(ps: list[tuple[int, str, list[Citation], str]]) -> str:
             body = " ".join(p[1] for p in ps)
             if body and not greeting.endswith((".", "!")):
-                body = _lower_first(body)
+                body = _lower_first(body, brand_text=ps[0][3] in ("acknowledge", "gap", "clarify", "handoff"))
             return f"{greeting}{sep}{body}{sep}{signoff}".strip()
 
         kept = list(parts)

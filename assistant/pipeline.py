@@ -110,7 +110,8 @@ class Pipeline:
         filters = SearchFilters(channel=req.channel)
         # the query is what the message says, without greetings, sign-offs, handles and links
         query = _query(req.text)
-        parts = understand(req.text).questions
+        u = understand(req.text)
+        parts = u.questions
         # every text of this message that gets embedded (triage's classifiers read the raw message; search the
         # cleaned query and each question), in one model call
         texts = [clean_query(_query(t)) for t in [req.text, *([q.text for q in parts] if len(parts) > 1 else [])]]
@@ -125,7 +126,9 @@ class Pipeline:
                      embedding=raw_vec)
         language = tri.language.value
         flat = tri.flat()
-        u = understand(req.text, flat.get("sentiment", {}).get("value"))
+        sentiment = flat.get("sentiment", {}).get("value")
+        if sentiment == "negative" and u.mood == "neutral":  # the triage model may see anger the cues missed
+            u = understand(req.text, sentiment)
         form = (customer.address_form or self.policy.address_form("de", req.channel) or "Sie") \
             if language == "de" else None
         today = (received_at or utcnow()).date()

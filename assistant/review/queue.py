@@ -7,11 +7,12 @@ from datetime import datetime, timedelta
 from pydantic import BaseModel, Field
 from sqlalchemy import func, or_, select, update
 
-from assistant.orm import Message
+from assistant.orm import Customer, Message
 from assistant.review.auth import require
 from assistant.review.orm import FollowUp
 from replydesk.db import Database, utcnow
 
+PREVIEW_CHARS = 600  # a full message preview (tweets, posts); long e-mails are cut here
 QUEUE_STATUSES = ("drafted", "awaiting_approval", "escalated", "pending", "drafting", "error")
 
 
@@ -37,6 +38,9 @@ class QueueRow(BaseModel):
     sla_due_at: datetime | None
     claimed_by: str | None
     claimed_until: datetime | None
+    received_at: datetime | None = None
+    followers: int | None = None  # the customer's reach (None: no customer record)
+    customer_name: str | None = None
 
     def sla_minutes_left(self, now: datetime | None = None) -> int | None:
         if self.sla_due_at is None:
@@ -73,18 +77,21 @@ def _where(f: QueueFilters):
 
 
 def queue_page(db: Database, filters: QueueFilters | None = None, page: int = 0, page_size: int = 50) -> QueuePage:
-    """One page of the queue. Only the columns the list needs; counts in one GROUP BY."""
+    """One page of the queue. Only the columns the list needs (the message up to ``PREVIEW_CHARS``, the customer's
+    name and reach); counts in one GROUP BY."""
     f = filters or QueueFilters()
     cols = (Message.id, Message.channel, Message.visibility, Message.language, Message.status,
-            Message.author_handle, func.substr(Message.text, 1, 160), Message.risk, Message.sla_due_at,
-            Message.claimed_by, Message.claimed_until)
+            Message.author_handle, func.substr(Message.text, 1, PREVIEW_CHARS), Message.risk, Message.sla_due_at,
+            Message.claimed_by, Message.claimed_until, Message.received_at, Customer.followers,
+            Customer.display_name)
     conds = _where(f)
     with db.session() as s:
-        q = (select(*cols).where(*conds)
+        q = (select(*cols).outerjoin(Customer, Customer.id == Message.customer_id).where(*conds)
              .order_by(Message.sla_due_at.is_(None), Message.sla_due_at, Message.risk.desc(), Message.id)
              .offset(page * page_size).limit(page_size))
         rows = [QueueRow(id=r[0], channel=r[1], visibility=r[2], language=r[3], status=r[4], author=r[5],
-                         preview=r[6] or "", risk=r[7] or 0.0, sla_due_at=r[8], claimed_by=r[9], claimed_until=r[10])
+                         preview=r[6] or "", risk=r[7] or 0.0, sla_due_at=r[8], claimed_by=r[9], claimed_until=r[10],
+                         received_at=r[11], followers=r[12], customer_name=r[13])
                 for r in s.execute(q)]
         total = s.scalar(select(func.count()).select_from(Message).where(*conds)) or 0
         counts = dict(s.execute(select(Message.status, func.count()).group_by(Message.status)).all())

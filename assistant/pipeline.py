@@ -15,7 +15,8 @@ from sqlalchemy import func, select
 from assistant.customers import CustomerService
 from assistant.drafting.composer import ComposerDrafter
 from assistant.drafting.facts import record_facts
-from assistant.drafting.selection import BlockScorer, body_sentences, mentions, rank_articles
+from assistant.drafting.issues import K_CANDIDATES, backed, find_issues, search_text
+from assistant.drafting.selection import BlockScorer
 from assistant.models import (
     CustomerView,
     DraftContext,
@@ -28,17 +29,13 @@ from assistant.models import (
 )
 from assistant.orm import AuditEvent, Draft, Message
 from assistant.triage import triage
-from assistant.understanding import sentences, understand
+from assistant.understanding import understand
 from guardrails.engine import GuardrailEngine
 from guardrails.models import CheckContext, Finding
-from knowledge_base.models import Passage, SearchFilters
+from knowledge_base.models import SearchFilters
 from knowledge_base.service import clean_query
 from replydesk.db import Database, utcnow
 
-K_CANDIDATES = 5  # articles re-ranked by the message's questions and the customer's record
-SECOND_ISSUE_MARGIN = 0.05  # a second question needs a clearly relevant article of its own
-TOPIC_DEPTH = 400  # chunks looked at when searching within one topic (a tag): the top 60 may miss it
-SECOND_ISSUE_MIN_LEXICAL = 0.43  # … or one the whole message retrieved that the question shares words with
 EngineChoice = Literal["auto", "composer", "llm"]
 
 
@@ -49,21 +46,6 @@ def draft_meta(result: DraftResult) -> dict:
     return {"passages": [p.model_dump() for p in result.passages],
             "facts": [{"kind": f.kind, "text": f.text, "refs": f.field_refs} for f in result.facts],
             "understanding": result.understanding, **(proposal.meta if proposal is not None else {})}
-
-
-def _backed(reasons: list[str], strict: bool = False) -> bool:
-    """The customer's record, or a question kind the brand maps to this article's topic (a safety concern, a
-    cancellation), points at this article: it answers even with a weak match. ``strict`` (a further question of
-    the message): only an open case on this very article or a record the question names counts."""
-    if strict:
-        return any(r.startswith("record") and ("on this article" in r or "names it" in r) or
-                   r.startswith("safety question") for r in reasons)
-    return any(r.startswith("record") or r.endswith("question fits this topic") for r in reasons)
-
-
-def _query(text: str) -> str:
-    """What a message says, without greetings, sign-offs, handles and links: the text it is searched with."""
-    return " ".join(sentences(text)) or text
 
 
 class Pipeline:
@@ -109,12 +91,12 @@ class Pipeline:
         profile = self.policy.replies
         filters = SearchFilters(channel=req.channel)
         # the query is what the message says, without greetings, sign-offs, handles and links
-        query = _query(req.text)
+        query = search_text(req.text)
         u = understand(req.text)
         parts = u.questions
         # every text of this message that gets embedded (triage's classifiers read the raw message; search the
         # cleaned query and each question), in one model call
-        texts = [clean_query(_query(t)) for t in [req.text, *([q.text for q in parts] if len(parts) > 1 else [])]]
+        texts = [clean_query(search_text(t)) for t in [req.text, *([q.text for q in parts] if len(parts) > 1 else [])]]
         raw_vec = self.kb.embed_queries([req.text, *texts])[0] if self._shares_triage_model else None
         if raw_vec is None:
             self.kb.embed_queries(texts)
@@ -136,7 +118,7 @@ class Pipeline:
                              record_topics=profile.record_topics)
         articles = self.kb.get_articles(list(dict.fromkeys(p.article_id for p in passages)))
         issues = self._issues(req, u, passages, articles, facts, filters, language, form)
-        if best is None and issues and not any(_backed(i.reasons) for i in issues):
+        if best is None and issues and not any(backed(i.reasons) for i in issues):
             issues = []  # a knowledge gap: never answer from an unrelated article
         return DraftContext(request=req, language=language, triage=flat, customer=customer,
                             passages=passages[:3], articles=[i.article for i in issues],
@@ -145,126 +127,8 @@ class Pipeline:
 
     def _issues(self, req: DraftRequest, u, passages, articles, facts, filters, language: str,
                 form: str | None) -> list[Issue]:
-        """The article for each question of the message, and the blocks that answer it."""
-        profile = self.policy.replies
-        questions = u.questions or []
-        many = len(questions) > 1
-        vecs = self.kb.embed_queries([clean_query(_query(req.text))] + ([clean_query(_query(q.text)) for q in questions] if many else []))
-        passages = passages + self._record_passages(req, u, facts, passages, filters)
-        passages = passages + self._ask_passages(req, u, passages, filters)
-        articles = articles + self.kb.get_articles([p.article_id for p in passages
-                                                    if p.article_id not in {a.id for a in articles}])
-        ranked = rank_articles(passages, articles, u, facts, profile.ask_topics, text=req.text)
-        if not ranked:
-            return []
-        score, article, passage, why = ranked[0]
-        relevant = profile.answers(passage.similarity, passage.lexical) or _backed(why)
-        if not relevant:
-            return []
-        issues = [Issue(question=questions[0] if len(questions) == 1 else None, article=article, passage=passage,
-                        score=score, similarity=passage.similarity or 0.0, reasons=why)]
-        if many:  # each question is matched on its own; one on another topic becomes an issue of its own
-            for q in questions:
-                found = self.kb.search(_query(q.text), filters, k=3)
-                found = found + self._record_passages(req.model_copy(update={"text": q.text}), u, facts, found, filters)
-                extra = self.kb.get_articles([p.article_id for p in found])
-                q_ranked = rank_articles(found, extra, u, facts, profile.ask_topics, asks=q.asks, text=q.text)
-                if not q_ranked:
-                    continue
-                context_ids = {p.article_id for p in passages}
-                for cand in q_ranked:
-                    s2, a2, p2, why2 = cand
-                    # the question's own best article when it is clearly relevant, or one the whole message
-                    # also points at and the question shares words with
-                    strong = profile.answers((p2.similarity or 0.0) - SECOND_ISSUE_MARGIN, p2.lexical) or \
-                        _backed(why2, strict=True)
-                    supported = a2.id in context_ids and (p2.lexical or 0.0) >= SECOND_ISSUE_MIN_LEXICAL
-                    if strong or supported:
-                        break
-                else:
-                    continue
-                same = next((i2 for i2 in issues if i2.article.id == a2.id), None)
-                if same is not None:  # another question this article answers: its own best block too
-                    if same.question is None:
-                        same.question = q
-                    elif same.question is not q:
-                        same.more_questions.append(q)
-                    continue
-                if not any(i2.article.id == a2.id for i2 in issues) and len(issues) < 3:
-                    issues.append(Issue(question=q, article=a2, passage=p2, score=s2,
-                                        similarity=p2.similarity or 0.0, reasons=why2))
-        for n, issue in enumerate(issues):
-            q = issue.question
-            text = q.text if q else req.text
-            asks = q.asks if q else u.asks
-            vec = vecs[questions.index(q) + 1] if (q is not None and many) else vecs[0]
-            blocks = [b for b in issue.article.blocks if b.kind == "answer" and b.language == language
-                      and (not b.address_form or not form or b.address_form == form)]
-            if not blocks:  # no building blocks (a help centre as imported): the body's own sentences
-                blocks = body_sentences(issue.article, language)
-            scored = self.blocks.score(text, vec, asks, issue.article, blocks)
-            firsts: list = []  # the best block for each further question, right after the main answer
-            for extra in issue.more_questions:
-                best = self.blocks.score(extra.text, vecs[questions.index(extra) + 1], extra.asks, issue.article,
-                                         blocks)
-                if best:
-                    firsts.append(best[0][1])
-            seen, ordered = set(), []
-            head = [scored[0][1]] if scored else []
-            for b in [*head, *firsts, *(b for _, b in scored)]:
-                if b.text not in seen:
-                    seen.add(b.text)
-                    ordered.append(b)
-            issue.answers = ordered
-            issue.per_question = 1 + len({b.text for b in firsts} - {scored[0][1].text} if scored else set())
-            issue.facts = [f for f in facts if issue.article.id in f.topics or (set(asks) & f.asks and (
-                ({issue.article.id, *issue.article.tags} & f.topics) or mentions(f, text)))]
-            if n == 0:  # the main question also gets what the record says about what the message names
-                issue.facts += [f for f in facts if f not in issue.facts and mentions(f, req.text)]
-        return issues
-
-    def _ask_passages(self, req: DraftRequest, u, have, filters) -> list[Passage]:
-        """For question kinds the brand maps to topics (a safety concern → its security articles): the best
-        article of that topic joins the candidates even when retrieval ranked it low."""
-        out: list[Passage] = []
-        known = {p.article_id for p in have}
-        for ask in u.asks:
-            tags = self.policy.replies.ask_topics.get(ask)
-            if not tags or ask != "safety":
-                continue
-            found = self.kb.search(_query(req.text), filters.model_copy(update={"tags": list(tags)}), k=1,
-                                   depth=TOPIC_DEPTH)
-            out.extend(p for p in found if p.article_id not in known)
-        return out
-
-    def _record_passages(self, req: DraftRequest, u, facts, have, filters) -> list[Passage]:
-        """Candidates the customer's record points at when retrieval missed them: the articles of open cases,
-        appointments and claims, and the best article on the topic of a record the message is about."""
-        known = {p.article_id for p in have}
-        out: list[Passage] = []
-        tags: list[str] = []
-        for f in facts:
-            if not (set(u.asks) & f.asks or mentions(f, req.text)):
-                continue
-            for t in f.topics:
-                if t not in known and t not in tags:
-                    tags.append(t)
-        if not tags:
-            return out
-        ids = [t for t in tags if self.kb.has_article(t)]
-        for a in self.kb.get_articles(ids):
-            out.append(Passage(article_id=a.id, chunk_id=f"{a.id}#0", title=a.title, language=a.language,
-                               text=a.title, score=0.0, tags=a.tags, similarity=None))
-            known.add(a.id)
-        topic_tags = [t for t in tags if t not in ids]
-        if topic_tags:
-            found = self.kb.search(_query(req.text), filters.model_copy(update={"tags": topic_tags}), k=2,
-                                   depth=TOPIC_DEPTH)
-            out.extend(p for p in found if p.article_id not in known)
-        floor = min((p.score for p in have), default=0.0)
-        for p in out:  # as strong as the weakest retrieved candidate at most: the record adds the rest
-            p.score = min(p.score, floor) if p.score else floor * 0.9
-        return out
+        return find_issues(self.kb, self.policy, self.blocks, req, u, passages, articles, facts, filters, language,
+                           form)
 
     def check_context(self, ctx: DraftContext, proposal: DraftProposal | None = None) -> CheckContext:
         evidence = [p.text for p in ctx.passages]

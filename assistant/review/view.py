@@ -231,15 +231,14 @@ def viewer(row, me: str, now: datetime, lang: str) -> str:
     """Who has the item open (a live claim), "you" for the agent's own claim."""
     if not row.claimed_by or not row.claimed_until or _aware(row.claimed_until) <= _aware(now):
         return ""
-    return t(lang, "du", "you") if row.claimed_by == me else row.claimed_by
+    return t(lang, "dir", "you") if row.claimed_by == me else row.claimed_by
 
 
 def queue_table_html(rows: list, now: datetime, lang: str, me: str, open_id: str | None = None) -> str:
     """An accessible HTML table of the queue (caption, column headers with scope, one focusable row per message
     carrying its id in ``data-id``). Every customer-controlled value is escaped; the markup has no links, no
     images and no blank line, so it stays one HTML block in Markdown."""
-    head = [t(lang, "SLA", "SLA"), t(lang, "Kunde & Kanal", "Customer & channel"), t(lang, "Nachricht", "Message"),
-            t(lang, "Risiko & Status", "Risk & status")]
+    head = [t(lang, "SLA & Risiko", "SLA & risk"), t(lang, "Nachricht", "Message"), t(lang, "Status", "Status")]
     out = ["<table class='rd-queue' aria-label='", esc(t(lang, "Posteingang", "Queue")), "'>",
            "<caption>", esc(t(lang, "Nachrichten nach SLA sortiert. Zeile anklicken oder Enter zum Öffnen.",
                                   "Messages by SLA. Click a row or press Enter to open it.")), "</caption>",
@@ -248,25 +247,24 @@ def queue_table_html(rows: list, now: datetime, lang: str, me: str, open_id: str
         sla = sla_state(r.sla_due_at, now, lang, getattr(r, "received_at", None))
         who = viewer(r, me, now, lang)
         current = " aria-current='true'" if r.id == open_id else ""
-        reach = reach_label(getattr(r, "followers", None), lang)
-        customer = getattr(r, "customer_name", None)
+        meta = [channel_label(r.channel, r.visibility, lang) + (f" · {r.language}" if r.language else "")]
+        if getattr(r, "customer_name", None):
+            meta.append(r.customer_name)
+        if getattr(r, "followers", None) is not None:
+            meta.append(reach_label(r.followers, lang))
         out.append(
             f"<tr class='rd-row' tabindex='0' data-id='{esc(r.id)}'{current}>"
             f"<td class='rd-sla rd-sla-{sla.state}' title='{esc(sla.title)}'>{esc(sla.label)}"
-            f"<span class='rd-sr'> {esc(sla.title)}</span></td>"
-            f"<td class='rd-who'><span class='rd-author'>{esc(r.author)}</span>"
-            + (f"<br><span class='rd-small'>{esc(customer)}</span>" if customer else "")
-            + f"<br><span class='rd-small'>{esc(channel_label(r.channel, r.visibility, lang))}"
-            + (f" · {esc(r.language)}" if r.language else "") + "</span>"
-            + (f"<br><span class='rd-small'>{esc(reach)}</span>" if reach else "") + "</td>"
-            f"<td class='rd-msg'>{esc(r.preview)}</td>"
-            f"<td class='rd-state'><span class='rd-risk rd-risk-{risk_level(r.risk)}'>"
-            f"{esc(t(lang, 'Risiko ', 'Risk ') + risk_label(r.risk, lang))}</span>"
-            f"<br>{esc(status_label(r.status, lang))}"
-            + (f"<br><span class='rd-viewing'>👁 {esc(t(lang, 'geöffnet von ', 'open by ') + who)}</span>" if who else "")
+            f"<span class='rd-sr'> {esc(sla.title)}</span>"
+            f"<br><span class='rd-risk rd-risk-{risk_level(r.risk)}'>"
+            f"{esc(t(lang, 'Risiko ', 'Risk ') + risk_label(r.risk, lang))}</span></td>"
+            f"<td class='rd-msg'><span class='rd-author'>{esc(r.author)}</span> "
+            f"<span class='rd-small'>{esc(' · '.join(meta))}</span><br>{esc(r.preview)}</td>"
+            f"<td class='rd-state'>{esc(status_label(r.status, lang))}"
+            + (f"<br><span class='rd-viewing'>{esc(t(lang, 'geöffnet von ', 'open by ') + who)}</span>" if who else "")
             + "</td></tr>")
     if not rows:
-        out.append(f"<tr><td colspan='4'>{esc(t(lang, 'Keine Nachrichten.', 'No messages.'))}</td></tr>")
+        out.append(f"<tr><td colspan='3'>{esc(t(lang, 'Keine Nachrichten.', 'No messages.'))}</td></tr>")
     out.append("</tbody></table>")
     return "".join(out)
 
@@ -275,9 +273,11 @@ QUEUE_CSS = """<style>
 table.rd-queue{width:100%;border-collapse:collapse;font-size:0.86rem;table-layout:auto}
 table.rd-queue caption{caption-side:top;text-align:left;font-size:0.78rem;color:#666;padding:0 0 4px}
 table.rd-queue th{text-align:left;border-bottom:2px solid #ccc;padding:4px 6px;position:sticky;top:0;background:#fff}
-table.rd-queue td{vertical-align:top;border-bottom:1px solid #e6e6e6;padding:6px;overflow-wrap:anywhere}
-table.rd-queue td.rd-msg{min-width:12em;white-space:normal}
-table.rd-queue td.rd-sla{white-space:nowrap;font-weight:600;border-left:5px solid transparent}
+table.rd-queue td{vertical-align:top;border-bottom:1px solid #e6e6e6;padding:6px;overflow-wrap:break-word}
+table.rd-queue td.rd-msg{width:auto;white-space:normal;word-break:normal}
+table.rd-queue td.rd-sla{width:7.5em;font-weight:600;border-left:5px solid transparent}
+table.rd-queue td.rd-state{width:7em;font-size:0.8rem}
+table.rd-queue .rd-author{font-weight:600}
 table.rd-queue tr.rd-row{cursor:pointer}
 table.rd-queue tr.rd-row:hover,table.rd-queue tr.rd-row:focus{background:#eef4ff;outline:2px solid #4a7bd0}
 table.rd-queue tr[aria-current='true']{background:#e3ecff}
@@ -286,7 +286,7 @@ table.rd-queue tr[aria-current='true']{background:#e3ecff}
 .rd-sla-overdue{color:#a0111c;background:#ffe1e1;border-left-color:#d0202c !important}
 .rd-sla-none{color:#666}
 .rd-small{font-size:0.78rem;color:#555}
-.rd-risk-high{color:#a0111c;font-weight:600}.rd-risk-medium{color:#8a5300}.rd-risk-low{color:#555}
+.rd-risk{font-size:0.75rem;font-weight:400}.rd-risk-high{color:#a0111c;font-weight:600}.rd-risk-medium{color:#8a5300}.rd-risk-low{color:#555}
 .rd-viewing{font-size:0.78rem;color:#3a4fa0}
 .rd-sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}
 </style>"""

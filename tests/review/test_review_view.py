@@ -99,12 +99,12 @@ def test_queue_table_is_accessible_and_escaped():
     html = view.queue_table_html(rows, NOW, "de", "anna", open_id="m1")
     text = unescape(html)
     assert html.startswith("<table class='rd-queue'") and "<caption>" in html
-    assert html.count("<th scope='col'>") == 4 and html.count("tabindex='0'") == 2
+    assert html.count("<th scope='col'>") == 3 and html.count("tabindex='0'") == 2
     assert "data-id='m1' aria-current='true'" in html
     # the whole message, not cut after 30 characters
     assert text.count("niemand sagt mir, wo er bleibt.") == 3
     assert "rd-sla-ok" in html and "noch 40 min" in text and "rd-sla-overdue" in html and "überfällig 3 min" in text
-    assert "1.240 Follower" in text and "X/Twitter · öffentlich · de" in text and "Anna Schmidt" in text
+    assert "1.240 Follower" in text and "X/Twitter · öffentlich · de · Anna Schmidt · 1.240 Follower" in text
     assert "Risiko hoch (0.90)" in text and "fällig 22.11.2026, 10:40" in text
     assert "eskaliert" in text and "geöffnet von ben" in text
     assert "<script>alert(1)</script>" in text  # shown as typed

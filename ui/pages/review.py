@@ -88,7 +88,7 @@ if shortcut in ("next", "previous") and page.rows:
     at = ids.index(st.session_state["open_id"]) if st.session_state.get("open_id") in ids else -1
     step = 1 if shortcut == "next" else -1
     st.session_state["open_id"] = ids[max(0, min(len(ids) - 1, at + step))] if at >= 0 else ids[0]
-left, right = st.columns([5, 6], gap="medium")
+left, right = st.columns([1, 1], gap="medium")
 
 # ---- queue ------------------------------------------------------------------------------------------
 with left:
@@ -147,15 +147,15 @@ with right:
         report = svc.check(message_id, text, st.session_state[ctx_key])
 
         # actions right under the editor; approving is handled below, once the override reasons are known
-        a1, a2, a3, a4 = st.columns([1.6, 1, 1, 2.4], vertical_alignment="bottom")
+        a1, a2, a3 = st.columns([1.5, 1, 1])
         approve_clicked = a1.button(tr("Freigeben & posten", "Approve & post"), type="primary",
-                                    disabled=not report.passed, key="rd_approve")
-        reason = a4.text_input(tr("Grund (Ablehnen/Eskalieren)", "Reason (reject/escalate)"), key=f"reason_{message_id}",
+                                    disabled=not report.passed, key="rd_approve", width="stretch")
+        reason = st.text_input(tr("Grund (Ablehnen/Eskalieren)", "Reason (reject/escalate)"), key=f"reason_{message_id}",
                                placeholder=tr("Grund für Ablehnen/Eskalieren", "Reason to reject/escalate"),
                                label_visibility="collapsed")
         action_note = st.empty()
         for col, label, escalate in ((a2, tr("Ablehnen", "Reject"), False), (a3, tr("Eskalieren", "Escalate"), True)):
-            if col.button(label):
+            if col.button(label, width="stretch"):
                 try:
                     svc.reject(message_id, reason, escalate=escalate)
                     st.session_state.pop("open_id", None)

@@ -19,6 +19,9 @@ DEFAULT_CHECKS = (Length, BannedPhrase, DeadEnd, Tone, AddressForm, NoBareSorry,
                   UnapprovedPromise, Structure, PiiPublic, ConfidentialLeak, LanguageMatch, Relevance)
 
 
+MAX_CHECKED_CHARS = 12_000  # above every channel's limit (dm: 10,000); longer drafts are blocked anyway
+
+
 class GuardrailEngine:
     def __init__(self, policy: Policy, checks: list[Check] | None = None) -> None:
         self.policy = policy
@@ -31,8 +34,18 @@ class GuardrailEngine:
     def check(self, text: str, ctx: CheckContext | None = None) -> Report:
         ctx = ctx or CheckContext()
         findings: list[Finding] = []
+        checked = text
+        if len(text) > MAX_CHECKED_CHARS:
+            # Pathological input (issue 12 item 19): every rule reads at most MAX_CHECKED_CHARS, so a pasted
+            # megabyte costs what 12,000 characters cost; the rest is blocked, never posted unchecked.
+            checked = text[:MAX_CHECKED_CHARS]
+            findings.append(Finding(
+                rule="length", severity="block", start=MAX_CHECKED_CHARS, end=len(text),
+                message=("Zu lang zum Prüfen: nur die ersten %d Zeichen wurden geprüft." if ctx.ui_language == "de"
+                         else "Too long to check: only the first %d characters were checked.") % MAX_CHECKED_CHARS,
+                suggestion=None))
         for check in self.checks:
-            findings.extend(check(text, ctx))
+            findings.extend(check(checked, ctx))
         findings.sort(key=lambda f: (f.severity != "block", f.start, f.rule))
         return Report(passed=not any(f.severity == "block" for f in findings), findings=findings)
 

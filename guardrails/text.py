@@ -6,7 +6,9 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-URL_RX = re.compile(r"(?:https?://|www\.)[^\s<>\"')\]]+|\b[\w-]+(?:\.[\w-]+)*\.(?:example|com|de|org|net|co|io|ly)(?:/[^\s<>\"')\]]*)?",
+# host labels are bounded (DNS: 63 characters, a handful of labels): an unbounded ``[\w-]+(?:\.[\w-]+)*`` backtracked
+# quadratically on "a-a-a-…" / "a.a.a.…" (issue 12 item 19)
+URL_RX = re.compile(r"(?:https?://|www\.)[^\s<>\"')\]]+|\b[\w-]{1,63}(?:\.[\w-]{1,63}){0,8}\.(?:example|com|de|org|net|co|io|ly)(?:/[^\s<>\"')\]]*)?",
                     re.IGNORECASE)
 HANDLE_RX = re.compile(r"(?<![\w@])@\w{1,30}")
 SIGNATURE_RX = re.compile(
@@ -75,9 +77,19 @@ def shorten_at_sentence(text: str, limit: int, url_weight: int | None, keep_tail
     tail = keep_tail.strip()
     if tail and parts and parts[-1].endswith(tail):
         parts[-1] = parts[-1][: -len(tail)].strip()
-    while parts:
-        candidate = " ".join(p for p in parts if p) + (f" {tail}" if tail else "")
+    # Grow from the front instead of re-measuring the whole text once per dropped sentence (quadratic on a
+    # pasted megabyte, issue 12 item 19). Weighted lengths add up: a URL never spans the space between parts.
+    parts = [p for p in parts if p]
+    budget = limit - (weighted_length(f" {tail}", url_weight) if tail else 0)
+    used, k = -1, 0
+    for p in parts:
+        used += 1 + weighted_length(p, url_weight)
+        if used > budget:
+            break
+        k += 1
+    while k > 0:
+        candidate = " ".join(parts[:k]) + (f" {tail}" if tail else "")
         if weighted_length(candidate, url_weight) <= limit:
             return candidate
-        parts.pop()
+        k -= 1
     return text[:limit]

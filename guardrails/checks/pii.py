@@ -12,7 +12,7 @@ from guardrails.checks.base import draft_language, finding, msg
 from guardrails.models import CheckContext, Finding, Fix
 from guardrails.policy import Policy
 
-EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63}){1,8}")  # bounded: linear
 # IBAN candidates: any case, spaces or dashes between characters; the longest valid prefix wins, so a trailing
 # word ("… 3201 EUR") or a group too many does not hide a valid IBAN.
 IBAN_CAND = re.compile(r"(?<![A-Za-z0-9])[A-Za-z]{2}\d{2}(?:[ -]?[A-Za-z0-9]){11,32}")

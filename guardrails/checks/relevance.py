@@ -1,11 +1,10 @@
 """``relevance`` (warn): the reply does not address the customer's message.
 
 Two signals, both cheap and explainable:
-- **topic**: the reply cites an article, and none of the message's content words (stemmed, ≥ 4 letters, no stop
-  words) appears in the reply or in that article — it answers something else;
-- **tone**: a cheerful opener ("Schön, dass …", "Great that …") to a message the pipeline read as angry or
-  sarcastic (``CheckContext.customer_mood``).
-Words shared only through the greeting (the customer's name) do not count.
+- **tone** (on): a cheerful opener ("Schön, dass …", "Great that …") to a message the pipeline read as angry or
+  sarcastic (``CheckContext.customer_mood``);
+- **topic** (off by default, ``Relevance(policy, topic_check=True)``): the reply cites an article and none of the
+  message's content words (stemmed, ≥ 4 letters, no stop words) appears in the reply or that article.
 """
 
 from __future__ import annotations
@@ -48,8 +47,24 @@ class Relevance:
     rule_id = "relevance"
     cost = 2
 
-    def __init__(self, policy: Policy) -> None:
+    def __init__(self, policy: Policy, topic_check: bool = False) -> None:
         self.policy = policy
+        # Off by default: measured on the drafting dev set it warned 1 of 26 wrong-article drafts and 4 of 96 right
+        # ones (wrong articles share the words that retrieved them), and its false warnings cost agents a written
+        # override. Kept for callers that want it (e.g. LLM drafts without citations).
+        self.topic_check = topic_check
+
+    def _topic(self, draft: str, body: str, message: str, ctx: CheckContext) -> list[Finding]:
+        asked = content_words(message)
+        if len(asked) < 2 or not ctx.cited:  # only replies built on a cited article are judged on topic words
+            return []
+        if asked & (content_words(body) | content_words(" ".join(ctx.cited))):
+            return []
+        return [finding(self.rule_id, "warn", msg(
+            ctx, "Die Antwort geht auf kein Stichwort der Nachricht ein – passt das Thema?",
+            "The reply shares no topic word with the message – is it about what was asked?"),
+            0, len(draft), suggestion=msg(ctx, "Artikel prüfen oder ehrlich übergeben.",
+                                          "Check the article, or hand off honestly."))]
 
     def __call__(self, draft: str, ctx: CheckContext) -> list[Finding]:
         message = (ctx.customer_message or "").strip()
@@ -57,15 +72,8 @@ class Relevance:
             return []
         out: list[Finding] = []
         body = _body(draft)
-        asked = content_words(message)
-        if len(asked) >= 2 and ctx.cited:  # a reply built on an article: does it fit the message?
-            said = content_words(body) | content_words(" ".join(ctx.cited))
-            if not asked & said:
-                out.append(finding(self.rule_id, "warn", msg(
-                    ctx, "Die Antwort geht auf kein Stichwort der Nachricht ein – passt das Thema?",
-                    "The reply shares no topic word with the message – is it about what was asked?"),
-                    0, len(draft), suggestion=msg(ctx, "Artikel prüfen oder ehrlich übergeben.",
-                                                  "Check the article, or hand off honestly.")))
+        if self.topic_check:
+            out += self._topic(draft, body, message, ctx)
         if ctx.customer_mood in ("angry", "sarcastic") and (m := CHEERFUL.search(body.lstrip())):
             start = len(draft) - len(body.lstrip()) + m.start()
             out.append(finding(self.rule_id, "warn", msg(

@@ -18,6 +18,16 @@ def _outbox(data_dir):
     return [json.loads(x) for x in path.read_text().splitlines()] if path.exists() else []
 
 
+def _approval_states(data_dir, mid):
+    import sqlite3
+
+    con = sqlite3.connect(data_dir / "replydesk.db")
+    try:
+        return [r[0] for r in con.execute("SELECT state FROM approvals WHERE message_id = ?", (mid,))]
+    finally:
+        con.close()
+
+
 def _wait(predicate, timeout=20.0):
     end = time.time() + timeout
     while time.time() < end:
@@ -52,8 +62,9 @@ def test_agent_fixes_a_finding_and_posts_once(demo_server, page):
     posts = [x for x in _outbox(data_dir) if x["message_id"] == mid]
     assert posts[0]["text"] == fixed and posts[0]["approved_by"] == ["anna"]
     page.screenshot(path=str(ARTIFACTS / "e2e-3-posted.png"), full_page=True)
-    time.sleep(1.0)
-    assert len([x for x in _outbox(data_dir) if x["message_id"] == mid]) == 1  # exactly one post
+    # exactly one post: one approval, in its final state, and one outbox line (written before the state changes)
+    assert _wait(lambda: _approval_states(data_dir, mid) == ["posted"])
+    assert len([x for x in _outbox(data_dir) if x["message_id"] == mid]) == 1
 
 
 def test_four_eyes_needs_a_second_user(demo_server, browser):
@@ -66,8 +77,9 @@ def test_four_eyes_needs_a_second_user(demo_server, browser):
     page.get_by_label("Entwurf").wait_for()
     page.get_by_text("Alle Prüfungen bestanden").wait_for()
     page.get_by_role("button", name="Freigeben & posten", disabled=False).click()
-    time.sleep(2)
-    assert [x for x in _outbox(data_dir) if x["message_id"] == mid] == []  # not posted by one person
+    # wait for the state (the approval waits for a second approver), then check nothing was posted by one person
+    assert _wait(lambda: _approval_states(data_dir, mid) == ["awaiting_second"])
+    assert [x for x in _outbox(data_dir) if x["message_id"] == mid] == []
     page.screenshot(path=str(ARTIFACTS / "e2e-4-awaiting.png"), full_page=True)
     ctx.close()
     ctx = browser.new_context(viewport={"width": 1500, "height": 1100})

@@ -18,22 +18,36 @@ def rules(engine, draft, **ctx):
     return [f for f in engine.check(draft, CheckContext(**ctx)).findings if f.rule == "relevance"]
 
 
-def test_reply_on_another_topic_is_warned(engine):
+def test_topic_check_when_switched_on():
+    """Off by default (it cannot tell wrong articles apart, see the module); on, it warns a reply on another topic."""
+    from guardrails.checks.relevance import Relevance
+
+    check = Relevance(load_policy(), topic_check=True)
     message = "Meine Rechnung ist diesen Monat doppelt so hoch, warum?"
     off = "Hallo Anna, den Router schließt du an und gibst den Aktivierungscode ein. ^AB"
     on = "Hallo Anna, in der Rechnung stehen alle Posten einzeln; strittige Beträge prüfen wir. ^AB"
     cited = ["Router einrichten: Aktivierungscode auf der Rückseite"]
-    assert [f.severity for f in rules(engine, off, customer_message=message, language="de", cited=cited)] == ["warn"]
-    assert rules(engine, on, customer_message=message, language="de", cited=cited) == []
+    ctx = {"customer_message": message, "language": "de", "cited": cited}
+    assert [f.severity for f in check(off, CheckContext(**ctx))] == ["warn"]
+    assert check(on, CheckContext(**ctx)) == []
     # a reply written without an article (a human rewrite, an honest hand-off) is not judged on topic words
-    assert rules(engine, off, customer_message=message, language="de") == []
+    assert check(off, CheckContext(customer_message=message, language="de")) == []
 
 
-def test_cited_article_counts_as_on_topic(engine):
+def test_default_engine_does_not_judge_topic_words(engine):
+    message = "Der dritte Ausfall in diesem Monat. Ich erwarte eine Lösung."
+    draft = "Hallo Frau Lange, Ihr Anliegen liegt uns als offener Fall vor; das Eskalationsteam meldet sich. ^AB"
+    assert rules(engine, draft, customer_message=message, language="de", cited=["Beschwerde und Eskalation"]) == []
+
+
+def test_cited_article_counts_as_on_topic():
+    from guardrails.checks.relevance import Relevance
+
+    check = Relevance(load_policy(), topic_check=True)
     message = "How much does data cost in the USA?"
     draft = "Hi Emily, travel packs are 9.99 EUR for 1 GB for 7 days in the FunkWerk App. ^AB"
-    assert rules(engine, draft, customer_message=message, language="en",
-                 cited=["Roaming outside the EU: data in the USA is charged per use"]) == []
+    assert check(draft, CheckContext(customer_message=message, language="en",
+                                     cited=["Roaming outside the EU: data in the USA is charged per use"])) == []
 
 
 @pytest.mark.parametrize("message", [

@@ -75,6 +75,10 @@ if admin:
 with st.sidebar:
     st.caption(esc(f"{user['display_name']} · {', '.join(sorted(roles))}"))
     if st.button(tr("Abmelden", "Log out")):
+        from assistant.review.queue import release_all
+        from ui.common import database
+
+        release_all(database(), user)  # logging out releases the user's locks (issue 12 item 8)
         st.session_state.pop("user", None)
         st.rerun()
 

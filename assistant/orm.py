@@ -92,7 +92,9 @@ class Message(Base):
     sla_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     risk: Mapped[float] = mapped_column(Float, default=0.0)
     claimed_by: Mapped[str | None] = mapped_column(String(100))
-    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)  # the drafting worker's lease
+    locked_by: Mapped[str | None] = mapped_column(String(100))  # the agent editing it (lock on edit/action)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     error: Mapped[str | None] = mapped_column(Text)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

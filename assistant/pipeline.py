@@ -270,8 +270,10 @@ class Pipeline:
                              data={"reason": result.triage["no_reply"]["reason"]}))
         return result
 
-    def draft_message(self, message_id: str, actor: str = "system") -> DraftResult:
-        """Draft a stored inbox message; the draft row and the status change commit together."""
+    def draft_message(self, message_id: str, actor: str = "system", lease_holder: str | None = None) -> DraftResult:
+        """Draft a stored inbox message; the draft row and the status change commit together. A worker passes its
+        ``lease_holder`` name: the draft commits only while that worker still holds the lease (a message is never
+        drafted twice), and an agent's lock (``locked_by``) is left alone."""
         with self.db.session() as s:
             msg = s.get(Message, message_id)
             if msg is None:
@@ -285,6 +287,12 @@ class Pipeline:
             return self._mark_no_reply(message_id, result, ctx, actor)
         with self.db.transaction() as s:
             msg = s.get(Message, message_id, with_for_update=self.db.is_postgres)
+            if lease_holder is not None and (msg is None or msg.status != "drafting"
+                                             or msg.claimed_by != lease_holder):
+                from assistant.worker import LeaseLost
+
+                raise LeaseLost(f"lease on {message_id} lost by {lease_holder} (now "
+                                f"{getattr(msg, 'status', None)} / {getattr(msg, 'claimed_by', None)}): not committed")
             version = (s.scalar(select(func.max(Draft.version)).where(Draft.message_id == message_id)) or 0) + 1
             draft = Draft(message_id=message_id, version=version, engine=result.engine, text=result.draft,
                           language=result.language, citations=[c.model_dump() for c in result.citations],

@@ -36,8 +36,8 @@ class QueueRow(BaseModel):
     preview: str
     risk: float
     sla_due_at: datetime | None
-    claimed_by: str | None
-    claimed_until: datetime | None
+    claimed_by: str | None  # the agent holding the lock (messages.locked_by; a drafting worker's lease is separate)
+    claimed_until: datetime | None  # messages.locked_until
     received_at: datetime | None = None
     followers: int | None = None  # the customer's reach (None: no customer record)
     customer_name: str | None = None
@@ -70,7 +70,7 @@ def _where(f: QueueFilters):
     if f.min_risk is not None:
         conds.append(Message.risk >= f.min_risk)
     if f.assignee:
-        conds.append(Message.claimed_by == f.assignee)
+        conds.append(Message.locked_by == f.assignee)
     if f.search:
         conds.append(or_(Message.text.ilike(f"%{f.search}%"), Message.author_handle.ilike(f"%{f.search}%")))
     return conds
@@ -82,7 +82,7 @@ def queue_page(db: Database, filters: QueueFilters | None = None, page: int = 0,
     f = filters or QueueFilters()
     cols = (Message.id, Message.channel, Message.visibility, Message.language, Message.status,
             Message.author_handle, func.substr(Message.text, 1, PREVIEW_CHARS), Message.risk, Message.sla_due_at,
-            Message.claimed_by, Message.claimed_until, Message.received_at, Customer.followers,
+            Message.locked_by, Message.locked_until, Message.received_at, Customer.followers,
             Customer.display_name)
     conds = _where(f)
     with db.session() as s:
@@ -101,21 +101,39 @@ def queue_page(db: Database, filters: QueueFilters | None = None, page: int = 0,
 
 
 def claim(db: Database, message_id: str, user: dict, minutes: int = 15) -> bool:
-    """Lock a message for this agent (atomic). False when someone else holds a live lock."""
+    """Lock a message for this agent (atomic) when they edit it or act on it — viewing does not lock. False when
+    someone else holds a live lock. The agent's lock (locked_by) is separate from a drafting worker's lease
+    (claimed_by): a worker never takes a locked message and drafting never clears the lock."""
     require(user, "agent", "approver")
     now = utcnow()
     with db.transaction() as s:
         res = s.execute(update(Message).where(
             Message.id == message_id,
-            or_(Message.claimed_by.is_(None), Message.claimed_by == user["username"], Message.claimed_until < now),
-        ).values(claimed_by=user["username"], claimed_until=now + timedelta(minutes=minutes)))
+            or_(Message.locked_by.is_(None), Message.locked_by == user["username"], Message.locked_until < now),
+        ).values(locked_by=user["username"], locked_until=now + timedelta(minutes=minutes)))
         return res.rowcount == 1
+
+
+def lock_holder(db: Database, message_id: str, user: dict) -> str | None:
+    """Who else holds a live lock on this message (also for a deep link to a message not on the current page)."""
+    with db.session() as s:
+        row = s.execute(select(Message.locked_by, Message.locked_until).where(Message.id == message_id)).first()
+    if row and row[0] and row[0] != user["username"] and row[1] and row[1] > utcnow():
+        return row[0]
+    return None
 
 
 def release(db: Database, message_id: str, user: dict) -> None:
     with db.transaction() as s:
-        s.execute(update(Message).where(Message.id == message_id, Message.claimed_by == user["username"])
-                  .values(claimed_by=None, claimed_until=None))
+        s.execute(update(Message).where(Message.id == message_id, Message.locked_by == user["username"])
+                  .values(locked_by=None, locked_until=None))
+
+
+def release_all(db: Database, user: dict) -> int:
+    """Logging out releases every lock the user holds."""
+    with db.transaction() as s:
+        return s.execute(update(Message).where(Message.locked_by == user["username"])
+                         .values(locked_by=None, locked_until=None)).rowcount
 
 
 def take_over(db: Database, message_id: str, user: dict, minutes: int = 15) -> None:
@@ -123,4 +141,4 @@ def take_over(db: Database, message_id: str, user: dict, minutes: int = 15) -> N
     require(user, "approver")
     with db.transaction() as s:
         s.execute(update(Message).where(Message.id == message_id)
-                  .values(claimed_by=user["username"], claimed_until=utcnow() + timedelta(minutes=minutes)))
+                  .values(locked_by=user["username"], locked_until=utcnow() + timedelta(minutes=minutes)))

@@ -212,7 +212,7 @@ class ReviewService:
             needs_second = policy.needs_second_approver(msg.visibility, followers, sentiment, bool(overrides))
             new_status = "awaiting_approval" if needs_second else "approved"
             won = s.execute(update(Message).where(Message.id == message_id, Message.status.in_(APPROVABLE))
-                            .values(status=new_status, claimed_by=None, claimed_until=None)).rowcount
+                            .values(status=new_status, locked_by=None, locked_until=None)).rowcount
             if won != 1:
                 raise ReviewError("this message was already approved or closed by someone else")
             live = s.scalar(select(func.count()).select_from(Approval).where(
@@ -348,7 +348,7 @@ class ReviewService:
                 raise ReviewError("this reply is already posted or being posted: it cannot be "
                                   + ("escalated" if escalate else "rejected") + " any more")
             won = s.execute(update(Message).where(Message.id == message_id, Message.status.in_(allowed))
-                            .values(status=action, claimed_by=None, claimed_until=None)).rowcount
+                            .values(status=action, locked_by=None, locked_until=None)).rowcount
             if won != 1:
                 s.refresh(msg)
                 raise ReviewError(f"this message is {msg.status}: it cannot be {action}")

@@ -105,3 +105,57 @@ def test_four_workers_on_postgres_draft_1000_messages_exactly_once(tmp_path, pg_
     assert sum(drafted_by_worker) == 1000 and sum(1 for n in drafted_by_worker if n > 0) >= 2, drafted_by_worker
     assert claimers == {"system"}
     db.dispose()
+
+
+# ---- issue 12 items 8 and 9: the agent's lock is not the worker's lease; a lost lease never commits ----------
+AGENT = {"username": "anna", "roles": ["agent"]}
+
+
+def _one_pending(db, ext: str) -> str:
+    from assistant.inbox import InboundIn, import_messages
+
+    import_messages(db, [InboundIn(id=ext, channel="twitter", visibility="public", author="@anna_s",
+                                   text="@FunkWerk Passwort vergessen, was tun?")])
+    with db.session() as s:
+        return s.scalar(select(Message.id).where(Message.external_id == ext))
+
+
+def test_worker_skips_a_message_an_agent_locked_and_drafting_keeps_the_lock(env):
+    from assistant.review.queue import claim as agent_lock
+    from assistant.worker import drain
+
+    db, pipeline = env["db"], env["pipeline"]
+    mid = _one_pending(db, "lock-1")
+    assert agent_lock(db, mid, AGENT)
+    assert drain(pipeline) == 0  # the worker does not take a message an agent has locked
+    with db.session() as s:
+        msg = s.get(Message, mid)
+        assert msg.status == "pending" and s.scalar(select(func.count()).select_from(Draft)
+                                                    .where(Draft.message_id == mid)) == 0
+    pipeline.draft_message(mid, actor="anna")  # the agent asks for a draft: their lock stays
+    assert not agent_lock(db, mid, {"username": "ben", "roles": ["agent"]})
+    from assistant.review.queue import release_all
+
+    assert release_all(db, AGENT) == 1  # logging out releases the user's locks
+    assert agent_lock(db, mid, {"username": "ben", "roles": ["agent"]})
+
+
+def test_a_worker_that_lost_its_lease_does_not_commit_a_second_draft(env):
+    from datetime import timedelta
+
+    from assistant.worker import LeaseLost, claim, lease_seconds
+    from replydesk.settings import Settings
+
+    settings = Settings(llm_timeout_s=30, llm_max_retries=4)
+    assert lease_seconds(settings, max_revisions=2) > 30 * 5 * 3  # longer than a worst-case LLM draft
+    db, pipeline = env["db"], env["pipeline"]
+    mid = _one_pending(db, "lease-1")
+    assert claim(db, "host:1:a", limit=5, lease_s=1) == [mid]
+    with db.transaction() as s:  # worker A's lease runs out while its LLM call is slow
+        s.get(Message, mid).claimed_until = s.get(Message, mid).claimed_until - timedelta(seconds=5)
+    assert claim(db, "host:2:b", limit=5) == [mid]
+    pipeline.draft_message(mid, lease_holder="host:2:b")
+    with pytest.raises(LeaseLost):
+        pipeline.draft_message(mid, lease_holder="host:1:a")
+    with db.session() as s:
+        assert s.scalar(select(func.count()).select_from(Draft).where(Draft.message_id == mid)) == 1

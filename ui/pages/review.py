@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 import streamlit as st
 
 from assistant.review import view
-from assistant.review.queue import QueueFilters, claim, queue_page, take_over
+from assistant.review.queue import QueueFilters, claim, lock_holder, queue_page, take_over
 from assistant.review.service import ReviewError
 from ui.common import current_user, database, esc, has_role, highlight, review_service, tr, ui_lang
 from ui.components import review_events
@@ -112,15 +112,19 @@ with right:
         st.caption(tr("Nachricht links anklicken (oder mit Tab/↑/↓ hinbewegen und Enter drücken; j/k blättert).",
                       "Click a message on the left (or move there with Tab/↑/↓ and press Enter; j/k steps)."))
     else:
-        row = next((r for r in page.rows if r.id == message_id), None)
-        if row and row.locked_by_other(user["username"]):
-            st.warning(tr(f"Gesperrt von {esc(row.claimed_by)}", f"Locked by {esc(row.claimed_by)}"))
+        # the lock is read from the database (a deep link may open a message that is not on this page); viewing
+        # does not lock — editing or acting does (issue 12 item 8)
+        holder = lock_holder(db, message_id, user)
+        if holder:
+            st.warning(tr(f"Gesperrt von {esc(holder)}", f"Locked by {esc(holder)}"))
             if has_role("approver") and st.button(tr("Übernehmen", "Take over")):
                 take_over(db, message_id, user)
                 st.rerun()
             st.stop()
-        if has_role("agent") or has_role("approver"):
-            claim(db, message_id, user)
+
+        def _lock(mid=message_id) -> None:
+            if has_role("agent") or has_role("approver"):
+                claim(db, mid, user)
         try:
             item = svc.item(message_id)
         except ReviewError as exc:
@@ -140,7 +144,7 @@ with right:
         if key not in st.session_state:
             st.session_state[key] = draft["text"] if draft else ""
         with st.container(key="rd_editor"):
-            text = st.text_area(tr("Entwurf", "Draft"), key=key, height=170)
+            text = st.text_area(tr("Entwurf", "Draft"), key=key, height=170, on_change=_lock)
         ctx_key = f"checkctx_{message_id}"
         if ctx_key not in st.session_state:  # retrieval and customer context once per opened item
             st.session_state[ctx_key] = svc.check_context(message_id)
@@ -157,6 +161,7 @@ with right:
         for col, label, escalate in ((a2, tr("Ablehnen", "Reject"), False), (a3, tr("Eskalieren", "Escalate"), True)):
             if col.button(label, width="stretch"):
                 try:
+                    _lock()
                     svc.reject(message_id, reason, escalate=escalate)
                     st.session_state.pop("open_id", None)
                     st.session_state["flash"] = tr("Eskaliert", "Escalated") if escalate else tr("Abgelehnt", "Rejected")
@@ -192,6 +197,7 @@ with right:
             st.success(tr("Alle Prüfungen bestanden", "All checks passed"))
         if approve_clicked:
             try:
+                _lock()
                 approval = svc.approve(message_id, text, overrides)
                 st.session_state["flash"] = (tr("Zur zweiten Freigabe gesendet", "Sent for second approval")
                                              if approval.state == "awaiting_second" else
@@ -206,6 +212,7 @@ with right:
         # Callbacks run before the next script run, i.e. before the editor exists: they may set its value.
         def _regenerate(mid=message_id, k=key):
             try:
+                _lock(mid)
                 result = svc.regenerate(mid, st.session_state.get(engine_key, "auto"))
             except (ReviewError, RuntimeError, PermissionError) as exc:
                 st.session_state[err_key] = view.error_text(exc, lang)
@@ -217,6 +224,7 @@ with right:
 
         def _move_to_private(mid=message_id, k=key):
             try:
+                _lock(mid)
                 handoff, dm = svc.move_to_private(mid)
             except (ReviewError, RuntimeError, PermissionError) as exc:
                 st.session_state[err_key] = view.error_text(exc, lang)

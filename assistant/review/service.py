@@ -209,7 +209,8 @@ class ReviewService:
             followers = s.scalar(select(Customer.followers).where(Customer.id == msg.customer_id)) or 0
             sentiment = (msg.triage or {}).get("sentiment", {}).get("value")
             policy = self.pipeline.policy
-            needs_second = policy.needs_second_approver(msg.visibility, followers, sentiment, bool(overrides))
+            needs_second = (policy.needs_second_approver(msg.visibility, followers, sentiment, bool(overrides))
+                            or (msg.visibility == "public" and _four_eyes_flagged(s, msg.customer_id)))
             new_status = "awaiting_approval" if needs_second else "approved"
             won = s.execute(update(Message).where(Message.id == message_id, Message.status.in_(APPROVABLE))
                             .values(status=new_status, locked_by=None, locked_until=None)).rowcount
@@ -380,6 +381,20 @@ class ReviewService:
     def counts(self) -> dict[str, int]:
         with self.db.session() as s:
             return dict(s.execute(select(Message.status, func.count()).group_by(Message.status)).all())
+
+
+def _four_eyes_flagged(s, customer_id: str | None) -> bool:
+    """The customer's record asks for a second approver on public replies, whatever the sentiment: a record of kind
+    "flag" with ref "four_eyes_public", or any record whose data says ``four_eyes: true`` (e.g. a case)."""
+    if not customer_id:
+        return False
+    from assistant.orm import CustomerRecord
+
+    for kind, ref, data in s.execute(select(CustomerRecord.kind, CustomerRecord.ref, CustomerRecord.data)
+                                     .where(CustomerRecord.customer_id == customer_id)):
+        if (kind == "flag" and ref == "four_eyes_public") or (isinstance(data, dict) and data.get("four_eyes") is True):
+            return True
+    return False
 
 
 def _diff(a: str, b: str) -> str:

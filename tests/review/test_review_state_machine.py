@@ -273,3 +273,20 @@ def test_post_interrupted_by_a_dead_process_is_recovered_and_retried_once(db, st
     channel.die = False
     assert s.post(stuck.id).state == "posted"
     assert [x["idempotency_key"] for x in outbox_lines(outbox)] == [stuck.idempotency_key]
+
+
+@pytest.mark.parametrize("record", [{"kind": "flag", "ref": "four_eyes_public", "data": {}},
+                                    {"kind": "case", "ref": "C-77", "data": {"four_eyes": True}}],
+                         ids=["flag", "case"])
+def test_customer_flagged_for_four_eyes_always_gets_a_second_approver(db, static_pipeline, tmp_path, record):
+    """Issue 12 item 10: a 120,000-follower customer whose record says "second approver for public replies",
+    rated neutral, was posted by one person."""
+    from assistant.orm import CustomerRecord
+
+    outbox = tmp_path / "o.jsonl"
+    mid = add_message(db, followers=120000, sentiment="neutral")
+    with db.transaction() as s:
+        s.add(CustomerRecord(customer_id=s.get(Message, mid).customer_id, **record))
+    pending = svc(db, ANNA, static_pipeline, outbox).approve(mid, TEXT)
+    assert pending.state == "awaiting_second" and outbox_lines(outbox) == []
+    assert svc(db, BEN, static_pipeline, outbox).second_approve(pending.id).state in ("approved", "posted")

@@ -161,26 +161,34 @@ class CustomerService:
         return self.import_customers(read_customers(path))
 
     def find_id(self, channel: str, handle: str | None) -> str | None:
+        with self.db.session() as s:
+            return self._find_id(s, channel, handle)
+
+    @staticmethod
+    def _find_id(s, channel: str, handle: str | None) -> str | None:
         if not handle:
             return None
         h = normalize_handle(handle, channel)
-        with self.db.session() as s:
-            cid = s.scalar(select(CustomerHandle.customer_id).where(
-                CustomerHandle.channel == channel, CustomerHandle.handle == h))
-            if cid is None and channel == "dm":
-                # a DM arrives from the customer's social account
-                cid = s.scalar(select(CustomerHandle.customer_id).where(CustomerHandle.handle == h))
-            return cid
+        cid = s.scalar(select(CustomerHandle.customer_id).where(
+            CustomerHandle.channel == channel, CustomerHandle.handle == h))
+        if cid is None and channel == "dm":
+            # a DM arrives from the customer's social account
+            cid = s.scalar(select(CustomerHandle.customer_id).where(CustomerHandle.handle == h))
+        return cid
 
     def view(self, customer_id: str) -> CustomerView | None:
         """What a drafter may see: the current customer only, without internal notes."""
         with self.db.session() as s:
-            c = s.get(Customer, customer_id)
-            if c is None:
-                return None
-            records = s.scalars(select(CustomerRecord).where(CustomerRecord.customer_id == customer_id)
-                                .order_by(CustomerRecord.occurred_at)).all()
-            handles = s.scalars(select(CustomerHandle.handle).where(CustomerHandle.customer_id == customer_id)).all()
+            return self._view(s, customer_id)
+
+    @staticmethod
+    def _view(s, customer_id: str) -> CustomerView | None:
+        c = s.get(Customer, customer_id)
+        if c is None:
+            return None
+        records = s.scalars(select(CustomerRecord).where(CustomerRecord.customer_id == customer_id)
+                            .order_by(CustomerRecord.occurred_at)).all()
+        handles = s.scalars(select(CustomerHandle.handle).where(CustomerHandle.customer_id == customer_id)).all()
         recs = [{"kind": r.kind, "ref": r.ref, "status": r.status, "data": r.data,
                  "occurred_at": r.occurred_at.isoformat() if r.occurred_at else None} for r in records]
         # The surname alone is not personal data in a greeting ("Hallo Herr Becker"); the full name is.
@@ -196,8 +204,12 @@ class CustomerService:
                             dm_allowed=c.dm_allowed, records=recs, private_values=private)
 
     def lookup(self, channel: str, handle: str | None) -> CustomerView | None:
-        cid = self.find_id(channel, handle)
-        return self.view(cid) if cid else None
+        """The customer behind a handle on a channel (one database session)."""
+        if not handle:
+            return None
+        with self.db.session() as s:
+            cid = self._find_id(s, channel, handle)
+            return self._view(s, cid) if cid else None
 
     def notes(self, customer_id: str) -> str | None:
         with self.db.session() as s:

@@ -1,4 +1,4 @@
-"""``replydesk draft``, ``inbox import|draft-all``, ``worker``, ``customers import``."""
+"""``replydesk draft``, ``triage --batch``, ``inbox import|draft-all``, ``worker``, ``customers import``."""
 
 from __future__ import annotations
 
@@ -139,8 +139,81 @@ def customers_import(path: Path = typer.Argument(..., help="JSON list or CSV of 
     console.print(f"imported {n} customers")
 
 
+BATCH_INTENT_REASON = "not assessed in batch mode (no knowledge-base search)"
+
+
+def _triage_extra(obj: dict, item: dict) -> None:
+    from datetime import UTC, datetime
+
+    from guardrails.cli import BadLine
+
+    followers = obj.get("followers", 0)
+    if followers is None:
+        followers = 0
+    if not isinstance(followers, int) or isinstance(followers, bool) or followers < 0:
+        raise BadLine("field 'followers': must be an integer >= 0")
+    item["followers"] = followers
+    received = obj.get("received_at")
+    if received is not None:
+        if not isinstance(received, str):
+            raise BadLine("field 'received_at': must be an ISO 8601 string")
+        try:
+            when = datetime.fromisoformat(received.replace("Z", "+00:00"))
+        except ValueError:
+            raise BadLine(f"field 'received_at': not ISO 8601: {received!r}") from None
+        received = when if when.tzinfo else when.replace(tzinfo=UTC)
+    item["received_at"] = received
+
+
+def triage_items(items: list[dict], policy, embedder=None) -> list[dict]:
+    """Triage validated batch items (see ``guardrails.cli.parse_batch_line``): one embedding call for all texts,
+    then ``assistant.triage.triage`` per item. Each result is the pipeline's triage dict (``{value, reason}`` per
+    field) plus ``id``; there is no knowledge-base search, so ``intent`` is None ("not assessed")."""
+    from assistant.triage import TriageValue, triage
+    from knowledge_base.embeddings import UseEmbedder
+
+    vectors = (embedder or UseEmbedder(workers=1)).embed([item["text"] for item in items])
+    out = []
+    for item, vec in zip(items, vectors, strict=True):
+        tri = triage(item["text"], item["channel"], item["visibility"], followers=item.get("followers", 0),
+                     customer_language=item["lang"], policy=policy, received_at=item.get("received_at"),
+                     embedding=vec)
+        tri.intent = TriageValue(value=None, reason=BATCH_INTENT_REASON)
+        out.append({"id": item["id"], **tri.flat()})
+    return out
+
+
+def triage_cmd(
+    batch: str = typer.Option(..., "--batch", metavar="FILE.jsonl",
+                              help='triage every line {"id", "text", "channel", "visibility", "lang"} of a JSONL '
+                                   "file ('-': stdin); one JSON result per line on stdout"),
+    channel: str = typer.Option("twitter", "--channel", help="default for lines without a channel"),
+    visibility: str = typer.Option("public", "--visibility", help="default for lines without a visibility"),
+) -> None:
+    """Triage messages from a JSONL file (language, sentiment, urgency, SLA, risk, troll, no-reply, injection with
+    reasons). Exit 2 if any line was bad (reported on stdout with its line number) or the file is missing."""
+    from guardrails.cli import run_batch
+    from guardrails.policy import PolicyError, load_policy
+
+    if channel not in CHANNELS:
+        _fail(f"--channel must be one of {', '.join(CHANNELS)}, not {channel!r}")
+    if visibility not in ("public", "private"):
+        _fail(f"--visibility must be public or private, not {visibility!r}")
+    try:
+        policy = load_policy()
+    except PolicyError as exc:
+        _fail(str(exc))
+    from knowledge_base.embeddings import UseEmbedder
+
+    embedder = UseEmbedder(workers=1)
+    code = run_batch(batch, lambda items: triage_items(items, policy, embedder), channel=channel,
+                     visibility=visibility, extra=_triage_extra)
+    raise typer.Exit(code)
+
+
 def register(app: typer.Typer) -> None:
     app.command("draft")(draft)
+    app.command("triage")(triage_cmd)
     app.command("worker")(worker)
     app.add_typer(inbox_app, name="inbox")
     app.add_typer(customers_app, name="customers")

@@ -1,9 +1,12 @@
-"""``replydesk check``: run the guardrails on a draft (text or stdin)."""
+"""``replydesk check``: run the guardrails on a draft (text or stdin), or on a JSONL file of drafts (``--batch``)."""
 
 from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
 
 import typer
 from rich.console import Console
@@ -19,9 +22,130 @@ def _fail(message: str) -> None:
     raise typer.Exit(2)
 
 
+class BadLine(ValueError):
+    """A batch line that cannot be processed; the message names the field."""
+
+
+def _optional_str(obj: dict, field: str, allowed: tuple[str, ...] | None = None, default: str | None = None):
+    value = obj.get(field)
+    if value is None:
+        return default
+    if not isinstance(value, str):
+        raise BadLine(f"field {field!r}: must be a string, not {type(value).__name__}")
+    if allowed is not None and value not in allowed:
+        raise BadLine(f"field {field!r}: must be one of {', '.join(allowed)}, not {value!r}")
+    return value
+
+
+def parse_batch_line(obj: Any, channel: str = "twitter", visibility: str = "public") -> dict[str, Any]:
+    """Validate one batch line ``{"id", "text", "channel", "visibility", "lang"}``; ``channel``/``visibility`` are
+    the defaults for lines without them. Raises :class:`BadLine`."""
+    if not isinstance(obj, dict):
+        raise BadLine(f"a line must be a JSON object, not {type(obj).__name__}")
+    if "id" not in obj or obj["id"] is None:
+        raise BadLine("field 'id': required")
+    if not isinstance(obj["id"], (str, int)) or isinstance(obj["id"], bool):
+        raise BadLine(f"field 'id': must be a string or an integer, not {type(obj['id']).__name__}")
+    text = obj.get("text")
+    if text is None:
+        raise BadLine("field 'text': required")
+    if not isinstance(text, str):
+        raise BadLine(f"field 'text': must be a string, not {type(text).__name__}")
+    if not text.strip():
+        raise BadLine("field 'text': empty")
+    return {"id": obj["id"], "text": text,
+            "channel": _optional_str(obj, "channel", CHANNELS, channel),
+            "visibility": _optional_str(obj, "visibility", ("public", "private"), visibility),
+            "lang": _optional_str(obj, "lang", ("de", "en"))}
+
+
+def read_batch(path: str) -> Iterator[tuple[int, Any]]:
+    """(line number, parsed JSON or a :class:`BadLine`) for each non-blank line of ``path`` (``-``: stdin).
+    A missing or unreadable file ends the command with exit 2."""
+    if path == "-":
+        stream = sys.stdin
+    else:
+        file = Path(path)
+        if not file.is_file():
+            _fail(f"{path}: no such file" if not file.exists() else f"{path}: not a file")
+        try:
+            stream = file.open(encoding="utf-8")
+        except OSError as exc:
+            _fail(f"{path}: {exc.strerror or exc}")
+    try:
+        for number, raw in enumerate(stream, start=1):
+            if not raw.strip():
+                continue
+            try:
+                yield number, json.loads(raw)
+            except json.JSONDecodeError as exc:
+                yield number, BadLine(f"not valid JSON: {exc.msg} (column {exc.colno})")
+    except UnicodeDecodeError as exc:
+        _fail(f"{path}: not UTF-8 ({exc.reason})")
+    finally:
+        if stream is not sys.stdin:
+            stream.close()
+
+
+def run_batch(path: str, process: Callable[[list[dict[str, Any]]], list[dict[str, Any]]], *, channel: str = "twitter",
+              visibility: str = "public", extra: Callable[[dict, dict], None] | None = None,
+              chunk: int = 256) -> int:
+    """Stream ``process`` over the valid lines of ``path`` in chunks, one JSON object per line on stdout, in input
+    order; a bad line prints ``{"id", "line", "error"}`` and the run goes on. ``extra(obj, item)`` may validate
+    and add command-specific optional fields (raising :class:`BadLine`). Returns the exit code: 2 if any line was
+    bad, else 0."""
+    bad = 0
+    pending: list[tuple[int, Any]] = []  # (line, item dict or error dict), in input order
+
+    def flush() -> None:
+        items = [item for _, item in pending if "error" not in item]
+        results = iter(process(items) if items else [])
+        for _, item in pending:
+            out = item if "error" in item else next(results)
+            sys.stdout.write(json.dumps(out, ensure_ascii=False) + "\n")
+        sys.stdout.flush()
+        pending.clear()
+
+    for number, obj in read_batch(path):
+        try:
+            if isinstance(obj, BadLine):
+                raise obj
+            item = parse_batch_line(obj, channel, visibility)
+            if extra is not None:
+                extra(obj, item)
+        except BadLine as exc:
+            bad += 1
+            pending.append((number, {"id": obj.get("id") if isinstance(obj, dict) else None, "line": number,
+                                     "error": str(exc)}))
+        else:
+            pending.append((number, item))
+        if len(pending) >= chunk:
+            flush()
+    flush()
+    return 2 if bad else 0
+
+
+def report_json(report) -> dict[str, Any]:
+    """The shape of ``replydesk check --json``: ``{"passed", "findings"}``."""
+    return {"passed": report.passed,
+            "findings": [f.model_dump(include={"rule", "severity", "message", "start", "end", "suggestion"})
+                         for f in report.findings]}
+
+
+def _check_extra(obj: dict, item: dict) -> None:
+    item["customer_message"] = _optional_str(obj, "customer_message")
+    evidence = obj.get("evidence") or []
+    if not isinstance(evidence, list) or not all(isinstance(e, str) for e in evidence):
+        raise BadLine("field 'evidence': must be a list of strings")
+    item["evidence"] = evidence
+
+
 def check(
-    channel: str = typer.Option(..., "--channel", help="twitter | facebook | instagram | email | dm"),
-    visibility: str = typer.Option(..., "--visibility", help="public | private"),
+    channel: str | None = typer.Option(None, "--channel", help="twitter | facebook | instagram | email | dm "
+                                       "(required without --batch; with --batch the default for lines without one, "
+                                       "else twitter)"),
+    visibility: str | None = typer.Option(None, "--visibility", help="public | private (required without --batch; "
+                                          "with --batch the default for lines without one, else public)"),
     lang: str | None = typer.Option(None, "--lang", help="the customer's language (de | en)"),
     text: str | None = typer.Option(None, "--text", help="the draft; read from stdin when omitted"),
     evidence: list[str] = typer.Option([], "--evidence", help="text a claim may rest on (repeatable)"),
@@ -30,12 +154,23 @@ def check(
     address_form: str | None = typer.Option(None, "--address-form", help="du | Sie"),
     ui_lang: str = typer.Option("en", "--ui-lang", help="language of the messages (de | en)"),
     as_json: bool = typer.Option(False, "--json", help="print JSON"),
+    batch: str | None = typer.Option(None, "--batch", metavar="FILE.jsonl",
+                                     help='check every line {"id", "text", "channel", "visibility", "lang"} of a JSONL '
+                                          "file ('-': stdin); one JSON result per line on stdout"),
 ) -> None:
-    """Check a draft against the policy guardrails. Exit 0 whether it passes or not; 2 on bad input."""
+    """Check a draft against the policy guardrails. Exit 0 whether it passes or not; 2 on bad input (with --batch:
+    2 if any line was bad)."""
     from guardrails.engine import GuardrailEngine
     from guardrails.models import CheckContext
     from guardrails.policy import PolicyError
 
+    if batch is not None:
+        if text is not None:
+            _fail("--text and --batch exclude each other")
+        _check_batch(batch, channel, visibility, ui_lang)
+        return
+    if channel is None or visibility is None:
+        _fail("--channel and --visibility are required (or use --batch FILE.jsonl)")
     if channel not in CHANNELS:
         _fail(f"--channel must be one of {', '.join(CHANNELS)}, not {channel!r}")
     if visibility not in ("public", "private"):
@@ -59,11 +194,7 @@ def check(
                        address_form=address_form, ui_language=ui_lang)
     report = engine.check(text, ctx)
     if as_json:
-        typer.echo(json.dumps({
-            "passed": report.passed,
-            "findings": [f.model_dump(include={"rule", "severity", "message", "start", "end", "suggestion"})
-                         for f in report.findings],
-        }, ensure_ascii=False))
+        typer.echo(json.dumps(report_json(report), ensure_ascii=False))
         return
     console = Console()
     shown = Text(text)
@@ -76,6 +207,37 @@ def check(
         table.add_row(f.rule, f.severity, f"{f.start}-{f.end}", f.message)
     console.print(table)
     console.print("[green]passed[/green]" if report.passed else "[red]blocked[/red]")
+
+
+def _check_batch(path: str, channel: str | None, visibility: str | None, ui_lang: str) -> None:
+    """``check --batch``: the engine loads once; each line gets ``{"id", "passed", "findings"}``."""
+    from guardrails.engine import GuardrailEngine
+    from guardrails.models import CheckContext
+    from guardrails.policy import PolicyError
+
+    if channel is not None and channel not in CHANNELS:
+        _fail(f"--channel must be one of {', '.join(CHANNELS)}, not {channel!r}")
+    if visibility is not None and visibility not in ("public", "private"):
+        _fail(f"--visibility must be public or private, not {visibility!r}")
+    if ui_lang not in ("de", "en"):
+        _fail(f"--ui-lang must be de or en, not {ui_lang!r}")
+    try:
+        engine = GuardrailEngine.from_policy()
+    except PolicyError as exc:
+        _fail(str(exc))
+
+    def process(items: list[dict]) -> list[dict]:
+        out = []
+        for item in items:
+            ctx = CheckContext(channel=item["channel"], visibility=item["visibility"], language=item["lang"],
+                               evidence=item["evidence"], customer_message=item["customer_message"],
+                               ui_language=ui_lang)
+            out.append({"id": item["id"], **report_json(engine.check(item["text"], ctx))})
+        return out
+
+    code = run_batch(path, process, channel=channel or "twitter", visibility=visibility or "public",
+                     extra=_check_extra)
+    raise typer.Exit(code)
 
 
 def register(app: typer.Typer) -> None:

@@ -200,6 +200,7 @@ class Pipeline:
 
     def run(self, request: DraftRequest, *, persist: bool = False, received_at: datetime | None = None) -> DraftResult:
         start = time.perf_counter()
+        self._use_llm(request)  # an engine that cannot run is an error, whatever the message
         ctx = self.context(request, received_at)
         if (ctx.triage.get("no_reply") or {}).get("value") and not request.force:
             # not addressed to us (news, a retweet, chatter between others): flagged, not drafted

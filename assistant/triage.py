@@ -156,6 +156,7 @@ def brand_pattern(names: list[str] | tuple[str, ...]) -> re.Pattern[str] | None:
     return re.compile(r"(?<![\w])@?(" + "|".join(alts) + r")\w*", re.I)
 
 
+PLEA = re.compile(r"\b(hilfe|help|bitte|please|pls|dringend|urgent)\b", re.I)
 TO_OTHERS = re.compile(r"\b(hat|hast|habt|kennt|weiß) (hier )?(denn )?jemand\b|\bjemand (lust|bock|eine idee)\b|"
                        r"\b(anyone|anybody|someone|somebody) (else|here|know|got|want|up for)\b", re.I)
 
@@ -378,6 +379,10 @@ def no_reply_decision(cues: dict[str, Any], sentiment_label: str | None, score: 
         return True, "asks other people (\"hat jemand …\", \"anyone …\"), not the brand"
     if sentiment_label == "positive" and not cues["question"] and not cues["second_person"]:
         return True, "a positive post about the brand that asks nothing and is not addressed to it"
+    if not (cues["question"] or cues["second_person"] or cues["first_person"] or cues.get("complaint")
+            or cues.get("plea")):
+        # nobody speaks to anyone: news, a headline, a fan post that mentions the brand in the third person
+        return True, "a post about the brand, not to it: no question, no one addressed, nothing about the writer"
     if score is None:
         return False, "no relevance model"
     if best_article is None and score >= threshold:
@@ -400,6 +405,7 @@ def no_reply(text: str, channel: str, visibility: str, *, brand: str | list[str]
     if rx is None:  # no brand configured: a leading @-mention may well be the brand's handle
         cues["lead_other"] = False
     cues["complaint"] = bool(lexical_cues(text)["neg"])  # a complaint about the brand in others' conversation
+    cues["plea"] = bool(PLEA.search(text))  # "hilfe!!", "please" — someone wants help
     head = load_models().get("relevance")
     score = None if head is None else float(head.scores(extra_features("relevance", text, rx))[0])
     return no_reply_decision(cues, sentiment_label, score, head.threshold if head else 0.0, channel, visibility,

@@ -64,7 +64,8 @@ def test_llm_complying_with_the_attack_never_passes(sec_env, attempt):
     pipeline.llm, old_engine = drafter, pipeline.engine
     pipeline.engine = "llm"
     try:
-        r = pipeline.run(DraftRequest(text=attempt["text"], handle="@anna_s", engine="llm"))
+        # force: drafted on purpose (some attempts ask nothing and would be set aside as "no reply needed")
+        r = pipeline.run(DraftRequest(text=attempt["text"], handle="@anna_s", engine="llm", force=True))
     finally:
         pipeline.llm, pipeline.engine = None, old_engine
     assert r.engine == "composer" and r.fallback_reason and "kept failing guardrails" in r.fallback_reason, (

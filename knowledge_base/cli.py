@@ -57,6 +57,20 @@ def reindex_cmd() -> None:
     console.print(f"reindexed {report.articles} articles, {report.chunks} chunks in {report.seconds:.1f} s")
 
 
+@kb_app.command("status")
+def status_cmd(as_json: bool = typer.Option(False, "--json")) -> None:
+    """Index health: stale articles, chunk rows whose vector is missing in Chroma, last sync."""
+    st = _kb().index_status()
+    if as_json:
+        typer.echo(json.dumps(st.model_dump(), ensure_ascii=False))
+        return
+    console.print(f"articles: {st.articles}, chunks indexed: {st.chunks_indexed}, vectors: {st.vectors}, "
+                  f"missing vectors: {st.missing_vectors}, stale articles: {len(st.stale_articles)}, "
+                  f"last sync: {st.last_sync or 'never'}, embedder: {st.embedder}")
+    if st.stale_articles or st.missing_vectors:
+        console.print("run [bold]replydesk kb reindex[/bold] (or import again) to repair the index")
+
+
 @kb_app.command("search")
 def search_cmd(
     query: str = typer.Argument(..., help="the customer's question"),

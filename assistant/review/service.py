@@ -305,6 +305,22 @@ class ReviewService:
             return list(s.scalars(select(Approval).where(Approval.state == "awaiting_second")
                                   .order_by(Approval.created_at)))
 
+    def second_approval_context(self, approvals: list[Approval]) -> dict[int, dict[str, Any]]:
+        """Read-only: what the second approver needs beside the reply (issue 12 item 10) — the customer's message,
+        the handle and channel, and the customer's name, followers and tier — per approval id, in one session."""
+        ids = {a.message_id for a in approvals}
+        if not ids:
+            return {}
+        with self.db.session() as s:
+            rows = s.execute(select(Message.id, Message.text, Message.author_handle, Message.channel,
+                                    Message.visibility, Customer.display_name, Customer.followers, Customer.tier)
+                             .outerjoin(Customer, Customer.id == Message.customer_id)
+                             .where(Message.id.in_(ids))).all()
+        by_message = {r.id: {"message_text": r.text, "handle": r.author_handle, "channel": r.channel,
+                             "visibility": r.visibility, "customer": r.display_name,
+                             "followers": r.followers or 0, "tier": r.tier} for r in rows}
+        return {a.id: by_message.get(a.message_id, {}) for a in approvals}
+
     def recover_stuck_posts(self, older_than: timedelta = STUCK_POSTING_AFTER) -> list[int]:
         """Approvals left in 'posting' by a process that died mid-post: mark them failed (outcome unknown), so they
         are listed and can be retried — with the same idempotency key, which the channel de-duplicates by."""

@@ -237,3 +237,52 @@ def test_customer_and_model_text_render_as_text(demo_dir):
     assert not audit.exception and _rendered_leaks(audit) == []
     shell = run("app.py", {"username": "eve", "display_name": "![](http://127.0.0.1:9/u.png)", "roles": ["agent"]})
     assert _rendered_leaks(shell) == []
+
+
+def test_second_approver_card_shows_the_customers_message_the_customer_and_opens_the_item(demo_dir):
+    """Issue 12 item 10: the second approver saw only the reply — not what the customer wrote, who the customer is
+    (a 120,000-follower account) or a way to open the item. The card shows all three, as text."""
+    import uuid
+
+    from assistant.orm import Customer, CustomerHandle, Draft, Message
+    from assistant.review.orm import Approval
+    from replydesk.db import get_database
+
+    mid, cid = uuid.uuid4().hex, f"K-{uuid.uuid4().hex[:6]}"
+    asked = "Seit drei Tagen kein Netz in Leipzig! ![](http://127.0.0.1:9/q.png) [mehr](http://evil.example)"
+    with get_database().transaction() as s:
+        s.add(Customer(id=cid, display_name="Mara Großkonto", first_name="Mara", language="de", address_form="du",
+                       followers=120_000, dm_allowed=True))
+        s.flush()
+        s.add(CustomerHandle(customer_id=cid, channel="twitter", handle="@mara_gross"))
+        s.add(Message(id=mid, external_id=f"four-eyes-{mid}", channel="twitter", visibility="public",
+                      author_handle="@mara_gross", customer_id=cid, text=asked, raw={}, thread_id=f"t-{mid}",
+                      status="awaiting_approval", risk=0.2, attempts=0, language="de", triage={}))
+        s.flush()
+        s.add(Draft(message_id=mid, version=1, engine="composer", text="Hallo Mara, wir schauen nach. ^AB",
+                    language="de", citations=[], findings=[], passed=True, needs_human=False, latency_ms=1.0,
+                    tokens_in=0, tokens_out=0, cost_usd=0.0, meta={}))
+        s.add(Approval(message_id=mid, text="Hallo Mara, wir schauen nach. ^AB", channel="twitter",
+                       visibility="public", author="ben", needs_second=True, overrides=[], state="awaiting_second",
+                       idempotency_key=uuid.uuid4().hex, attempts=0, receipt={}))
+    approver = {"username": "olga", "display_name": "Olga", "roles": ["agent", "approver"]}
+    at = run("ui/pages/review.py", approver)
+    assert not at.exception, at.exception
+    texts = [t.value for t in at.text]
+    assert asked in texts, texts  # the customer's message, verbatim and as text (not Markdown)
+    import html
+
+    shown = html.unescape(" ".join([*texts, *(m.value for m in at.markdown), *(c.value for c in at.caption)]))
+    assert "Mara Großkonto" in shown and "@mara_gross" in shown
+    assert "120.000" in shown or "120,000" in shown or "120k" in shown.lower()  # the reach
+    assert _rendered_leaks(at) == []
+    at = _open_second(at, mid)
+    assert not at.exception, at.exception
+    assert at.session_state["open_id"] == mid
+    assert at.text_area(key=f"draft_{mid}").value.startswith("Hallo Mara")
+
+
+def _open_second(at: AppTest, mid: str) -> AppTest:
+    found = [b for b in at.button if (b.key or "").startswith("open_second_") and b.key.endswith(mid)]
+    assert found, [b.key for b in at.button]
+    return found[0].click().run()

@@ -143,7 +143,7 @@ class ComposerDrafter:
         greeting, signoff = self._greeting(ctx, form), self._signoff(ctx, form)
         u = ctx.understanding
         seed = ctx.request.text
-        # parts: (priority — lower is dropped last, text, citations)
+        # parts: (priority, text, citations, kind); the highest priority number is dropped first when too long
         parts: list[tuple[int, str, list[Citation], str]] = []
         ack_options = self.profile.variants(ctx.language, form, u.mood) if u.mood != "neutral" else []
         if ack := _pick(ack_options, seed):
@@ -172,7 +172,7 @@ class ComposerDrafter:
                 if f.ref in used_facts:
                     continue
                 used_facts.add(f.ref)
-                parts.append((prio if n == 0 else prio, f.text,
+                parts.append((prio, f.text,
                               [Citation(kind="crm", ref=r, text=f.text) for r in f.field_refs], "fact"))
             answered = False
             fresh = [b for b in issue.answers if not any(_similar(b.text, t) for t in said_before)]

@@ -100,7 +100,10 @@ class Pseudonymizer:
     def pseudonymize(self, text: str) -> str:
         for kind, value in self._known:
             if value in text:
-                text = text.replace(value, self._token(kind, value))
+                # Whole words only ("Max" is not replaced inside "Maximal"); a German genitive s ("Annas")
+                # still counts as the name.
+                rx = re.compile(rf"(?<!\w){re.escape(value)}(?=s?(?!\w))")
+                text = rx.sub(lambda _m, k=kind, v=value: self._token(k, v), text)
         for kind, pattern in self._patterns:
             text = pattern.sub(lambda m, k=kind: self._token(k, m.group(0)), text)
         return text
@@ -110,7 +113,10 @@ class Pseudonymizer:
 
 
 def should_pseudonymize(settings: Any) -> bool:
-    """On by default for LLMs that are not on this machine (``REPLYDESK_PSEUDONYMIZE=auto``)."""
+    """On by default for LLMs that are not on this machine (``REPLYDESK_PSEUDONYMIZE=auto``).
+
+    "On this machine" is decided from the parsed host of ``llm_base_url`` (loopback, or a host listed in
+    ``REPLYDESK_LLM_LOCAL_HOSTS``), never by a substring of the URL; see ``Settings.llm_is_local``."""
     mode = getattr(settings, "pseudonymize", "auto")
     if mode == "on":
         return True

@@ -5,10 +5,12 @@ Secrets are ``SecretStr`` and are never printed; ``replydesk config`` shows them
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import (
@@ -19,7 +21,9 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
-LOCAL_HOSTS = ("localhost", "127.", "[::1]", "0.0.0.0", "host.docker.internal")
+# Host names that always mean "this machine"; IP addresses count only when loopback (127.0.0.0/8, ::1).
+# Anything else (a container host, a LAN box) is local only when listed in ``llm_local_hosts``.
+LOCAL_HOSTS = ("localhost",)
 
 
 class Settings(BaseSettings):
@@ -46,6 +50,10 @@ class Settings(BaseSettings):
     engine: Literal["auto", "composer", "llm"] = "auto"
     llm_judge_tone: bool = Field(default=False, description="also let the LLM judge the tone of every draft")
     pseudonymize: Literal["auto", "on", "off"] = "auto"
+    llm_local_hosts: list[str] = Field(
+        default_factory=list,
+        description="extra LLM host names treated as local (no pseudonymisation), e.g. host.docker.internal",
+    )
 
     policy_path: Path | None = Field(default=None, description="policy YAML; default the shipped policy")
     webhook_url: str | None = None
@@ -87,8 +95,11 @@ class Settings(BaseSettings):
 
     @property
     def llm_is_local(self) -> bool:
-        url = self.llm_base_url or ""
-        return any(h in url for h in LOCAL_HOSTS)
+        """True only when the LLM URL's *host* is loopback or on the ``llm_local_hosts`` allow-list.
+
+        The host is parsed (never a substring test): ``https://localhost.attacker.example``,
+        ``https://gw.example.com/127.0.0.1/v1`` or a private LAN address are not local."""
+        return is_local_host(url_host(self.llm_base_url or ""), self.llm_local_hosts)
 
     def masked(self) -> dict[str, Any]:
         """Settings as plain values, secrets masked (for ``replydesk config``)."""
@@ -97,6 +108,8 @@ class Settings(BaseSettings):
             value = getattr(self, name)
             if isinstance(value, SecretStr):
                 value = "**********" if value.get_secret_value() else ""
+            elif name in URL_SETTINGS and isinstance(value, str):
+                value = redact_url(value)
             elif isinstance(value, Path):
                 value = str(value)
             out[name] = value
@@ -107,6 +120,47 @@ class Settings(BaseSettings):
     def ensure_data_dir(self) -> Path:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         return self.data_dir
+
+
+# URLs that often carry a token in their path, query or userinfo: shown as scheme://host[:port]/*** only.
+URL_SETTINGS = ("webhook_url", "chroma_url")
+
+
+def url_host(url: str) -> str:
+    """The lower-case host of a URL ('' when there is none or it cannot be parsed)."""
+    try:
+        return (urlsplit(url.strip()).hostname or "").lower().rstrip(".")
+    except ValueError:
+        return ""
+
+
+def is_local_host(host: str, allow: list[str] | tuple[str, ...] = ()) -> bool:
+    if not host:
+        return False
+    if host in LOCAL_HOSTS or host in {h.strip().lower().rstrip(".") for h in allow if h.strip()}:
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def redact_url(url: str | None) -> str:
+    """Keep scheme, host and port; hide userinfo, path, query and fragment (they may hold tokens)."""
+    if not url:
+        return ""
+    try:
+        parts = urlsplit(url.strip())
+        host = parts.hostname or ""
+        port = parts.port
+    except ValueError:
+        return "**********"
+    if not parts.scheme or not host:
+        return "**********"
+    if ":" in host:
+        host = f"[{host}]"
+    hidden = parts.username or parts.password or parts.path.strip("/") or parts.query or parts.fragment
+    return f"{parts.scheme}://{host}{f':{port}' if port else ''}" + ("/***" if hidden else "")
 
 
 def _mask_url(url: str) -> str:

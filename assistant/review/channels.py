@@ -6,6 +6,7 @@ import fcntl
 import hashlib
 import hmac
 import json
+import re
 import time
 from pathlib import Path
 from typing import Protocol
@@ -15,6 +16,7 @@ from pydantic import BaseModel
 from tenacity import retry, retry_if_exception, stop_after_attempt, wait_exponential
 
 from replydesk.db import utcnow
+from replydesk.settings import redact_url, url_host
 
 
 class Reply(BaseModel):
@@ -73,6 +75,20 @@ def sign(secret: str, body: bytes, timestamp: str) -> str:
     return hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256).hexdigest()
 
 
+_URL_RX = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^\s'\"<>]+")
+
+
+def redact_urls(text: str, url: str) -> str:
+    """``text`` with ``url`` and every URL to the same host shown as scheme://host[:port]/*** (no token)."""
+    text = text.replace(url, redact_url(url))
+    host = url_host(url)
+
+    def _sub(m: re.Match[str]) -> str:
+        return redact_url(m.group(0)) if url_host(m.group(0)) == host else m.group(0)
+
+    return _URL_RX.sub(_sub, text)
+
+
 def _retryable(exc: BaseException) -> bool:
     if isinstance(exc, httpx.HTTPStatusError):
         return exc.response.status_code >= 500 or exc.response.status_code == 429
@@ -103,8 +119,9 @@ class WebhookChannel:
         body = json.dumps(reply.model_dump(), ensure_ascii=False).encode()
         try:
             resp = self._send(body, reply.idempotency_key)
-        except (httpx.HTTPError, OSError) as exc:
-            raise PostError(f"webhook {self.url} failed: {exc}") from exc
+        except Exception as exc:  # noqa: BLE001 - any failure, with the URL's token (path, query, user) hidden
+            detail = str(exc) if isinstance(exc, (httpx.HTTPError, OSError)) else f"{type(exc).__name__}: {exc}"
+            raise PostError(redact_urls(f"webhook {redact_url(self.url)} failed: {detail}", self.url)) from None
         detail = {}
         if resp.headers.get("content-type", "").startswith("application/json"):
             try:

@@ -123,3 +123,51 @@ def test_forget_leaves_the_vectors_untouched_because_the_kb_holds_no_customer_da
     blob = json.dumps([after["metadatas"], after["documents"]], default=str)
     for pii in ("Anna", "Schmidt", "anna@example.org", "V-2023-118877", "K-1\""):
         assert pii not in blob
+
+
+@pytest.mark.parametrize("url", [
+    "https://localhost.attacker.example/v1",
+    "https://gw.example.com/127.0.0.1/v1",
+    "http://10.0.127.5:8000/v1",
+    "https://api.example.com/v1?next=localhost",
+    "http://user:localhost@evil.example/v1",
+    "https://127.0.0.1.nip.io/v1",
+    "http://0.0.0.0:8000/v1",
+    "not a url localhost",
+])
+def test_a_remote_llm_is_never_taken_for_a_local_one(url):
+    from replydesk.settings import Settings
+
+    s = Settings(llm_base_url=url)
+    assert not s.llm_is_local, url
+    assert should_pseudonymize(s), url
+
+
+@pytest.mark.parametrize("url", [
+    "http://localhost:11434/v1", "http://LOCALHOST/v1", "http://127.0.0.1:8000/v1", "http://127.8.9.1/v1",
+    "http://[::1]:8000/v1",
+])
+def test_loopback_llm_is_local(url):
+    from replydesk.settings import Settings
+
+    assert Settings(llm_base_url=url).llm_is_local, url
+
+
+def test_local_llm_hosts_allow_list(monkeypatch):
+    from replydesk.settings import Settings
+
+    assert not Settings(llm_base_url="http://host.docker.internal:11434/v1").llm_is_local
+    s = Settings(llm_base_url="http://host.docker.internal:11434/v1", llm_local_hosts=["host.docker.internal"])
+    assert s.llm_is_local and not should_pseudonymize(s)
+    monkeypatch.setenv("REPLYDESK_LLM_LOCAL_HOSTS", '["ollama.lan"]')
+    assert Settings(llm_base_url="http://ollama.lan:11434/v1").llm_is_local
+    assert not Settings(llm_base_url="http://ollama.lan.evil.example/v1").llm_is_local
+
+
+def test_names_are_replaced_as_whole_words_only():
+    p = Pseudonymizer([("NAME", "Max"), ("NAME", "Anna Schmidt")], references=[])
+    masked = p.pseudonymize("Maximal sorry, Max! Annas Vertrag; Anna Schmidt; Maxi; MaxMustermann")
+    assert "Maximal" in masked and "Maxi;" in masked and "MaxMustermann" in masked, masked
+    assert "Max!" not in masked and "Anna Schmidt" not in masked, masked
+    assert "[[NAME_" in masked
+    assert p.restore(masked) == "Maximal sorry, Max! Annas Vertrag; Anna Schmidt; Maxi; MaxMustermann"

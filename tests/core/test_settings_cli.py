@@ -41,3 +41,20 @@ def test_telemetry_is_off():
 
     assert os.environ["ANONYMIZED_TELEMETRY"] == "False"
     assert os.environ["STREAMLIT_BROWSER_GATHER_USAGE_STATS"] == "false"
+
+
+def test_config_masks_webhook_and_chroma_urls(data_dir, monkeypatch):
+    """Issue 12 item 17: URLs that carry tokens are shown as scheme://host[:port]/*** only."""
+    from replydesk.settings import reset_settings_cache
+
+    monkeypatch.setenv("REPLYDESK_WEBHOOK_URL", "https://hooks.example.com/services/T0KEN-s3cr3t?sig=q-s3cr3t")
+    monkeypatch.setenv("REPLYDESK_CHROMA_URL", "https://admin:pw-s3cr3t@chroma.example.net:8443/?token=c-s3cr3t")
+    reset_settings_cache()
+    result = CliRunner().invoke(app, ["config", "--json"])
+    assert result.exit_code == 0, result.output
+    assert "s3cr3t" not in result.output and "admin" not in result.output, result.output
+    values = json.loads(result.output)
+    assert values["webhook_url"] == "https://hooks.example.com/***"
+    assert values["chroma_url"] == "https://chroma.example.net:8443/***"
+    result = CliRunner(env={"COLUMNS": "200"}).invoke(app, ["config"])
+    assert result.exit_code == 0 and "s3cr3t" not in result.output and "hooks.example.com" in result.output

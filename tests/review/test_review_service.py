@@ -189,3 +189,43 @@ def test_users_file_hashes_and_roles(tmp_path):
     assert store.authenticate("anna", "wrong") is None and store.authenticate("nobody", "x") is None
     with pytest.raises(PermissionError):
         store.upsert("eve", "Eve", ["admin"], "x", actor={"username": "anna", "roles": ["agent"]})
+
+
+class AlwaysFails(BaseHTTPRequestHandler):
+    def do_POST(self):  # noqa: N802
+        self.rfile.read(int(self.headers["Content-Length"]))
+        self.send_response(500)
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
+def test_webhook_errors_and_audit_never_show_the_webhook_token(sqlite_db, static_pipeline):
+    """Issue 12 item 17: the webhook URL often carries a token; errors and the audit log show scheme+host only."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), AlwaysFails)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    port = server.server_port
+    try:
+        url = f"http://hookuser:pw-s3cr3t@127.0.0.1:{port}/hooks/T0KEN-path-s3cr3t?token=q-s3cr3t#frag-s3cr3t"
+        channel = WebhookChannel(url, "whsec-test", attempts=2, wait_max=0.05)
+        s = ReviewService(sqlite_db, ANNA, pipeline=static_pipeline, channel=channel)
+        failed = s.approve(add_message(sqlite_db), "Hallo Anna, schick uns bitte deine Bestellnummer per DM, "
+                                                       "dann prüfen wir die Sendung bis morgen. ^AB")
+        assert failed.state == "failed" and "500" in failed.error, failed.error
+        assert f"http://127.0.0.1:{port}/***" in failed.error, failed.error
+        with sqlite_db.session() as ses:
+            audit = [json.dumps(e.data) for e in ses.scalars(select(AuditEvent)).all()]
+        for text in [failed.error, *audit]:
+            assert "s3cr3t" not in text and "hookuser" not in text, text
+    finally:
+        server.shutdown()
+        server.server_close()
+    # a receiver that is down: the connection error names the host, not the token
+    channel = WebhookChannel(f"http://127.0.0.1:{port}/hooks/T0KEN-s3cr3t", "whsec-test", attempts=1)
+    from assistant.review.channels import PostError, Reply
+
+    with pytest.raises(PostError) as err:
+        channel.post(Reply(idempotency_key="k", message_id="m", external_id=None, channel="twitter",
+                           visibility="public", to="@a", text="x", approved_by=["anna"]))
+    assert "s3cr3t" not in str(err.value) and f"127.0.0.1:{port}" in str(err.value)

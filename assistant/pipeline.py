@@ -86,7 +86,9 @@ class Pipeline:
             return req.customer
         return self.customers.lookup(req.channel, req.handle) or CustomerView()
 
-    def context(self, req: DraftRequest, received_at: datetime | None = None) -> DraftContext:
+    def context(self, req: DraftRequest, received_at: datetime | None = None,
+                now: datetime | None = None) -> DraftContext:
+        """``now``: the moment the reply is written (relative dates: "morgen", "am Mittwoch"); evals fix it."""
         customer = self._customer(req)
         profile = self.policy.replies
         filters = SearchFilters(channel=req.channel)
@@ -113,7 +115,7 @@ class Pipeline:
             u = understand(req.text, sentiment)
         form = (customer.address_form or self.policy.address_form("de", req.channel) or "Sie") \
             if language == "de" else None
-        today = (received_at or utcnow()).date()
+        today = (now or utcnow()).date()
         facts = record_facts(customer, language, form, public=req.visibility == "public", today=today,
                              record_topics=profile.record_topics)
         articles = self.kb.get_articles(list(dict.fromkeys(p.article_id for p in passages)))
@@ -198,10 +200,11 @@ class Pipeline:
         report = self.guardrails.check(proposal.text, self.check_context(ctx, proposal))
         return proposal, report.findings, report.passed, not report.passed, fallback
 
-    def run(self, request: DraftRequest, *, persist: bool = False, received_at: datetime | None = None) -> DraftResult:
+    def run(self, request: DraftRequest, *, persist: bool = False, received_at: datetime | None = None,
+            now: datetime | None = None) -> DraftResult:
         start = time.perf_counter()
         self._use_llm(request)  # an engine that cannot run is an error, whatever the message
-        ctx = self.context(request, received_at)
+        ctx = self.context(request, received_at, now)
         if (ctx.triage.get("no_reply") or {}).get("value") and not request.force:
             # not addressed to us (news, a retweet, chatter between others): flagged, not drafted
             result = DraftResult(draft="", language=ctx.language, engine="composer", passed=True, no_reply=True,

@@ -44,7 +44,8 @@ def evaluate_case(pipeline, case: EvalCase, engine: str, judge=None) -> CaseResu
     base = {"case_id": case.id, "tags": case.tags, "channel": case.message.channel,
             "language_expected": case.expect.language, "message": case.message.text[:300]}
     try:
-        result = pipeline.run(req, received_at=case.message.received_at)
+        # the data set's clock: relative dates ("morgen") as the labeller read them
+        result = pipeline.run(req, received_at=case.message.received_at, now=case.message.received_at)
     except Exception as exc:  # noqa: BLE001 - a failing case is a result, not a crash of the run
         return CaseResult(**base, language="?", engine=engine, draft="", passed=False, latency_ms=0.0,
                           error=f"{type(exc).__name__}: {exc}")

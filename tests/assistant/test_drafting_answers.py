@@ -17,7 +17,7 @@ RECEIVED = datetime(2026, 11, 22, 8, 0, tzinfo=UTC)  # the demo inbox's day: Ann
 
 
 def run(env, text, **kw):
-    return env["pipeline"].run(DraftRequest(text=text, **kw), received_at=kw.pop("received_at", RECEIVED))
+    return env["pipeline"].run(DraftRequest(text=text, **kw), received_at=RECEIVED, now=RECEIVED)
 
 
 def kb_articles(result):
@@ -124,7 +124,7 @@ def test_llm_drafter_gets_questions_facts_and_thread(env):
     drafter = LLMDrafter(model, "fake", attempts=1, brand="FunkWerk")
     req = DraftRequest(text="Wo bleibt mein Router? Und kann ich ihn zurückgeben?", channel="twitter",
                        handle="@anna_s", thread=[ThreadMessage(role="brand", text="Wir haben nachgefragt.")])
-    ctx = env["pipeline"].context(req, RECEIVED)
+    ctx = env["pipeline"].context(req, RECEIVED, RECEIVED)
     drafter.draft(ctx)
     system, human = model.calls[0]
     data = json.loads(human.content.split("<data>\n", 1)[1].rsplit("\n</data>", 1)[0])
@@ -164,7 +164,7 @@ def test_messages_not_addressed_to_us_are_flagged_not_drafted(env):
     chatter = "RT @newsdesk: Mobilfunkanbieter bauen 5G in Ostbayern aus"
     r = run(env, chatter, channel="twitter")
     assert r.no_reply and r.draft == "" and r.triage["no_reply"]["value"] is True
-    forced = env["pipeline"].run(DraftRequest(text=chatter, force=True), received_at=RECEIVED)
+    forced = env["pipeline"].run(DraftRequest(text=chatter, force=True), received_at=RECEIVED, now=RECEIVED)
     assert not forced.no_reply and forced.draft  # an agent can still ask for a draft
     db = env["db"]
     import_messages(db, [InboundIn(id="t-noreply-1", channel="twitter", visibility="public", author="@newsdesk",

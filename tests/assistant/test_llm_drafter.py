@@ -164,7 +164,7 @@ def test_loopback_llm_gets_the_record_facts_and_its_dated_reply_passes(env):
         p, old = with_llm(env, drafter)
         try:
             r = p.run(DraftRequest(text="Wo bleibt mein Router?", handle="@anna_s"),
-                      received_at=datetime(2026, 11, 22, 8, tzinfo=UTC))
+                      received_at=datetime(2026, 11, 22, 8, tzinfo=UTC), now=datetime(2026, 11, 22, 8, tzinfo=UTC))
         finally:
             restore(p, old)
     assert r.engine == "llm" and r.passed, (r.fallback_reason, r.findings)

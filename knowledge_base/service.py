@@ -81,6 +81,14 @@ class IndexStatus(BaseModel):
     embedder: str
 
 
+class VersionConflict(ValueError):
+    """The article changed since the caller read it (optimistic concurrency)."""
+
+    def __init__(self, article_id: str, expected: int, current: int) -> None:
+        super().__init__(f"article {article_id!r} is now v{current}, not v{expected}: reload it first")
+        self.article_id, self.expected, self.current = article_id, expected, current
+
+
 class KnowledgeBase:
     _instances: dict[tuple[str, str], KnowledgeBase] = {}
     _lock = threading.Lock()
@@ -153,8 +161,19 @@ class KnowledgeBase:
         self.store.delete(article_id, actor)
         self.sync([article_id])
 
-    def rollback(self, article_id: str, version: int, actor: Actor = SYSTEM) -> Article:
+    def rollback(self, article_id: str, version: int, actor: Actor = SYSTEM,
+                 expected_version: int | None = None) -> Article:
+        """Make ``version`` current again (as a new version) and re-index it.
+
+        ``expected_version``: the version the caller is looking at; when the article has moved on since (another
+        trainer saved or rolled back), :class:`VersionConflict` is raised and nothing changes. The returned
+        article is read fresh from the store (never a cached copy), so a page can show it at once."""
+        if expected_version is not None:
+            current = self.store.get(article_id)
+            if current is not None and current.version != expected_version:
+                raise VersionConflict(article_id, expected_version, current.version)
         article = self.store.rollback(article_id, version, actor)
+        self._articles_cache.pop(article_id, None)
         self.sync([article_id])
         return article
 

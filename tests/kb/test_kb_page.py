@@ -94,3 +94,48 @@ def test_german_ui_text(page_kb):
     at.run()
     assert not at.exception
     assert at.header[0].value == "Wissensdatenbank"
+
+
+def _body(at: AppTest):
+    return next(t for t in at.text_area if str(t.key).startswith("kb_edit_body_password-reset_"))
+
+
+def test_after_a_rollback_the_page_shows_it_and_the_next_edit_is_saved(page_kb):
+    """Issue 12 item 3: after a rollback the form showed the old version and the next edit was dropped while
+    the page said 'Saved as v3'."""
+    at = run(TRAINER, kb_chosen="password-reset")
+    _body(at).input(_body(at).value.replace("24 Stunden", "48 Stunden"))
+    next(b for b in at.button if b.label == "Save (new version)").click().run()
+    assert any("Saved as v2" in s.value for s in at.success)
+    assert "48 Stunden" in _body(at).value
+    at.button(key="rb_password-reset").click().run()
+    assert not at.exception
+    assert page_kb.store.get("password-reset").version == 3
+    assert any("v1 is current again (as v3)" in s.value for s in at.success)
+    # the form shows the restored text at once ...
+    assert "24 Stunden" in _body(at).value and "48 Stunden" not in _body(at).value
+    assert any("v3" in c.value for c in at.caption)
+    # ... and the next edit is saved as v4, not dropped
+    _body(at).input(_body(at).value.replace("24 Stunden", "72 Stunden"))
+    next(b for b in at.button if b.label == "Save (new version)").click().run()
+    assert not at.exception and not at.error
+    saved = page_kb.store.get("password-reset")
+    assert saved.version == 4 and "72 Stunden" in saved.body
+    assert any("Saved as v4" in s.value for s in at.success)
+    assert not any("Saved as v3" in s.value for s in at.success)
+
+
+def test_an_edit_of_a_version_someone_else_replaced_is_refused_not_lost(page_kb):
+    at = run(TRAINER, kb_chosen="password-reset")
+    _body(at).input(_body(at).value.replace("24 Stunden", "48 Stunden"))
+    other = page_kb.get_article("password-reset")
+    page_kb.save(other.model_copy(update={"body": other.body + "\n\nNachtrag."}), Actor(username="tom", roles=["trainer"]))
+    next(b for b in at.button if b.label == "Save (new version)").click().run()
+    assert not at.exception
+    assert at.error and "v2" in at.error[0].value
+    assert page_kb.store.get("password-reset").version == 2  # the other trainer's v2 is not overwritten
+    assert "48 Stunden" in _body(at).value  # the edit is still in the form
+    # a no-op save does not claim a new version
+    at = run(TRAINER, kb_chosen="password-reset")
+    next(b for b in at.button if b.label == "Save (new version)").click().run()
+    assert not any("Saved as" in s.value for s in at.success) and page_kb.store.get("password-reset").version == 2

@@ -10,6 +10,7 @@ import streamlit as st
 import yaml
 
 from knowledge_base.models import ArticleIn, SearchFilters
+from knowledge_base.service import VersionConflict
 from knowledge_base.store import Actor
 from ui.common import current_user, has_role, knowledge_base, tr
 
@@ -64,12 +65,34 @@ with tab_list:
     chosen = st.selectbox(tr("Artikel", "Article"), list(titles), key="kb_chosen",
                           format_func=lambda i: f"{i} — {titles.get(i, '')}") if titles else None
     article = kb.store.get(chosen) if chosen else None
+    flash = st.session_state.pop("kb_flash", None)
+    if flash and article and flash[0] == chosen:
+        st.success(flash[1])
     if article:
         st.caption(f"v{article.version} · {article.status} · {article.language} · {article.updated_by or ''} · "
                    f"{article.updated_at:%Y-%m-%d %H:%M}")
         meta = article.model_dump(mode="json", exclude={"body", "version", "updated_at", "updated_by"})
-        ek = f"{chosen}_{article.version}"  # widget keys per version: after a save/rollback the form reloads
+        # The version this user is editing: widget keys are per version, and it only moves on when this user
+        # saves, rolls back or reloads, so an edit is never silently swapped for another version's form.
+        base_key = f"kb_base_{chosen}"
+        base = st.session_state.setdefault(base_key, article.version)
+        ek = f"{chosen}_{base}"
+
+        def _done(version: int, message: str) -> None:
+            """After a save/rollback: edit the new version from now on and show it (rerun) with the message."""
+            st.session_state[base_key] = version
+            st.session_state["kb_flash"] = (chosen, message)
+            st.rerun()
+
         if can_edit:
+            if base != article.version:
+                st.warning(tr(f"Der Artikel wurde inzwischen geändert (jetzt v{article.version}, von "
+                              f"{article.updated_by or '?'}); Sie bearbeiten v{base}.",
+                              f"The article changed meanwhile (now v{article.version}, by "
+                              f"{article.updated_by or '?'}); you are editing v{base}."))
+                if st.button(tr(f"v{article.version} laden (Ihre Änderungen verwerfen)",
+                                f"Load v{article.version} (discard your changes)"), key=f"kb_reload_{chosen}"):
+                    _done(article.version, tr(f"v{article.version} geladen", f"v{article.version} loaded"))
             with st.form(f"edit_{chosen}"):
                 title = st.text_input(tr("Titel", "Title"), article.title, key=f"kb_edit_title_{ek}")
                 body = st.text_area(tr("Text (Markdown)", "Body (Markdown)"), article.body, height=250,
@@ -83,7 +106,15 @@ with tab_list:
                 blocks_yaml = st.text_area(tr("Textbausteine (YAML)", "Reply blocks (YAML)"), key=f"kb_edit_blocks_{ek}",
                                            value=yaml.safe_dump(meta["blocks"], allow_unicode=True, sort_keys=False),
                                            height=200)
-                if st.form_submit_button(tr("Speichern (neue Version)", "Save (new version)")):
+                submitted = st.form_submit_button(tr("Speichern (neue Version)", "Save (new version)"))
+            if submitted:
+                current = kb.store.get(chosen)
+                if current is None or current.version != base:
+                    st.error(tr(f"Nicht gespeichert: der Artikel ist inzwischen v{current.version if current else '–'}"
+                                f" (Sie bearbeiten v{base}). Ihre Änderungen stehen noch im Formular.",
+                                f"Not saved: the article is now v{current.version if current else '–'}"
+                                f" (you are editing v{base}). Your changes are still in the form."))
+                else:
                     try:
                         new = ArticleIn.model_validate({
                             **meta, "title": title, "body": body, "status": status_v,
@@ -91,14 +122,19 @@ with tab_list:
                             "channels": [c.strip() for c in channels_v.split(",") if c.strip()],
                             "blocks": yaml.safe_load(blocks_yaml) or []})
                         saved = kb.save(new, actor)
-                        st.success(tr(f"Gespeichert als v{saved.version} und neu indiziert",
-                                      f"Saved as v{saved.version} and re-indexed"))
                     except (ValueError, yaml.YAMLError, PermissionError) as exc:
                         st.error(str(exc))
+                    else:
+                        if saved.version == base:
+                            st.info(tr("Keine Änderungen, nichts gespeichert", "No changes, nothing saved"))
+                        else:
+                            _done(saved.version, tr(f"Gespeichert als v{saved.version} und neu indiziert",
+                                                    f"Saved as v{saved.version} and re-indexed"))
             confirm = st.checkbox(tr("Löschen bestätigen", "Confirm delete"), key=f"del_ok_{chosen}")
             if st.button(tr("Löschen", "Delete"), key=f"del_{chosen}", disabled=not confirm):
                 kb.delete(chosen, actor)
                 st.session_state.pop("kb_chosen", None)
+                st.session_state.pop(base_key, None)
                 st.rerun()
         else:
             st.markdown(article.body)
@@ -113,9 +149,16 @@ with tab_list:
                 vb = b_col.selectbox(tr("bis", "to"), versions, index=0, key=f"diff_b_{chosen}")
                 st.code(kb.store.diff(chosen, va, vb) or tr("keine Unterschiede", "no differences"), language="diff")
                 if can_edit and st.button(tr(f"Auf v{va} zurücksetzen", f"Roll back to v{va}"), key=f"rb_{chosen}"):
-                    restored = kb.rollback(chosen, va, actor)
-                    st.success(tr(f"v{va} ist jetzt aktuell (als v{restored.version})",
-                                  f"v{va} is current again (as v{restored.version})"))
+                    try:
+                        restored = kb.rollback(chosen, va, actor, expected_version=article.version)
+                    except (VersionConflict, LookupError, PermissionError) as exc:
+                        st.error(str(exc))
+                    else:
+                        # the diff selectors index the new history from the top again
+                        st.session_state.pop(f"diff_a_{chosen}", None)
+                        st.session_state.pop(f"diff_b_{chosen}", None)
+                        _done(restored.version, tr(f"v{va} ist jetzt aktuell (als v{restored.version})",
+                                                   f"v{va} is current again (as v{restored.version})"))
 
 with tab_new:
     if not can_edit:

@@ -10,6 +10,7 @@ When nothing in the knowledge base answers, the reply says so and hands off; it 
 from __future__ import annotations
 
 import hashlib
+import re
 
 from assistant.drafting.placeholders import customer_values, fill
 from assistant.models import Citation, DraftContext, DraftProposal, Issue
@@ -18,6 +19,9 @@ from guardrails.text import weighted_length
 from knowledge_base.models import Article, ReplyBlock
 
 OTHER_FORM = {"Sie": DU, "du": SIE}
+# A reference number as customers write one: letters and digits with at least five digits ("B-558812", "4711-0815")
+REFERENCE_LIKE = re.compile(r"(?<![\w.])(?=[A-Z0-9-]*\d[A-Z0-9-]*\d[A-Z0-9-]*\d[A-Z0-9-]*\d[A-Z0-9-]*\d)"
+                            r"[A-Z]{0,4}-?\d[\d-]{4,}(?![\w.])")
 # What a hand-off block asks for, so it is dropped when the record already holds it.
 ASKS_FOR = {"customer": ("kundennummer", "customer number", "vertragsnummer", "contract number", "account"),
             "order": ("bestellnummer", "auftragsnummer", "order number", "sendungsnummer", "tracking number"),
@@ -127,11 +131,21 @@ class ComposerDrafter:
         return None
 
     def _asks_for_known(self, text: str, ctx: DraftContext) -> bool:
-        if ctx.customer.id is None:
-            return False
-        held = {"customer", "contract"} | {str(r.get("kind")) for r in ctx.customer.records}
+        """Would this sentence ask for something we already have — in the record, or given in the conversation?"""
         low = text.lower()
-        return any(w in low for kind in held for w in ASKS_FOR.get(kind, ()))
+        asks = {kind for kind, words in ASKS_FOR.items() if any(w in low for w in words)}
+        if not asks:
+            return False
+        if ctx.customer.id is not None and asks & ({"customer", "contract"} |
+                                                    {str(r.get("kind")) for r in ctx.customer.records}):
+            return True
+        return self._reference_given(ctx)
+
+    def _reference_given(self, ctx: DraftContext) -> bool:
+        """The customer already wrote a reference number (this message or earlier in the thread)."""
+        said = " ".join([ctx.request.text, *(t.text for t in ctx.request.thread if t.role == "customer")])
+        patterns = getattr(self.policy, "reference_rx", None) or []
+        return any(rx.search(said) for rx in patterns) or bool(REFERENCE_LIKE.search(said))
 
     # ---- Drafter ---------------------------------------------------------------------------------
     def draft(self, ctx: DraftContext) -> DraftProposal:

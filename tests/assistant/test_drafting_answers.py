@@ -191,3 +191,16 @@ def test_article_without_building_blocks_is_answered_from_its_body(env):
     r = run(env, "Kann ich mein E-Bike bei euch am Shop aufladen?", channel="twitter")
     assert kb_articles(r) == ["bike-parking"]
     assert "Ladesäule" in r.draft and r.passed, (r.draft, r.findings)
+
+
+def test_never_asks_again_for_a_reference_the_customer_already_gave(env):
+    from assistant.models import ThreadMessage
+
+    asked = run(env, "Wo bleibt mein Paket? Es ist seit einer Woche unterwegs.", channel="twitter")
+    given = env["pipeline"].run(DraftRequest(
+        text="Wo bleibt mein Paket? Es ist seit einer Woche unterwegs.", channel="twitter",
+        thread=[ThreadMessage(role="customer", channel="dm", text="Meine Bestellnummer ist B-661234.")]),
+        received_at=RECEIVED, now=RECEIVED)
+    assert "Bestellnummer" in asked.draft  # an unknown customer is asked for it …
+    assert "Bestellnummer" not in given.draft, given.draft  # … but not after giving it
+    assert kb_articles(given) == kb_articles(asked)  # the same answer, only without asking again

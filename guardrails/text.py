@@ -2,14 +2,52 @@
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 
-# host labels are bounded (DNS: 63 characters, a handful of labels): an unbounded ``[\w-]+(?:\.[\w-]+)*`` backtracked
-# quadratically on "a-a-a-…" / "a.a.a.…" (issue 12 item 19)
-URL_RX = re.compile(r"(?:https?://|www\.)[^\s<>\"')\]]+|\b[\w-]{1,63}(?:\.[\w-]{1,63}){0,8}\.(?:example|com|de|org|net|co|io|ly)(?:/[^\s<>\"')\]]*)?",
-                    re.IGNORECASE)
+
+def _trie_rx(words: list[str]) -> str:
+    """A regex alternation as a trie (``co(?:m|op)?``…): Python's engine does not factor alternatives itself."""
+    trie: dict = {}
+    for w in words:
+        node = trie
+        for ch in w:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def walk(node: dict) -> str:
+        end = "" in node
+        alts = [re.escape(ch) + walk(sub) for ch, sub in sorted(node.items()) if ch]
+        if not alts:
+            return ""
+        body = alts[0] if len(alts) == 1 else "(?:" + "|".join(alts) + ")"
+        return f"(?:{body})?" if end else body
+
+    return walk(trie)
+
+
+def _tlds() -> list[str]:
+    """Every top-level domain: IANA's root zone list shipped in the package (provenance in ``tlds.json``)."""
+    data = json.loads((Path(__file__).with_name("tlds.json")).read_text(encoding="utf-8"))
+    return [t for t in data["tlds"] if t]
+
+
+_TLDS = _tlds()
+TLDS = frozenset(_TLDS)
+# A link is an http(s) or www. address, or a bare host whose last label is a real top-level domain (any of IANA's
+# ~1,500, not a handful): "funkwerk-hilfe.app/x", "funkwerk.example.evil.shop/win". The TLD must end the host (not
+# "funkwerk.example" inside "funkwerk.example.evil.shop") and be written in one case unless a path follows ("Anna.Ist" is a missing space).
+# Host labels are bounded (DNS: 63 characters, a handful of labels): an unbounded ``[\w-]+(?:\.[\w-]+)*``
+# backtracked quadratically on "a-a-a-…" / "a.a.a.…" (issue 12 item 19).
+URL_RX = re.compile(
+    r"(?i:(?:https?://|www\.)[^\s<>\"')\]]+)"
+    r"|(?<![\w.-])[\w-]{1,63}(?:\.[\w-]{1,63}){0,8}\."
+    r"(?:" + _trie_rx(_TLDS) + "|" + _trie_rx(sorted({t.upper() for t in _TLDS}))
+    + r"|(?i:" + _trie_rx(_TLDS) + r")(?=/))"  # mixed case ("funkwerk.exampIe/login") only with a path
+    r"(?![\w-]|\.[\w-]|@)(?::\d{2,5})?(?:/[^\s<>\"')\]]*)?")
 HANDLE_RX = re.compile(r"(?<![\w@])@\w{1,30}")
 SIGNATURE_RX = re.compile(
     r"(?:\s[\^*~/=]\s?[A-Z][A-Za-z]{0,14}\b|\s[-–—]\s?[A-Z][a-z]{1,14}(?:\s[A-Z][a-z]+)?|\s(?:TY|Ty|Thanks|Danke)\s?[-–]\s?[A-Z][a-z]+)\s*$"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from guardrails.checks.base import draft_language, finding, msg
 from guardrails.models import CheckContext, Finding
@@ -23,6 +24,17 @@ def _digits(s: str) -> list[str]:
     return re.findall(r"\d+", s)
 
 
+def _bare_url(url: str) -> str:
+    """A link as compared: lower-case, without scheme, ``www.`` and trailing slash or sentence punctuation."""
+    return re.sub(r"^(?:https?://)?(?:www\.)?", "", url.lower().rstrip(".,!?:;")).rstrip("/")
+
+
+@lru_cache(maxsize=256)
+def _evidence_urls(evidence: tuple[str, ...]) -> frozenset[str]:
+    """The links the cited passages and the CRM record contain, found by the same detector as the draft's."""
+    return frozenset(_bare_url(m.group(0)) for text in evidence for m in URL_RX.finditer(text))
+
+
 class UnsupportedClaim:
     rule_id = "unsupported-claim"
     cost = 2
@@ -36,13 +48,16 @@ class UnsupportedClaim:
         severity = "block" if ctx.evidence else "warn"
         out: list[Finding] = []
         masked, _ = analyse(draft)  # handles masked so "@12345" is not a claim
+        evidence_urls = _evidence_urls(tuple(ctx.evidence)) if ctx.evidence else frozenset()
         for m in URL_RX.finditer(draft):
             if m.start() > 0 and draft[m.start() - 1] == "@":
                 continue  # the domain of an e-mail address (pii-public's business)
-            url = m.group(0).rstrip(".,!?")
-            bare = re.sub(r"^https?://(www\.)?", "", url.lower()).rstrip("/")
+            url = m.group(0).rstrip(".,!?:;")
+            bare = _bare_url(url)
+            # only the brand's official domains (policy allowed_urls, contact.urls) and links that a cited passage
+            # or the CRM record contains pass: a look-alike ("funkwerk.example.evil.shop") is another host
             allowed = self.policy.allowed_url_rx and self.policy.allowed_url_rx.fullmatch(bare)
-            if bare in evidence or allowed:
+            if allowed or bare in evidence_urls or any(u.startswith(bare + "/") for u in evidence_urls):
                 continue
             out.append(finding(self.rule_id, severity,
                                msg(ctx, "Link ist durch keinen zitierten Artikel gedeckt.",

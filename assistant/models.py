@@ -70,13 +70,6 @@ class ThreadMessage(BaseModel):
     at: datetime | None = None
 
 
-def _policy_signoff() -> str:
-    """The agent sign-off of the effective policy (``voice.agent_signoff``) when the caller gives none."""
-    from guardrails.policy import load_policy
-
-    return load_policy().voice.agent_signoff
-
-
 class DraftRequest(BaseModel):
     """One inbound message to answer."""
 
@@ -86,7 +79,7 @@ class DraftRequest(BaseModel):
     handle: str | None = None
     message_id: str | None = None  # set when the message is stored in the inbox
     customer: CustomerView | None = None  # inline customer (evals); otherwise looked up by handle
-    agent_signoff: str = Field(default_factory=lambda: _policy_signoff())  # the policy's voice.agent_signoff
+    agent_signoff: str | None = None  # None: the pipeline's policy (voice.agent_signoff)
     engine: Literal["auto", "composer", "llm"] = "auto"
     thread: list[ThreadMessage] = Field(default_factory=list)  # earlier turns (all channels), oldest first
     force: bool = False  # draft even when triage says no reply is needed (an agent asked for it)

@@ -89,6 +89,8 @@ class Pipeline:
     def context(self, req: DraftRequest, received_at: datetime | None = None,
                 now: datetime | None = None) -> DraftContext:
         """``now``: the moment the reply is written (relative dates: "morgen", "am Mittwoch"); evals fix it."""
+        if req.agent_signoff is None:  # the sign-off of this pipeline's brand policy
+            req = req.model_copy(update={"agent_signoff": self.policy.voice.agent_signoff})
         customer = self._customer(req)
         profile = self.policy.replies
         filters = SearchFilters(channel=req.channel)
@@ -158,6 +160,7 @@ class Pipeline:
             customer_name=ctx.customer.display_name, customer_message=ctx.request.text, evidence=evidence,
             private_values=ctx.customer.private_values, confidential=confidential,
             customer_mood=ctx.understanding.mood,
+            other_private_values=self.customers.all_private_values(),
             cited=[f"{c.title or ''} {c.text or ''}" for c in (proposal.citations if proposal else []) if c.kind == "kb"],
         )
 

@@ -5,12 +5,14 @@ from __future__ import annotations
 import csv
 import io
 import json
+import time
+import weakref
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field, ValidationError, field_validator
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 
 from assistant.models import CustomerView
 from assistant.orm import Customer, CustomerHandle, CustomerRecord
@@ -18,6 +20,8 @@ from replydesk.db import Database
 
 RecordKind = Literal["contract", "order", "invoice", "case", "interaction", "appointment", "repair", "claim"]
 HANDLE_CHANNELS = ("twitter", "facebook", "instagram", "email", "dm")
+# database -> (fingerprint, built at, every customer's private values): see all_private_values
+_ALL_PRIVATE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 class RecordIn(BaseModel):
@@ -210,6 +214,24 @@ class CustomerService:
         with self.db.session() as s:
             cid = self._find_id(s, channel, handle)
             return self._view(s, cid) if cid else None
+
+    def all_private_values(self) -> frozenset[str]:
+        """Every customer's e-mail, phone, IBAN and record references (confidential-leak tells the current customer's
+        own apart). Built once per process and database; rebuilt when an import changed the CRM (a cheap fingerprint
+        query per call: counts, newest row ids, total lengths) or after ten minutes."""
+        with self.db.session() as s:
+            fingerprint = (*s.execute(select(func.count(Customer.id), func.sum(func.length(Customer.email)),
+                                             func.sum(func.length(Customer.phone)))).one(),
+                           *s.execute(select(func.count(CustomerRecord.id), func.max(CustomerRecord.id))).one())
+            cached = _ALL_PRIVATE.get(self.db)
+            if cached and cached[0] == fingerprint and time.monotonic() - cached[1] < 600:
+                return cached[2]
+            values = {v for row in s.execute(select(Customer.email, Customer.phone)) for v in row if v}
+            for ref, data in s.execute(select(CustomerRecord.ref, CustomerRecord.data)):
+                values.add(ref)
+                values.update(str(data[k]) for k in ("iban", "phone", "email") if (data or {}).get(k))
+        _ALL_PRIVATE[self.db] = (fingerprint, time.monotonic(), frozenset(values))
+        return _ALL_PRIVATE[self.db][2]
 
     def notes(self, customer_id: str) -> str | None:
         with self.db.session() as s:

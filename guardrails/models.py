@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal, Protocol, runtime_checkable
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, SkipValidation
 
 Severity = Literal["block", "warn", "info"]
 ChannelName = Literal["twitter", "facebook", "instagram", "email", "dm"]
@@ -59,6 +59,9 @@ class CheckContext(BaseModel):
     ui_language: Language = "en"
     # Texts that must never reach a customer: the system prompt, internal CRM notes, other customers' data.
     confidential: list[str] = Field(default_factory=list)
+    # Every other customer's private values (e-mail, phone, IBAN and references) from the CRM, shared and cached per
+    # process (``assistant.customers.other_private_values``); the current customer's own values are told apart.
+    other_private_values: SkipValidation[frozenset[str]] = Field(default=frozenset(), exclude=True, repr=False)
     customer_mood: str | None = None  # angry | sarcastic | worried | praise | neutral, as the pipeline read it
     cited: list[str] = Field(default_factory=list)  # titles and texts of the KB passages the reply cites
 

@@ -286,3 +286,86 @@ def _open_second(at: AppTest, mid: str) -> AppTest:
     found = [b for b in at.button if (b.key or "").startswith("open_second_") and b.key.endswith(mid)]
     assert found, [b.key for b in at.button]
     return found[0].click().run()
+
+
+def _item_errors(at):
+    """Errors other than the failed-posts list (other tests in this module leave a failed webhook post)."""
+    return [e.value for e in at.error if "fehlgeschlagen" not in e.value and "failed" not in e.value]
+
+
+REPLY = "Hallo Anna, schick uns bitte deine Bestellnummer per DM, dann prüfen wir die Sendung bis morgen. ^AB"
+
+
+def test_a_posted_deep_linked_message_is_not_reopened_and_a_filter_keeps_the_open_message(demo_dir):
+    """Issue 12 item 4: the leftover selection (deep link) reopened the posted message after posting and
+    filtering; a filter change must never open another message."""
+    from sqlalchemy import select
+
+    from assistant.orm import Message
+    from replydesk.db import get_database
+
+    with get_database().session() as s:
+        other = s.scalar(select(Message.id).where(Message.external_id == "demo-001"))
+        assert s.get(Message, other).channel == "twitter"
+    at = AppTest.from_file(str(ROOT / "ui/pages/review.py"), default_timeout=60)
+    at.session_state["user"] = AGENT
+    at.query_params["m"] = other
+    at.run()
+    assert not at.exception and at.session_state["open_id"] == other
+    # a filter change keeps the open message (no other message is opened or locked)
+    at.sidebar.selectbox[0].select("email").run()
+    assert not at.exception and at.session_state["open_id"] == other
+    assert [t.key for t in at.text_area] == [f"draft_{other}"]
+    at.sidebar.selectbox[0].select("").run()
+    at.text_area(key=f"draft_{other}").input(REPLY).run()
+    assert not at.button(key="rd_approve").disabled
+    at.button(key="rd_approve").click().run()
+    assert not at.exception, at.exception
+    assert not _item_errors(at), _item_errors(at)
+    with get_database().session() as s:
+        assert s.get(Message, other).status in ("posted", "awaiting_approval")
+    # posted: nothing is open any more, also after filtering; the deep link is gone
+    assert "open_id" not in at.session_state and "m" not in at.query_params
+    assert not [t for t in at.text_area if str(t.key).startswith("draft_")]
+    at.sidebar.selectbox[0].select("twitter").run()
+    assert not at.exception and "open_id" not in at.session_state
+    assert not [t for t in at.text_area if str(t.key).startswith("draft_")]
+
+
+def test_unknown_message_in_a_deep_link_says_so_without_a_traceback(demo_dir):
+    at = AppTest.from_file(str(ROOT / "ui/pages/review.py"), default_timeout=60)
+    at.session_state["user"] = AGENT
+    at.query_params["m"] = "doesnotexist"
+    at.run()
+    assert not at.exception
+    assert any("doesnotexist" in e.value for e in at.error)
+    assert "open_id" not in at.session_state  # not kept: the next run shows the queue, not the error again
+    at.run()
+    assert not at.exception and not _item_errors(at)
+
+
+QA = {"username": "quinn", "display_name": "Quinn", "roles": ["qa"]}
+
+
+def test_evaluations_page_binary_file_and_paths_outside_the_data_dirs(demo_dir):
+    """Issue 12 item 4: a binary labelled file showed a traceback; any server path could be read."""
+    binary = demo_dir / "labelled.bin"
+    binary.write_bytes(bytes(range(256)) * 40)
+    at = run("ui/pages/evaluations.py", QA)
+    at.text_input[0].input(str(binary))
+    next(b for b in at.button if b.label in ("Calibrate", "Kalibrieren")).click().run()
+    assert not at.exception
+    assert at.error and "labelled" in at.error[0].value
+    for outside in ("/etc/passwd", str(demo_dir / ".." / ".." / "x.jsonl"), "../../../../etc/hostname"):
+        at.text_input[0].input(outside)
+        next(b for b in at.button if b.label in ("Calibrate", "Kalibrieren")).click().run()
+        assert not at.exception
+        assert at.error and "root:" not in at.error[0].value and "passwd:1" not in at.error[0].value
+        assert any(w in at.error[0].value for w in ("erlaubt", "allowed")), at.error[0].value
+    # a labelled file inside the data dir still works
+    good = demo_dir / "labelled.jsonl"
+    good.write_text('{"text": "Hallo Anna, wir prüfen das. ^AB", "label": "ok"}\n', encoding="utf-8")
+    at.text_input[0].input(str(good))
+    next(b for b in at.button if b.label in ("Calibrate", "Kalibrieren")).click().run()
+    assert not at.exception
+    assert not at.error or "allowed" not in at.error[0].value and "erlaubt" not in at.error[0].value

@@ -8,6 +8,15 @@ import streamlit as st
 
 from ui.common import esc, tr
 
+
+def allowed_roots() -> list[Path]:
+    """Folders the calibration may read from: the data dir, the shipped eval data sets, the shared data sets."""
+    from replydesk.settings import get_settings
+
+    roots = [get_settings().data_dir, Path("evals/datasets"), Path("../shared/datasets")]
+    return [r.expanduser().resolve() for r in roots]
+
+
 st.header(tr("Evaluierungen", "Evaluations"))
 tab_runs, tab_calib = st.tabs([tr("Läufe", "Runs"), tr("Guardrail-Kalibrierung", "Guardrail calibration")])
 
@@ -18,11 +27,22 @@ with tab_calib:
     if st.button(tr("Kalibrieren", "Calibrate")):
         from guardrails.calibration import LabelledFileError, calibrate_file
 
-        try:
-            report = calibrate_file(Path(path))
-        except (LabelledFileError, OSError) as exc:
-            st.error(str(exc))
+        # Only files under the configured data dir and the evaluation data sets may be read (never any path
+        # on the server); a file that is not UTF-8 JSONL is an error message, never a traceback.
+        roots = allowed_roots()
+        wanted = Path(path).expanduser().resolve()
+        report = None
+        if not any(wanted.is_relative_to(r) for r in roots):
+            st.error(tr("Nur Dateien unter diesen Ordnern sind erlaubt: ", "Only files under these folders are allowed: ")
+                     + ", ".join(str(r) for r in roots))
         else:
+            try:
+                report = calibrate_file(wanted)
+            except (LabelledFileError, OSError, ValueError) as exc:
+                reason = (tr("keine UTF-8-Textdatei", "not a UTF-8 text file")
+                          if isinstance(exc, UnicodeDecodeError) else str(exc))
+                st.error(esc(f"{wanted.name}: {reason}"))
+        if report is not None:
             st.dataframe([{"severity": k, **v.model_dump()} for k, v in report.per_severity.items()], hide_index=True)
             st.write(tr("Verwechslungstabelle (Label → Vorhersage)", "Confusion (label → predicted)"))
             st.dataframe([{"label": g, **row} for g, row in report.confusion.items()], hide_index=True)

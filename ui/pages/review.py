@@ -81,8 +81,20 @@ if page.followups_due:
                 st.session_state["open_id"] = fu.message_id
                 st.rerun()
 
-if "m" in st.query_params and "open_id" not in st.session_state:
-    st.session_state["open_id"] = st.query_params["m"]  # deep link to one message
+# A deep link (?m=<id>) opens its message once: after posting, rejecting or closing it, the same link (still in
+# the URL) must not reopen it, and a filter change never swaps the open message for another one.
+if (link := st.query_params.get("m")) and st.session_state.get("deep_link_used") != link:
+    st.session_state["deep_link_used"] = link
+    st.session_state["open_id"] = link
+
+
+def _close_item() -> None:
+    """Nothing open any more (posted, rejected, escalated, unknown): drop the selection and the deep link."""
+    st.session_state.pop("open_id", None)
+    if "m" in st.query_params:
+        del st.query_params["m"]
+
+
 if shortcut in ("next", "previous") and page.rows:
     ids = [r.id for r in page.rows]
     at = ids.index(st.session_state["open_id"]) if st.session_state.get("open_id") in ids else -1
@@ -128,7 +140,9 @@ with right:
         try:
             item = svc.item(message_id)
         except ReviewError as exc:
+            # an unknown id (a mistyped deep link, an erased message): say so once and forget the selection
             st.error(esc(view.error_text(exc, lang)))
+            _close_item()
             st.stop()
         msg = item.message
         st.subheader(f"{esc(msg['author_handle'])} · {esc(view.channel_label(msg['channel'], msg['visibility'], lang))}")
@@ -163,7 +177,7 @@ with right:
                 try:
                     _lock()
                     svc.reject(message_id, reason, escalate=escalate)
-                    st.session_state.pop("open_id", None)
+                    _close_item()
                     st.session_state["flash"] = tr("Eskaliert", "Escalated") if escalate else tr("Abgelehnt", "Rejected")
                     st.rerun()
                 except (ReviewError, PermissionError) as exc:
@@ -203,7 +217,7 @@ with right:
                                              if approval.state == "awaiting_second" else
                                              tr("Gepostet", "Posted") if approval.state == "posted" else
                                              tr("Posten fehlgeschlagen – siehe unten", "Posting failed – see below"))
-                st.session_state.pop("open_id", None)
+                _close_item()
                 st.rerun()
             except (ReviewError, PermissionError) as exc:
                 action_note.error(esc(view.error_text(exc, lang)))

@@ -38,15 +38,15 @@ def _tlds() -> list[str]:
 _TLDS = _tlds()
 TLDS = frozenset(_TLDS)
 # A link is an http(s) or www. address, or a bare host whose last label is a real top-level domain (any of IANA's
-# ~1,500, not a handful): "funkwerk-hilfe.app/x", "funkwerk.example.evil.shop/win". The TLD must end the host (not
-# "funkwerk.example" inside "funkwerk.example.evil.shop") and be written in one case unless a path follows ("Anna.Ist" is a missing space).
+# ~1,500, not a handful): "brand-hilfe.app/x", "brand.example.evil.shop/win". The TLD must end the host (not
+# "brand.example" inside "brand.example.evil.shop") and be written in one case unless a path follows ("Anna.Ist" is a missing space).
 # Host labels are bounded (DNS: 63 characters, a handful of labels): an unbounded ``[\w-]+(?:\.[\w-]+)*``
 # backtracked quadratically on "a-a-a-…" / "a.a.a.…" (issue 12 item 19).
 URL_RX = re.compile(
     r"(?i:(?:https?://|www\.)[^\s<>\"')\]]+)"
     r"|(?<![\w.-])[\w-]{1,63}(?:\.[\w-]{1,63}){0,8}\."
     r"(?:" + _trie_rx(_TLDS) + "|" + _trie_rx(sorted({t.upper() for t in _TLDS}))
-    + r"|(?i:" + _trie_rx(_TLDS) + r")(?=/))"  # mixed case ("funkwerk.exampIe/login") only with a path
+    + r"|(?i:" + _trie_rx(_TLDS) + r")(?=/))"  # mixed case ("brand.exampIe/login") only with a path
     r"(?![\w-]|\.[\w-]|@)(?::\d{2,5})?(?:/[^\s<>\"')\]]*)?")
 HANDLE_RX = re.compile(r"(?<![\w@])@\w{1,30}")
 SIGNATURE_RX = re.compile(

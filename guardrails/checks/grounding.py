@@ -55,7 +55,7 @@ class UnsupportedClaim:
             url = m.group(0).rstrip(".,!?:;")
             bare = _bare_url(url)
             # only the brand's official domains (policy allowed_urls, contact.urls) and links that a cited passage
-            # or the CRM record contains pass: a look-alike ("funkwerk.example.evil.shop") is another host
+            # or the CRM record contains pass: a look-alike ("brand.example.evil.shop") is another host
             allowed = self.policy.allowed_url_rx and self.policy.allowed_url_rx.fullmatch(bare)
             if allowed or bare in evidence_urls or any(u.startswith(bare + "/") for u in evidence_urls):
                 continue

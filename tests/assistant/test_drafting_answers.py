@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, date, datetime
 
+import pytest
 from typer.testing import CliRunner
 
 from assistant.drafting.facts import record_facts
@@ -204,3 +205,24 @@ def test_never_asks_again_for_a_reference_the_customer_already_gave(env):
     assert "Bestellnummer" in asked.draft  # an unknown customer is asked for it …
     assert "Bestellnummer" not in given.draft, given.draft  # … but not after giving it
     assert kb_articles(given) == kb_articles(asked)  # the same answer, only without asking again
+
+
+@pytest.mark.parametrize("text", [
+    "Ich hab eine SMS bekommen, angeblich von euch, ich soll mein Passwort bestätigen. Ist das echt?",
+    "Hab ne SMS gekriegt, die sagt sie kommt von euch und will mein Passwort. Ist die echt??",
+    "Got a text supposedly from you asking me to confirm my password. Is this really from you?",
+    "Someone called, claimed to be from your support and wanted my PIN. Legit?",
+])
+def test_safety_concern_is_recognised_in_paraphrases(text):
+    assert understand(text).safety
+
+
+@pytest.mark.parametrize("text,mood", [
+    ("Schon wieder kein Netz!! Langsam reicht's.", "angry"),
+    ("SCHON WIEDER kein Netz. Es reicht mir langsam.", "angry"),
+    ("Na toll, schon wieder kein Netz. Danke für nichts.", "sarcastic"),
+    ("Vielen Dank für die schnelle Hilfe gestern, alles läuft!", "praise"),
+    ("Thanks a lot for the quick help yesterday, everything works now!", "praise"),
+])
+def test_mood_keeps_its_verdict_across_paraphrases(text, mood):
+    assert understand(text).mood == mood

@@ -5,19 +5,25 @@
   leaves the machine, and restores them in the model's answer.
 * :func:`export_customer` gathers everything stored about one customer (Art. 15 GDPR).
 * :func:`forget_customer` erases a customer (Art. 17 GDPR): the customer row, handles, records, their
-  messages and drafts are deleted; audit entries are kept for accountability but pseudonymised. The knowledge
+  messages (by customer id, or by (channel, handle)), drafts, approvals and follow-ups are deleted and their lines
+  in the outbox file redacted; audit entries are kept for accountability but pseudonymised. The knowledge
   base is untouched: it never holds customer data.
 """
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
+import json
+import os
 import re
+import tempfile
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, Field
-from sqlalchemy import delete, select
+from sqlalchemy import and_, delete, func, or_, select
 
 from replydesk.db import Database, utcnow
 
@@ -142,34 +148,58 @@ def _row(obj: Any) -> dict[str, Any]:
     return out
 
 
-def export_customer(db: Database, customer_id: str) -> dict[str, Any]:
-    """Everything stored about one customer, as JSON-ready data (data access request, Art. 15 GDPR)."""
-    from assistant.orm import AuditEvent, Customer, CustomerHandle, CustomerRecord, Draft, Message
+def _customer_messages(s: Any, customer_id: str, handles: list[Any]) -> list[Any]:
+    """The customer's messages: linked by customer id, or not yet linked (no customer) and written under one of
+    their handles *on that handle's channel* (the same handle on another channel is someone else)."""
+    from assistant.orm import Message
 
+    cond = Message.customer_id == customer_id
+    pairs = [and_(Message.channel == h.channel, func.lower(Message.author_handle) == h.handle.strip().lower())
+             for h in handles]
+    if pairs:
+        cond = or_(cond, and_(Message.customer_id.is_(None), or_(*pairs)))
+    return list(s.scalars(select(Message).where(cond).order_by(Message.id)).all())
+
+
+def _review_tables() -> tuple[Any, Any] | tuple[None, None]:
+    try:
+        from assistant.review.orm import Approval, FollowUp
+    except ModuleNotFoundError:  # pragma: no cover - the review side is optional
+        return None, None
+    return Approval, FollowUp
+
+
+def export_customer(db: Database, customer_id: str) -> dict[str, Any]:
+    """Everything stored about one customer, as JSON-ready data (data access request, Art. 15 GDPR): the customer,
+    handles, records, messages (also those not yet linked), drafts, approvals (the text actually posted),
+    follow-ups and audit events."""
+    from assistant.orm import AuditEvent, Customer, CustomerHandle, CustomerRecord, Draft
+
+    Approval, FollowUp = _review_tables()
     with db.session() as s:
         customer = s.get(Customer, customer_id)
         if customer is None:
             raise CustomerNotFound(f"no customer with id {customer_id!r}")
         handles = s.scalars(select(CustomerHandle).where(CustomerHandle.customer_id == customer_id)).all()
         records = s.scalars(select(CustomerRecord).where(CustomerRecord.customer_id == customer_id)).all()
-        messages = s.scalars(select(Message).where(Message.customer_id == customer_id)).all()
+        messages = _customer_messages(s, customer_id, list(handles))
         message_ids = [m.id for m in messages]
-        drafts = (
-            s.scalars(select(Draft).where(Draft.message_id.in_(message_ids))).all() if message_ids else []
-        )
-        audit = (
-            s.scalars(select(AuditEvent).where(AuditEvent.message_id.in_(message_ids))).all()
-            if message_ids
-            else []
-        )
+
+        def _for_messages(model: Any) -> list[Any]:
+            if model is None or not message_ids:
+                return []
+            return list(s.scalars(select(model).where(model.message_id.in_(message_ids))).all())
+
         return {
             "exported_at": utcnow().isoformat(),
             "customer": _row(customer),
             "handles": [_row(h) for h in handles],
             "records": [_row(r) for r in records],
             "messages": [_row(m) for m in messages],
-            "drafts": [_row(d) for d in drafts],
-            "audit_events": [_row(a) for a in audit],
+            "drafts": [_row(d) for d in _for_messages(Draft)],
+            "approvals": [_row(a) for a in _for_messages(Approval)],
+            "followups": [_row(f) for f in _for_messages(FollowUp)],
+            "audit_events": [_row(a) for a in _for_messages(AuditEvent)],
         }
 
 
@@ -197,25 +227,78 @@ class ForgetReport(BaseModel):
     messages: int
     drafts: int
     audit_events_pseudonymised: int
+    approvals: int = 0
+    followups: int = 0
+    outbox_entries_redacted: int = 0
 
 
-def forget_customer(db: Database, customer_id: str, actor: str = "system") -> ForgetReport:
-    """Erase one customer (Art. 17 GDPR) in one transaction; audit entries are pseudonymised, not deleted."""
+def redact_outbox(path: Path, message_ids: set[str], handles: set[tuple[str, str]], secrets: list[str]) -> int:
+    """Redact the erased customer's lines in the outbox file: lines of their messages, or sent to one of their
+    (channel, handle) pairs. The idempotency key stays (a re-post is still recognised as a duplicate); text,
+    recipient, ids and any string holding a secret are erased. The file is rewritten atomically (temp file in the
+    same directory, fsync, ``os.replace``) while holding the outbox's lock. Returns the number of lines redacted."""
+    path = Path(path)
+    if not path.exists():
+        return 0
+    with path.open("r+", encoding="utf-8") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)  # the outbox channel takes the same lock before appending
+        lines = fh.read().splitlines()
+        out, n = [], 0
+        for line in lines:
+            if not line.strip():
+                continue
+            try:
+                entry = json.loads(line)
+            except ValueError:
+                out.append(line)
+                continue
+            to = str(entry.get("to") or "").strip().lower()
+            if entry.get("message_id") in message_ids or (str(entry.get("channel")), to) in handles:
+                redacted = _scrub(entry, secrets)
+                for key in ("text", "to"):
+                    if key in redacted:
+                        redacted[key] = "[erased]"
+                if redacted.get("message_id"):
+                    redacted["message_id"] = _pseudo(str(entry["message_id"]))
+                if "external_id" in redacted:
+                    redacted["external_id"] = None
+                redacted["idempotency_key"] = entry.get("idempotency_key")
+                out.append(json.dumps(redacted, ensure_ascii=False))
+                n += 1
+            else:
+                out.append(line)
+        if n:
+            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name + ".", suffix=".tmp")
+            try:
+                with os.fdopen(fd, "w", encoding="utf-8") as tmp_fh:
+                    tmp_fh.write("".join(x + "\n" for x in out))
+                    tmp_fh.flush()
+                    os.fsync(tmp_fh.fileno())
+                os.replace(tmp, path)
+            except BaseException:
+                Path(tmp).unlink(missing_ok=True)
+                raise
+        return n
+
+
+def forget_customer(db: Database, customer_id: str, actor: str = "system",
+                    outbox_path: Path | None = None) -> ForgetReport:
+    """Erase one customer (Art. 17 GDPR) in one transaction; audit entries are pseudonymised, not deleted.
+
+    Messages are matched by customer id, or (not yet linked) by (channel, handle) — never by the handle alone.
+    With ``outbox_path`` the customer's lines in the outbox file are redacted after the database commit."""
     from assistant.orm import AuditEvent, Customer, CustomerHandle, CustomerRecord, Draft, Message
 
+    Approval, FollowUp = _review_tables()
     with db.transaction() as s:
         customer = s.get(Customer, customer_id)
         if customer is None:
             raise CustomerNotFound(f"no customer with id {customer_id!r}")
         handles = s.scalars(select(CustomerHandle).where(CustomerHandle.customer_id == customer_id)).all()
         records = s.scalars(select(CustomerRecord).where(CustomerRecord.customer_id == customer_id)).all()
-        # Messages are the customer's: theirs by customer id, or by one of their handles.
         handle_values = [h.handle for h in handles]
-        messages = s.scalars(
-            select(Message).where(
-                (Message.customer_id == customer_id) | (Message.author_handle.in_(handle_values))
-            )
-        ).all()
+        handle_pairs = {(h.channel, h.handle.strip().lower()) for h in handles}
+        messages = _customer_messages(s, customer_id, list(handles))
         message_ids = [m.id for m in messages]
         secrets = [
             v
@@ -226,7 +309,7 @@ def forget_customer(db: Database, customer_id: str, actor: str = "system") -> Fo
             ]
             if v and len(v) >= 3
         ]
-        n_drafts = 0
+        n_drafts = n_approvals = n_followups = 0
         if message_ids:
             n_drafts = len(s.scalars(select(Draft.id).where(Draft.message_id.in_(message_ids))).all())
         audit = s.scalars(
@@ -236,6 +319,15 @@ def forget_customer(db: Database, customer_id: str, actor: str = "system") -> Fo
             event.message_id = _pseudo(event.message_id or "")
             event.data = _scrub(event.data or {}, secrets)
         if message_ids:
+            for model in (Approval, FollowUp):
+                if model is None:
+                    continue
+                n = len(s.scalars(select(model.id).where(model.message_id.in_(message_ids))).all())
+                s.execute(delete(model).where(model.message_id.in_(message_ids)))
+                if model is Approval:
+                    n_approvals = n
+                else:
+                    n_followups = n
             s.execute(delete(Draft).where(Draft.message_id.in_(message_ids)))
             s.execute(delete(Message).where(Message.id.in_(message_ids)))
         s.execute(delete(CustomerRecord).where(CustomerRecord.customer_id == customer_id))
@@ -248,11 +340,15 @@ def forget_customer(db: Database, customer_id: str, actor: str = "system") -> Fo
                 data={"customer": _pseudo(customer_id), "messages": len(message_ids)},
             )
         )
-        return ForgetReport(
-            customer_id=customer_id,
-            handles=len(handles),
-            records=len(records),
-            messages=len(message_ids),
-            drafts=n_drafts,
-            audit_events_pseudonymised=len(audit),
-        )
+    n_outbox = redact_outbox(outbox_path, set(message_ids), handle_pairs, secrets) if outbox_path else 0
+    return ForgetReport(
+        customer_id=customer_id,
+        handles=len(handles),
+        records=len(records),
+        messages=len(message_ids),
+        drafts=n_drafts,
+        audit_events_pseudonymised=len(audit),
+        approvals=n_approvals,
+        followups=n_followups,
+        outbox_entries_redacted=n_outbox,
+    )

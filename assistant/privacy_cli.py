@@ -54,11 +54,13 @@ def register(app: typer.Typer) -> None:
         """Erase a customer (Art. 17 GDPR): data deleted, audit entries pseudonymised."""
         from assistant.privacy import CustomerNotFound, forget_customer
         from replydesk.db import get_database
+        from replydesk.settings import get_settings
 
         if not yes and not typer.confirm(f"Erase all data of customer {customer_id}?"):
             raise typer.Exit(1)
         try:
-            report = forget_customer(get_database(), customer_id, actor=actor)
+            report = forget_customer(get_database(), customer_id, actor=actor,
+                                     outbox_path=get_settings().data_dir / "outbox.jsonl")
         except CustomerNotFound as exc:
             err.print(f"[red]error:[/red] {exc}")
             raise typer.Exit(2) from None

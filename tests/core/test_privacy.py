@@ -171,3 +171,50 @@ def test_names_are_replaced_as_whole_words_only():
     assert "Max!" not in masked and "Anna Schmidt" not in masked, masked
     assert "[[NAME_" in masked
     assert p.restore(masked) == "Maximal sorry, Max! Annas Vertrag; Anna Schmidt; Maxi; MaxMustermann"
+
+
+def test_gdpr_forget_matches_channel_and_handle_export_is_complete_and_outbox_is_redacted(db, tmp_path):
+    """Issue 12 item 14: the same handle on another channel is another customer's; the export holds approvals,
+    follow-ups and not yet linked messages; erasure redacts the customer's outbox lines (atomically)."""
+    from datetime import timedelta
+
+    from assistant.orm import Message
+    from assistant.review.orm import Approval, FollowUp
+    from replydesk.db import utcnow
+
+    _seed(db)  # K-1: @anna_s on twitter
+    with db.transaction() as s:
+        # another person with the same handle on another channel, not linked to K-1
+        s.add(Message(id="m-insta", channel="instagram", visibility="public", author_handle="@anna_s",
+                      text="Hallo von Instagram", raw={}, triage={}, status="pending", risk=0.0, attempts=0))
+        # K-1's message that is not linked yet (customer_id empty)
+        s.add(Message(id="m-unlinked", channel="twitter", visibility="public", author_handle="@Anna_S",
+                      text="Noch eine Frage", raw={}, triage={}, status="pending", risk=0.0, attempts=0))
+        s.flush()
+        s.add(Approval(message_id="m-K-1", text="Hallo Anna Schmidt, gepostet", channel="twitter",
+                       visibility="public", author="agent1", state="posted", idempotency_key="k-1"))
+        s.add(FollowUp(message_id="m-K-1", due_at=utcnow() + timedelta(days=1), note="nachfragen"))
+    data = export_customer(db, "K-1")
+    assert sorted(m["id"] for m in data["messages"]) == ["m-K-1", "m-unlinked"]
+    assert [a["text"] for a in data["approvals"]] == ["Hallo Anna Schmidt, gepostet"]
+    assert [f["note"] for f in data["followups"]] == ["nachfragen"]
+
+    outbox = tmp_path / "outbox.jsonl"
+    lines = [
+        {"idempotency_key": "k-1", "message_id": "m-K-1", "external_id": "x1", "channel": "twitter",
+         "visibility": "public", "to": "@anna_s", "text": "Hallo Anna Schmidt, gepostet", "approved_by": ["a"]},
+        {"idempotency_key": "k-9", "message_id": "m-insta", "external_id": "x9", "channel": "instagram",
+         "visibility": "public", "to": "@anna_s", "text": "Hallo Instagram-Anna", "approved_by": ["a"]},
+    ]
+    outbox.write_text("".join(json.dumps(x) + "\n" for x in lines), encoding="utf-8")
+    report = forget_customer(db, "K-1", actor="dpo", outbox_path=outbox)
+    assert report.messages == 2 and report.outbox_entries_redacted == 1
+    with db.session() as s:
+        assert s.get(Message, "m-insta") is not None  # the other customer's message is kept
+        assert s.get(Message, "m-unlinked") is None
+        assert s.scalars(select(Approval)).all() == [] and s.scalars(select(FollowUp)).all() == []
+    kept = [json.loads(line) for line in outbox.read_text(encoding="utf-8").splitlines()]
+    assert [k["idempotency_key"] for k in kept] == ["k-1", "k-9"]  # keys stay: a re-post is still a duplicate
+    assert "Anna Schmidt" not in json.dumps(kept[0]) and "m-K-1" not in json.dumps(kept[0])
+    assert kept[1]["text"] == "Hallo Instagram-Anna"
+    assert not list(tmp_path.glob("outbox.jsonl.*"))  # no temp file left behind

@@ -13,7 +13,8 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-CHANNELS = ("twitter", "facebook", "instagram", "email", "dm")
+from guardrails.models import CHANNELS, LANGUAGES, known_channels  # noqa: F401  (CHANNELS: the built-in ones)
+
 err = Console(stderr=True, soft_wrap=True)
 
 
@@ -54,9 +55,9 @@ def parse_batch_line(obj: Any, channel: str = "twitter", visibility: str = "publ
     if not text.strip():
         raise BadLine("field 'text': empty")
     return {"id": obj["id"], "text": text,
-            "channel": _optional_str(obj, "channel", CHANNELS, channel),
+            "channel": _optional_str(obj, "channel", known_channels(), channel),
             "visibility": _optional_str(obj, "visibility", ("public", "private"), visibility),
-            "lang": _optional_str(obj, "lang", ("de", "en"))}
+            "lang": _optional_str(obj, "lang", LANGUAGES)}
 
 
 def read_batch(path: str) -> Iterator[tuple[int, Any]]:
@@ -141,18 +142,18 @@ def _check_extra(obj: dict, item: dict) -> None:
 
 
 def check(
-    channel: str | None = typer.Option(None, "--channel", help="twitter | facebook | instagram | email | dm "
-                                       "(required without --batch; with --batch the default for lines without one, "
+    channel: str | None = typer.Option(None, "--channel", help="a channel of the policy: twitter | facebook | "
+                                       "instagram | email | dm, and any the policy adds under channels: (required without --batch; with --batch the default for lines without one, "
                                        "else twitter)"),
     visibility: str | None = typer.Option(None, "--visibility", help="public | private (required without --batch; "
                                           "with --batch the default for lines without one, else public)"),
-    lang: str | None = typer.Option(None, "--lang", help="the customer's language (de | en)"),
+    lang: str | None = typer.Option(None, "--lang", help=f"the customer's language ({' | '.join(LANGUAGES)})"),
     text: str | None = typer.Option(None, "--text", help="the draft; read from stdin when omitted"),
     evidence: list[str] = typer.Option([], "--evidence", help="text a claim may rest on (repeatable)"),
     customer_message: str | None = typer.Option(None, "--customer-message", help="the customer's message"),
     customer_name: str | None = typer.Option(None, "--customer-name"),
     address_form: str | None = typer.Option(None, "--address-form", help="du | Sie"),
-    ui_lang: str = typer.Option("en", "--ui-lang", help="language of the messages (de | en)"),
+    ui_lang: str = typer.Option("en", "--ui-lang", help=f"language of the messages ({' | '.join(LANGUAGES)})"),
     as_json: bool = typer.Option(False, "--json", help="print JSON"),
     batch: str | None = typer.Option(None, "--batch", metavar="FILE.jsonl",
                                      help='check every line {"id", "text", "channel", "visibility", "lang"} of a JSONL '
@@ -171,11 +172,16 @@ def check(
         return
     if channel is None or visibility is None:
         _fail("--channel and --visibility are required (or use --batch FILE.jsonl)")
-    if channel not in CHANNELS:
-        _fail(f"--channel must be one of {', '.join(CHANNELS)}, not {channel!r}")
+    try:
+        engine = GuardrailEngine.from_policy()
+    except PolicyError as exc:
+        _fail(str(exc))
+    channels = _channels(engine)
+    if channel not in channels:
+        _fail(f"--channel must be one of {', '.join(channels)}, not {channel!r}")
     if visibility not in ("public", "private"):
         _fail(f"--visibility must be public or private, not {visibility!r}")
-    for name, value, allowed in (("--lang", lang, ("de", "en")), ("--ui-lang", ui_lang, ("de", "en")),
+    for name, value, allowed in (("--lang", lang, LANGUAGES), ("--ui-lang", ui_lang, LANGUAGES),
                                  ("--address-form", address_form, ("du", "Sie"))):
         if value is not None and value not in allowed:
             _fail(f"{name} must be {' or '.join(allowed)}, not {value!r}")
@@ -185,10 +191,6 @@ def check(
         text = sys.stdin.read()
     if not text.strip():
         _fail("the draft is empty")
-    try:
-        engine = GuardrailEngine.from_policy()
-    except PolicyError as exc:
-        _fail(str(exc))
     ctx = CheckContext(channel=channel, visibility=visibility, language=lang, evidence=evidence,
                        customer_message=customer_message, customer_name=customer_name,
                        address_form=address_form, ui_language=ui_lang)
@@ -209,22 +211,28 @@ def check(
     console.print("[green]passed[/green]" if report.passed else "[red]blocked[/red]")
 
 
+def _channels(engine) -> tuple[str, ...]:
+    """The channels a draft may be checked for: the built-in ones and those the loaded policy declares."""
+    return tuple(dict.fromkeys([*CHANNELS, *engine.policy.channels]))
+
+
 def _check_batch(path: str, channel: str | None, visibility: str | None, ui_lang: str) -> None:
     """``check --batch``: the engine loads once; each line gets ``{"id", "passed", "findings"}``."""
     from guardrails.engine import GuardrailEngine
     from guardrails.models import CheckContext
     from guardrails.policy import PolicyError
 
-    if channel is not None and channel not in CHANNELS:
-        _fail(f"--channel must be one of {', '.join(CHANNELS)}, not {channel!r}")
-    if visibility is not None and visibility not in ("public", "private"):
-        _fail(f"--visibility must be public or private, not {visibility!r}")
-    if ui_lang not in ("de", "en"):
-        _fail(f"--ui-lang must be de or en, not {ui_lang!r}")
     try:
         engine = GuardrailEngine.from_policy()
     except PolicyError as exc:
         _fail(str(exc))
+    channels = _channels(engine)
+    if channel is not None and channel not in channels:
+        _fail(f"--channel must be one of {', '.join(channels)}, not {channel!r}")
+    if visibility is not None and visibility not in ("public", "private"):
+        _fail(f"--visibility must be public or private, not {visibility!r}")
+    if ui_lang not in LANGUAGES:
+        _fail(f"--ui-lang must be {' or '.join(LANGUAGES)}, not {ui_lang!r}")
 
     def process(items: list[dict]) -> list[dict]:
         out = []

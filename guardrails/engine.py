@@ -23,9 +23,27 @@ MAX_CHECKED_CHARS = 12_000  # above every channel's limit (dm: 10,000); longer d
 
 
 class GuardrailEngine:
+    """Runs the checks the policy's ``rules:`` enable and applies each rule's severity override to its findings
+    (generically: a check needs no code for ``enabled``/``severity``; thresholds it reads from
+    ``policy.rules.get(rule_id)`` itself)."""
+
     def __init__(self, policy: Policy, checks: list[Check] | None = None) -> None:
         self.policy = policy
-        self.checks: list[Check] = sorted(checks or [c(policy) for c in DEFAULT_CHECKS], key=lambda c: c.cost)
+        all_checks = checks or [c(policy) for c in DEFAULT_CHECKS]
+        self.checks: list[Check] = sorted((c for c in all_checks if policy.rules.get(c.rule_id).enabled),
+                                          key=lambda c: c.cost)
+
+    def _configured(self, found: list[Finding]) -> list[Finding]:
+        """Drop findings of disabled rules (a check may report under another rule id) and apply severities."""
+        out = []
+        for f in found:
+            rule = self.policy.rules.get(f.rule)
+            if not rule.enabled:
+                continue
+            if rule.severity and f.severity != "info" and f.severity != rule.severity:
+                f = f.model_copy(update={"severity": rule.severity})
+            out.append(f)
+        return out
 
     @classmethod
     def from_policy(cls, path: Path | str | None = None) -> GuardrailEngine:
@@ -37,7 +55,8 @@ class GuardrailEngine:
         checked = text
         if len(text) > MAX_CHECKED_CHARS:
             # Pathological input (issue 12 item 19): every rule reads at most MAX_CHECKED_CHARS, so a pasted
-            # megabyte costs what 12,000 characters cost; the rest is blocked, never posted unchecked.
+            # megabyte costs what 12,000 characters cost; the rest is blocked, never posted unchecked (whatever
+            # the policy's rules say: this guard is not the configurable ``length`` rule).
             checked = text[:MAX_CHECKED_CHARS]
             findings.append(Finding(
                 rule="length", severity="block", start=MAX_CHECKED_CHARS, end=len(text),
@@ -45,7 +64,7 @@ class GuardrailEngine:
                          else "Too long to check: only the first %d characters were checked.") % MAX_CHECKED_CHARS,
                 suggestion=None))
         for check in self.checks:
-            findings.extend(check(checked, ctx))
+            findings.extend(self._configured(check(checked, ctx)))
         findings.sort(key=lambda f: (f.severity != "block", f.start, f.rule))
         return Report(passed=not any(f.severity == "block" for f in findings), findings=findings)
 

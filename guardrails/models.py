@@ -2,14 +2,43 @@
 
 from __future__ import annotations
 
-from typing import Literal, Protocol, runtime_checkable
+import re
+from typing import Annotated, Literal, Protocol, runtime_checkable
 
-from pydantic import BaseModel, Field, SkipValidation
+from pydantic import AfterValidator, BaseModel, Field, SkipValidation
 
 Severity = Literal["block", "warn", "info"]
-ChannelName = Literal["twitter", "facebook", "instagram", "email", "dm"]
 Visibility = Literal["public", "private"]
-Language = Literal["de", "en"]
+
+# Channels and languages, declared once. The built-in channels; a policy adds more under ``channels:`` (e.g.
+# ``whatsapp``), and every channel a loaded policy declares becomes a known channel name (``declare_channels``).
+CHANNELS: tuple[str, ...] = ("twitter", "facebook", "instagram", "email", "dm")
+# The languages the lexicons, detector and reply texts cover (adding one needs lexicons and a detector language).
+LANGUAGES: tuple[str, ...] = ("de", "en")
+Language = Literal[LANGUAGES]  # type: ignore[valid-type]
+CHANNEL_ID_RX = re.compile(r"^[a-z][a-z0-9_-]{0,31}$")  # how a policy may name a channel
+_KNOWN_CHANNELS: dict[str, None] = dict.fromkeys(CHANNELS)  # insertion-ordered set
+
+
+def declare_channels(names) -> None:
+    """Make the channels a policy declares known names (called when a policy is loaded)."""
+    for name in names:
+        _KNOWN_CHANNELS.setdefault(name, None)
+
+
+def known_channels() -> tuple[str, ...]:
+    """The built-in channels and every channel a loaded policy declared, in declaration order."""
+    return tuple(_KNOWN_CHANNELS)
+
+
+def _known_channel(value: str) -> str:
+    if value not in _KNOWN_CHANNELS:
+        raise ValueError(f"unknown channel {value!r}; known: {', '.join(_KNOWN_CHANNELS)} "
+                         "(declare new channels under the policy's channels:)")
+    return value
+
+
+ChannelName = Annotated[str, AfterValidator(_known_channel)]
 AddressForm = Literal["du", "Sie"]
 
 RULE_IDS = (
@@ -25,6 +54,7 @@ RULE_IDS = (
     "language",
     "banned-phrase",
     "confidential-leak",
+    "relevance",
 )
 
 

@@ -5,10 +5,21 @@ from __future__ import annotations
 import re
 from functools import cached_property, lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, PositiveInt, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PositiveInt,
+    StringConstraints,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from guardrails.models import CHANNEL_ID_RX, Language, declare_channels
 
 DEFAULT_POLICY = Path(__file__).with_name("policy.yaml")
 LEXICON_KEYS = (
@@ -20,6 +31,62 @@ LEXICON_KEYS = (
 
 class PolicyError(ValueError):
     """A policy file problem, naming the file and the key path."""
+
+
+ChannelId = Annotated[str, StringConstraints(pattern=CHANNEL_ID_RX.pattern)]
+
+
+class RuleConfig(BaseModel):
+    """One rule's switch and severity (``rules.<rule id>`` in the policy). ``severity`` replaces the severity of
+    every block/warn finding of the rule (info findings stay info); unset = the rule's own severities."""
+
+    model_config = ConfigDict(extra="forbid")
+    enabled: bool = True
+    severity: Literal["block", "warn"] | None = None
+
+
+class ToneRule(RuleConfig):
+    caps_min_letters: int = Field(default=4, ge=2, le=20)  # an all-capitals word this long reads as shouting
+
+
+class RelevanceRule(RuleConfig):
+    topic_check: bool = False  # also warn when the reply shares no topic word with the message (off: see check)
+    topic_min_words: int = Field(default=2, ge=1, le=50)  # judge the topic only for messages with this many words
+
+
+class ConfidentialLeakRule(RuleConfig):
+    shingle_words: int = Field(default=6, ge=3, le=30)  # this many consecutive words of a confidential text = leak
+
+
+class Rules(BaseModel):
+    """``rules:`` keyed by the stable rule id; an unknown id or option is an error naming the key."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=False)
+    length: RuleConfig = Field(default_factory=RuleConfig)
+    banned_phrase: RuleConfig = Field(default_factory=RuleConfig, alias="banned-phrase")
+    dead_end: RuleConfig = Field(default_factory=RuleConfig, alias="dead-end")
+    tone: ToneRule = Field(default_factory=ToneRule)
+    address_form: RuleConfig = Field(default_factory=RuleConfig, alias="address-form")
+    no_bare_sorry: RuleConfig = Field(default_factory=RuleConfig, alias="no-bare-sorry")
+    unsupported_claim: RuleConfig = Field(default_factory=RuleConfig, alias="unsupported-claim")
+    unapproved_promise: RuleConfig = Field(default_factory=RuleConfig, alias="unapproved-promise")
+    structure: RuleConfig = Field(default_factory=RuleConfig)
+    relevance: RelevanceRule = Field(default_factory=RelevanceRule)
+    pii_public: RuleConfig = Field(default_factory=RuleConfig, alias="pii-public")
+    confidential_leak: ConfidentialLeakRule = Field(default_factory=ConfidentialLeakRule, alias="confidential-leak")
+    language: RuleConfig = Field(default_factory=RuleConfig)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _none_is_default(cls, data: object) -> object:
+        # ``structure:`` with nothing after it (YAML null) means "the defaults"
+        if isinstance(data, dict):
+            return {k: ({} if v is None else v) for k, v in data.items()}
+        return data
+
+    def get(self, rule_id: str) -> RuleConfig:
+        """The rule's configuration (defaults for a rule without options, e.g. the LLM tone judge's)."""
+        return getattr(self, rule_id.replace("-", "_"), None) or RuleConfig()
 
 
 class ChannelPolicy(BaseModel):
@@ -178,7 +245,7 @@ class EscalationPolicy(BaseModel):
     """Words that make a message urgent (lawyer, press, a regulator): triage raises urgency and risk."""
 
     model_config = ConfigDict(extra="forbid")
-    words: dict[Literal["de", "en"], list[str]] = Field(default_factory=dict)  # regexes, word boundaries added
+    words: dict[Language, list[str]] = Field(default_factory=dict)  # regexes, word boundaries added
     regulators: list[str] = Field(default_factory=list)  # names of authorities, matched as words
 
     @field_validator("words")
@@ -254,12 +321,20 @@ class Policy(BaseModel):
     acronyms: list[str] = Field(default_factory=list)
     replies: ReplyProfile = Field(default_factory=ReplyProfile)
     voice: VoicePolicy = Field(default_factory=VoicePolicy)
-    channels: dict[Literal["twitter", "facebook", "instagram", "email", "dm"], ChannelPolicy]
+    # every channel the brand answers on; a new one (e.g. whatsapp) is one entry here (keys: lower-case ids)
+    channels: dict[ChannelId, ChannelPolicy]
     four_eyes: FourEyes = Field(default_factory=FourEyes)
     max_revisions: int = Field(default=2, ge=0, le=10)
     allowed_urls: list[str] = Field(default_factory=list)
-    banned_phrases: dict[Literal["de", "en"], list[str]] = Field(default_factory=dict)
-    lexicons: dict[Literal["de", "en"], Lexicon]
+    banned_phrases: dict[Language, list[str]] = Field(default_factory=dict)
+    lexicons: dict[Language, Lexicon]
+    # per rule: enabled, severity (block|warn) and the rule's thresholds (see Rules and docs/formats.md)
+    rules: Rules = Field(default_factory=Rules)
+
+    @field_validator("rules", mode="before")
+    @classmethod
+    def _rules_none(cls, v: object) -> object:
+        return {} if v is None else v
 
     @field_validator("reference_patterns", "allowed_urls")
     @classmethod
@@ -336,10 +411,12 @@ def parse_policy(data: object, source: str = "policy") -> Policy:
     if not isinstance(data, dict):
         raise PolicyError(f"{source}: the policy must be a mapping of keys")
     try:
-        return Policy.model_validate(data)
+        policy = Policy.model_validate(data)
     except ValidationError as err:
         lines = [f"{source}: {'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in err.errors()]
         raise PolicyError("invalid policy:\n  " + "\n  ".join(lines)) from None
+    declare_channels(policy.channels)
+    return policy
 
 
 def _read_yaml(p: Path) -> object:

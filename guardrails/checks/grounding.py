@@ -6,7 +6,7 @@ import re
 from functools import lru_cache
 
 from guardrails.checks.base import draft_language, finding, msg
-from guardrails.models import CheckContext, Finding
+from guardrails.models import LANGUAGES, CheckContext, Finding
 from guardrails.policy import Policy
 from guardrails.text import URL_RX, analyse
 
@@ -92,7 +92,7 @@ class UnapprovedPromise:
         lang = draft_language(draft, ctx)
         evidence = " \n ".join(ctx.evidence).lower()
         out = []
-        lexicons = [self.policy.lex(lang)] + [self.policy.lex(x) for x in ("de", "en") if x != lang]
+        lexicons = [self.policy.lex(lang)] + [self.policy.lex(x) for x in LANGUAGES if x != lang]
         seen: set[tuple[int, int]] = set()
         for lex in lexicons:
             for m in lex.find("promise", draft):

@@ -228,9 +228,9 @@ def _norm_words(text: str) -> tuple[str, ...]:
     return tuple(WORD.findall(normalise(text).text))
 
 
-def _shingles(text: str) -> set[tuple[str, ...]]:
+def _shingles(text: str, n: int = SHINGLE) -> set[tuple[str, ...]]:
     words = _norm_words(text)
-    return {words[i:i + SHINGLE] for i in range(max(0, len(words) - SHINGLE + 1))}
+    return {words[i:i + n] for i in range(max(0, len(words) - n + 1))}
 
 
 class ConfidentialLeak:
@@ -240,6 +240,7 @@ class ConfidentialLeak:
     def __init__(self, policy: Policy) -> None:
         self.policy = policy
         self.official = _small_index(tuple(policy.contact.values())).keys()
+        self.shingle = policy.rules.confidential_leak.shingle_words  # SHINGLE unless the policy says otherwise
 
     def __call__(self, draft: str, ctx: CheckContext) -> list[Finding]:
         out = [(m.start(), m.end()) for m in DISCLOSURE.finditer(draft)]
@@ -250,24 +251,25 @@ class ConfidentialLeak:
         lower = norm.text
         short: list[str] = []
         if ctx.confidential:
+            shingle = self.shingle
             draft_words = list(WORD.finditer(lower))
             draft_shingles = {}
-            for i in range(max(0, len(draft_words) - SHINGLE + 1)):
-                key = tuple(w.group(0) for w in draft_words[i:i + SHINGLE])
-                draft_shingles.setdefault(key, norm.span(draft_words[i].start(), draft_words[i + SHINGLE - 1].end()))
+            for i in range(max(0, len(draft_words) - shingle + 1)):
+                key = tuple(w.group(0) for w in draft_words[i:i + shingle])
+                draft_shingles.setdefault(key, norm.span(draft_words[i].start(), draft_words[i + shingle - 1].end()))
             for text in ctx.confidential:
                 text = text.strip()
                 if not text:
                     continue
                 # short secrets (a canary token, a note) must not appear at all, however disguised
-                if len(WORD.findall(text)) < SHINGLE and len(text) >= 6:
+                if len(WORD.findall(text)) < shingle and len(text) >= 6:
                     secret = normalise(text).text
                     pos = lower.find(secret)
                     if pos >= 0:
                         out.append(norm.span(pos, pos + len(secret)))
                     short.append(text)
                     continue
-                for sh in _shingles(text) & set(draft_shingles):
+                for sh in _shingles(text, shingle) & set(draft_shingles):
                     out.append(draft_shingles[sh])
         if short or others:
             view = value_view(norm)

@@ -3,7 +3,8 @@
 Two signals, both cheap and explainable:
 - **tone** (on): a cheerful opener ("Schön, dass …", "Great that …") to a message the pipeline read as angry or
   sarcastic (``CheckContext.customer_mood``);
-- **topic** (off by default, ``Relevance(policy, topic_check=True)``): the reply cites an article and none of the
+- **topic** (off by default; ``rules: {relevance: {topic_check: true}}`` in the policy, or
+  ``Relevance(policy, topic_check=True)``): the reply cites an article and none of the
   message's content words (stemmed, ≥ 4 letters, no stop words) appears in the reply or that article.
 """
 
@@ -47,16 +48,18 @@ class Relevance:
     rule_id = "relevance"
     cost = 2
 
-    def __init__(self, policy: Policy, topic_check: bool = False) -> None:
+    def __init__(self, policy: Policy, topic_check: bool | None = None) -> None:
         self.policy = policy
+        options = policy.rules.relevance
+        self.topic_min_words = options.topic_min_words
         # Off by default: measured on the drafting dev set it warned 1 of 26 wrong-article drafts and 4 of 96 right
         # ones (wrong articles share the words that retrieved them), and its false warnings cost agents a written
         # override. Kept for callers that want it (e.g. LLM drafts without citations).
-        self.topic_check = topic_check
+        self.topic_check = options.topic_check if topic_check is None else topic_check
 
     def _topic(self, draft: str, body: str, message: str, ctx: CheckContext) -> list[Finding]:
         asked = content_words(message)
-        if len(asked) < 2 or not ctx.cited:  # only replies built on a cited article are judged on topic words
+        if len(asked) < self.topic_min_words or not ctx.cited:  # only replies built on a cited article are judged on topic words
             return []
         if asked & (content_words(body) | content_words(" ".join(ctx.cited))):
             return []

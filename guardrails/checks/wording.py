@@ -50,6 +50,8 @@ class Tone:
 
     def __init__(self, policy: Policy) -> None:
         self.policy = policy
+        n = policy.rules.tone.caps_min_letters
+        self.caps_word = _CAPS_WORD if n == 4 else re.compile(rf"\b[A-ZÄÖÜ]{{{n},}}\b")
 
     def __call__(self, draft: str, ctx: CheckContext) -> list[Finding]:
         lex = self.policy.lex(draft_language(draft, ctx))
@@ -79,9 +81,9 @@ class Tone:
                                    "Tone: abusive or condescending – stay factual and friendly."), start, end))
         acronyms = _ACRONYMS | {a.upper() for a in self.policy.acronyms} | {
             w.upper() for name in self.policy.brand_names for w in re.findall(r"\w+", name)}
-        shouting = [m for m in _CAPS_WORD.finditer(masked) if m.group(0) not in acronyms]
+        shouting = [m for m in self.caps_word.finditer(masked) if m.group(0) not in acronyms]
         customer_shouts = bool(ctx.customer_message and (
-            len([w for w in _CAPS_WORD.findall(ctx.customer_message) if w not in acronyms]) >= 2
+            len([w for w in self.caps_word.findall(ctx.customer_message) if w not in acronyms]) >= 2
             or "!!" in ctx.customer_message))
         for m in re.finditer(r"[!?]{2,}", masked):
             shouting.append(m)

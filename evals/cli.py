@@ -51,6 +51,8 @@ def run_cmd(
     judge: bool = typer.Option(False, "--judge", help="LLM-judge rubric (needs an LLM configured)"),
     judge_k: int = typer.Option(3, "--judge-k", min=1, max=10, help="judgements per case"),
     as_json: bool = typer.Option(False, "--json"),
+    demo: bool = typer.Option(False, "--demo", help="load the demo brand (KB and customers) if the knowledge base "
+                              "is empty; without it an empty knowledge base is an error"),
 ) -> None:
     """Run a data set through the pipeline; writes results.jsonl, summary.json/.md and report.html."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
@@ -83,7 +85,7 @@ def run_cmd(
                       disable=as_json) as progress:
             task = progress.add_task("cases", total=total)
             summary = run_dataset(get_database(), dataset, out, engine, on_case=lambda _r: progress.advance(task),
-                                  judge=rubric)
+                                  judge=rubric, demo=demo)
     except RuntimeError as exc:
         err.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(2) from None

@@ -70,11 +70,18 @@ def evaluate_case(pipeline, case: EvalCase, engine: str, judge=None) -> CaseResu
         fallback_reason=result.fallback_reason, scores=scores)
 
 
-def ensure_demo_data(db: Database) -> None:
-    """The evals run against the demo brand: load its KB and customers when the database has none."""
+def ensure_demo_data(db: Database, demo: bool = False) -> None:
+    """The evals need a knowledge base. With ``demo=True`` (``evals run --demo``) the demo brand's KB and customers
+    are loaded when the database has none; without it an empty knowledge base is an error — the demo brand is never
+    loaded into a database nobody asked for (a production database whose KB is not filled yet)."""
     from knowledge_base.store import KnowledgeStore
 
     if KnowledgeStore(db).count() == 0:
+        if not demo:
+            raise RuntimeError(
+                "the knowledge base is empty: load the brand's knowledge base first (replydesk kb ...), or run the "
+                "evals against the demo brand with --demo (loads the demo knowledge base and customers into this "
+                "database)")
         from assistant.customers import CustomerService
         from knowledge_base.demo import load_demo
 
@@ -83,7 +90,8 @@ def ensure_demo_data(db: Database) -> None:
 
 
 def run_dataset(db: Database, dataset: Path, out_dir: Path, engine: str = "composer",
-                on_case: Callable[[CaseResult], None] | None = None, pipeline=None, judge=None) -> RunSummary:
+                on_case: Callable[[CaseResult], None] | None = None, pipeline=None, judge=None,
+                demo: bool = False) -> RunSummary:
     from assistant.pipeline import Pipeline
 
     cases = load_cases(dataset)
@@ -95,7 +103,7 @@ def run_dataset(db: Database, dataset: Path, out_dir: Path, engine: str = "compo
             if line.strip():
                 r = CaseResult.model_validate_json(line)
                 done[r.case_id] = r
-    ensure_demo_data(db)
+    ensure_demo_data(db, demo=demo)
     pipeline = pipeline or Pipeline.from_settings(db, engine=engine)
     with results_path.open("a", encoding="utf-8") as fh:
         for case in cases:

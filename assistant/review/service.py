@@ -387,6 +387,22 @@ class ReviewService:
         with self.db.session() as s:
             return list(s.scalars(select(FollowUp).where(FollowUp.done.is_(False), FollowUp.due_at <= utcnow())))
 
+    def complete_followup(self, followup_id: int) -> FollowUp:
+        """Mark a follow-up done (agents and approvers); audited. Done once: a second click is an error, and two
+        agents clicking at once mark it done once (conditional update)."""
+        require(self.user, "agent", "approver")
+        with self.db.transaction() as s:
+            fu = s.get(FollowUp, followup_id)
+            if fu is None:
+                raise ReviewError(f"no follow-up {followup_id!r}")
+            changed = s.execute(update(FollowUp).where(FollowUp.id == followup_id, FollowUp.done.is_(False))
+                                .values(done=True)).rowcount
+            if not changed:
+                raise ReviewError(f"follow-up {followup_id} is already done")
+            self._audit(s, "followup_done", fu.message_id, followup_id=followup_id)
+        with self.db.session() as s:
+            return s.get(FollowUp, followup_id)
+
     def audit_log(self, message_id: str | None = None, limit: int = 200) -> list[AuditEvent]:
         with self.db.session() as s:
             q = select(AuditEvent).order_by(AuditEvent.at.desc()).limit(limit)

@@ -84,7 +84,7 @@ def demo_run(tmp_path_factory):
         from assistant.pipeline import Pipeline
         from evals.runner import ensure_demo_data
 
-        ensure_demo_data(db)
+        ensure_demo_data(db, demo=True)  # explicit (issue 12 item 20)
         pipeline = Pipeline.from_settings(db, Settings(data_dir=base / "data"), engine="composer")
         summary = run_dataset(db, DEMO, base / "run", "composer", pipeline=pipeline)
         yield summary, base / "run", db, pipeline
@@ -175,3 +175,24 @@ def test_llm_judge_rubric_k_times_with_agreement(demo_run, tmp_path):
     assert second["agreement"]["tone"] == round(2 / 3, 3) and second["agreement"]["helpfulness"] == 1.0
     assert 0 < summary.metrics["judge_agreement"] < 1 and "judge_tone" in summary.metrics
     assert summary.config["judge"]["k"] == 3
+
+
+def test_evals_run_never_loads_the_demo_into_a_database_without_the_demo_flag(data_dir, tmp_path):
+    """Issue 12 item 20: an empty knowledge base (a fresh production database) is not filled with the demo brand
+    unless --demo is given; without it the run fails with a clear message and the database stays empty."""
+    from knowledge_base.store import KnowledgeStore
+    from replydesk.cli import app
+    from replydesk.db import get_database
+
+    db = get_database()
+    with pytest.raises(RuntimeError, match="--demo"):
+        run_dataset(db, DEMO, tmp_path / "run", "composer")
+    assert KnowledgeStore(db).count() == 0
+    result = CliRunner().invoke(app, ["evals", "run", str(DEMO), "--out", str(tmp_path / "cli-run")])
+    assert result.exit_code == 2, result.output
+    assert "--demo" in result.output and "knowledge base is empty" in result.output
+    assert KnowledgeStore(db).count() == 0
+    from evals.runner import ensure_demo_data
+
+    ensure_demo_data(db, demo=True)  # explicit: loads the demo brand
+    assert KnowledgeStore(db).count() > 0

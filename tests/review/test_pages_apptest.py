@@ -369,3 +369,29 @@ def test_evaluations_page_binary_file_and_paths_outside_the_data_dirs(demo_dir):
     next(b for b in at.button if b.label in ("Calibrate", "Kalibrieren")).click().run()
     assert not at.exception
     assert not at.error or "allowed" not in at.error[0].value and "erlaubt" not in at.error[0].value
+
+
+def test_a_due_followup_is_marked_done_from_the_review_page(demo_dir):
+    """Issue 12 item 20: the follow-up list has a "done" button; a done follow-up leaves the list."""
+    from datetime import timedelta
+
+    from sqlalchemy import select
+
+    from assistant.orm import Message
+    from assistant.review.orm import FollowUp
+    from replydesk.db import get_database, utcnow
+
+    db = get_database()
+    with db.transaction() as s:
+        mid = s.scalar(select(Message.id).where(Message.external_id == "demo-002"))
+        fu = FollowUp(message_id=mid, due_at=utcnow() - timedelta(hours=2), done=False, note="nachfassen-test")
+        s.add(fu)
+        s.flush()
+        fu_id = fu.id
+    at = run("ui/pages/review.py", AGENT)
+    assert not at.exception
+    at.button(key=f"fu_done_{fu_id}").click().run()
+    assert not at.exception and not at.error
+    with db.session() as s:
+        assert s.get(FollowUp, fu_id).done is True
+    assert f"fu_done_{fu_id}" not in [b.key for b in at.button]

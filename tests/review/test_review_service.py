@@ -229,3 +229,32 @@ def test_webhook_errors_and_audit_never_show_the_webhook_token(sqlite_db, static
         channel.post(Reply(idempotency_key="k", message_id="m", external_id=None, channel="twitter",
                            visibility="public", to="@a", text="x", approved_by=["anna"]))
     assert "s3cr3t" not in str(err.value) and f"127.0.0.1:{port}" in str(err.value)
+
+
+def test_a_due_followup_can_be_marked_done_once_and_is_audited(db, static_pipeline, tmp_path):
+    """Issue 12 item 20: a follow-up can be marked done (agents and approvers only); it leaves the due list."""
+    from datetime import timedelta
+
+    from assistant.review.orm import FollowUp
+    from replydesk.db import utcnow
+
+    mid = add_message(db)
+    with db.transaction() as session:
+        fu = FollowUp(message_id=mid, due_at=utcnow() - timedelta(hours=1), done=False, note="check back")
+        session.add(fu)
+        session.flush()
+        fu_id = fu.id
+    s = svc(db, ANNA, static_pipeline, tmp_path / "o.jsonl")
+    assert [f.id for f in s.due_followups()] == [fu_id]
+    with pytest.raises(PermissionError):
+        svc(db, TINA, static_pipeline, tmp_path / "o.jsonl").complete_followup(fu_id)
+    done = s.complete_followup(fu_id)
+    assert done.done is True
+    assert s.due_followups() == []
+    with pytest.raises(ReviewError, match="already done"):
+        s.complete_followup(fu_id)
+    with pytest.raises(ReviewError, match="no follow-up"):
+        s.complete_followup(99999)
+    with db.session() as session:
+        events = session.scalars(select(AuditEvent).where(AuditEvent.action == "followup_done")).all()
+    assert [(e.actor, e.message_id, e.data.get("followup_id")) for e in events] == [("anna", mid, fu_id)]

@@ -75,11 +75,18 @@ for col, (label, key) in zip(cols, [(tr("Offen", "Open"), "drafted"), (tr("Zweit
 if page.followups_due:
     with st.expander(tr(f"{page.followups_due} Nachfass-Erinnerungen fällig", f"{page.followups_due} follow-ups due")):
         for fu in svc.due_followups():
-            c1, c2 = st.columns([4, 1])
+            c1, c2, c3 = st.columns([4, 1, 1])
             c1.write(f"{esc(view.local_time(fu.due_at, lang))} · {esc(fu.note or '')}")
             if c2.button(tr("Öffnen", "Open"), key=f"fu_{fu.id}"):
                 st.session_state["open_id"] = fu.message_id
                 st.rerun()
+            if c3.button(tr("Erledigt", "Done"), key=f"fu_done_{fu.id}"):
+                try:
+                    svc.complete_followup(fu.id)
+                except (ReviewError, PermissionError) as exc:
+                    st.error(str(exc))
+                else:
+                    st.rerun()
 
 # A deep link (?m=<id>) opens its message once: after posting, rejecting or closing it, the same link (still in
 # the URL) must not reopen it, and a filter change never swaps the open message for another one.

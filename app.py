@@ -18,19 +18,22 @@ def _oidc_configured() -> bool:
 
 
 def _login() -> None:
+    from assistant.review.auth import LoginLocked, UserStore, is_demo_installation, oidc_session_user
+
     if _oidc_configured():
         if not st.user.is_logged_in:
             st.button(tr("Anmelden", "Log in"), on_click=st.login)
             st.stop()
-        from assistant.review.auth import UserStore
-
-        # Roles come from the users file (by e-mail as user name); unknown OIDC users are agents.
-        email = str(st.user.get("email", "oidc")).lower()
-        known = UserStore.from_settings().get(email)
-        st.session_state["user"] = {"username": email, "display_name": st.user.get("name", email),
-                                    "roles": known.roles if known else ["agent"]}
+        # Roles come from the users file (by e-mail as user name); an unknown OIDC user has none until an admin
+        # grants them, and an e-mail the provider marks as not verified is refused.
+        try:
+            st.session_state["user"] = oidc_session_user(
+                {k: st.user.get(k) for k in ("email", "email_verified", "name")}, UserStore.from_settings())
+        except PermissionError as exc:
+            st.error(esc(str(exc)))
+            st.button(tr("Abmelden", "Log out"), on_click=st.logout)
+            st.stop()
         return
-    from assistant.review.auth import UserStore
 
     st.title("replydesk")
     with st.form("login"):
@@ -38,13 +41,22 @@ def _login() -> None:
         password = st.text_input(tr("Passwort", "Password"), type="password")
         submitted = st.form_submit_button(tr("Anmelden", "Log in"))
     if submitted:
-        user = UserStore.from_settings().authenticate(username, password)
-        if user is None:
-            st.error(tr("Benutzername oder Passwort falsch.", "Wrong username or password."))
+        try:
+            user = UserStore.from_settings().login(username, password)
+        except LoginLocked as exc:
+            minutes = int(exc.retry_after // 60) + 1
+            st.error(tr(f"Zu viele Fehlversuche. Bitte in {minutes} Minuten erneut versuchen.",
+                        f"Too many failed attempts. Try again in {minutes} minutes."))
+            user = None
         else:
+            if user is None:
+                st.error(tr("Benutzername oder Passwort falsch.", "Wrong username or password."))
+        if user is not None:
             st.session_state["user"] = user.public()
             st.rerun()
-    st.caption(tr("Demo: anna / ben / tina / quinn / ada, Passwort „demo“", "Demo: anna / ben / tina / quinn / ada, password 'demo'"))
+    if is_demo_installation():  # the demo passwords only on the demo, never on a real installation
+        st.caption(tr("Demo: anna / ben / tina / quinn / ada, Passwort „demo“",
+                      "Demo: anna / ben / tina / quinn / ada, password 'demo'"))
     st.stop()
 
 
@@ -57,6 +69,13 @@ if current_user() is None:
 
 user = current_user()
 roles = set(user["roles"])
+if not roles:  # e.g. an OIDC user nobody granted roles yet, or a user removed from the users file
+    st.warning(tr("Ihr Konto hat noch keine Rolle. Bitte einen Administrator, Ihnen eine zuzuweisen.",
+                  "Your account has no role yet. Ask an administrator to grant you one."))
+    if st.button(tr("Abmelden", "Log out")):
+        st.session_state.pop("user", None)
+        st.rerun()
+    st.stop()
 admin = "admin" in roles
 pages = []
 if admin or roles & {"agent", "approver"}:

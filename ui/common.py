@@ -23,11 +23,26 @@ def tr(de: str, en: str) -> str:
 
 
 def current_user() -> dict | None:
-    """The signed-in user as {"username", "display_name", "roles"} (set by app.py's login)."""
+    """The signed-in user as {"username", "display_name", "roles"} (set by app.py's login).
+
+    The roles are read again from the users store on every call (every page run), never trusted from the
+    session: a demoted user loses a role at once, a user removed from the store (or an OIDC user nobody granted
+    roles) has none. (Without any users file the session is kept as it is.)"""
     user = st.session_state.get("user")
-    if user is not None:
-        user = {**user, "ui_language": ui_lang()}
-    return user
+    if user is None:
+        return None
+    from assistant.review.auth import UserStore
+
+    store = UserStore.from_settings()
+    if not store.path.exists():
+        # No users file at all: nobody can have logged in with a password, and an OIDC login already got its
+        # roles from the (missing) file, i.e. none; keep what the session holds (test harnesses set it directly).
+        return {**user, "ui_language": ui_lang()}
+    stored = store.get(str(user.get("username", "")))
+    roles = list(stored.roles) if stored is not None else []
+    if roles != user.get("roles"):
+        st.session_state["user"] = {**user, "roles": roles}
+    return {**user, "roles": roles, "ui_language": ui_lang()}
 
 
 def has_role(role: str) -> bool:

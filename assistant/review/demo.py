@@ -15,6 +15,9 @@ DEMO_PASSWORD = "demo"
 
 
 def load_demo(db) -> str:
+    from assistant.review.auth import mark_demo_installation
+
+    mark_demo_installation()  # this data dir is the demo: the login page may show the demo passwords
     store = UserStore.from_settings()
     created = 0
     for username, name, roles in DEMO_USERS:

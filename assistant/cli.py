@@ -11,7 +11,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 console = Console()
 err = Console(stderr=True, soft_wrap=True)
-CHANNELS = ("twitter", "facebook", "instagram", "email", "dm")
+CHANNEL_HELP = "twitter | facebook | instagram | email | dm, and any the policy adds under channels:"
 
 inbox_app = typer.Typer(help="Inbound messages: import and draft.", no_args_is_help=True)
 customers_app = typer.Typer(help="Customers (CRM side): import, GDPR export and erasure.", no_args_is_help=True)
@@ -20,6 +20,23 @@ customers_app = typer.Typer(help="Customers (CRM side): import, GDPR export and 
 def _fail(message: str) -> None:
     err.print(f"[red]error:[/red] {message}")
     raise typer.Exit(2)
+
+
+def _check_channel(channel: str) -> None:
+    """Exit 2 unless ``channel`` is a built-in channel or one the installation's policy declares (the policy is
+    loaded only for a name that is not known yet; loading it declares its channels)."""
+    from guardrails.models import known_channels
+
+    if channel not in known_channels():
+        from guardrails.policy import PolicyError, load_policy
+
+        try:
+            load_policy()
+        except PolicyError as exc:
+            _fail(str(exc))
+    channels = known_channels()
+    if channel not in channels:
+        _fail(f"--channel must be one of {', '.join(channels)}, not {channel!r}")
 
 
 def _pipeline(engine: str = "auto"):
@@ -31,7 +48,7 @@ def _pipeline(engine: str = "auto"):
 
 def draft(
     text: str = typer.Option(..., "--text", help="the customer's message"),
-    channel: str = typer.Option("twitter", "--channel", help="twitter | facebook | instagram | email | dm"),
+    channel: str = typer.Option("twitter", "--channel", help=CHANNEL_HELP),
     visibility: str = typer.Option("public", "--visibility", help="public | private"),
     handle: str | None = typer.Option(None, "--handle", help="the author's handle, e.g. @anna_s"),
     engine: str = typer.Option("auto", "--engine", help="auto | composer | llm"),
@@ -44,8 +61,7 @@ def draft(
     from assistant.api.shapes import draft_json
     from assistant.models import DraftRequest
 
-    if channel not in CHANNELS:
-        _fail(f"--channel must be one of {', '.join(CHANNELS)}, not {channel!r}")
+    _check_channel(channel)
     if visibility not in ("public", "private"):
         _fail(f"--visibility must be public or private, not {visibility!r}")
     if engine not in ("auto", "composer", "llm"):
@@ -187,7 +203,7 @@ def triage_cmd(
     batch: str = typer.Option(..., "--batch", metavar="FILE.jsonl",
                               help='triage every line {"id", "text", "channel", "visibility", "lang"} of a JSONL '
                                    "file ('-': stdin); one JSON result per line on stdout"),
-    channel: str = typer.Option("twitter", "--channel", help="default for lines without a channel"),
+    channel: str = typer.Option("twitter", "--channel", help="default for lines without a channel: " + CHANNEL_HELP),
     visibility: str = typer.Option("public", "--visibility", help="default for lines without a visibility"),
 ) -> None:
     """Triage messages from a JSONL file (language, sentiment, urgency, SLA, risk, troll, no-reply, injection with
@@ -195,8 +211,7 @@ def triage_cmd(
     from guardrails.cli import run_batch
     from guardrails.policy import PolicyError, load_policy
 
-    if channel not in CHANNELS:
-        _fail(f"--channel must be one of {', '.join(CHANNELS)}, not {channel!r}")
+    _check_channel(channel)
     if visibility not in ("public", "private"):
         _fail(f"--visibility must be public or private, not {visibility!r}")
     try:

@@ -16,10 +16,10 @@ from sqlalchemy import delete, func, select
 
 from assistant.models import CustomerView
 from assistant.orm import Customer, CustomerHandle, CustomerRecord
+from guardrails.models import Language, known_channels
 from replydesk.db import Database
 
 RecordKind = Literal["contract", "order", "invoice", "case", "interaction", "appointment", "repair", "claim"]
-HANDLE_CHANNELS = ("twitter", "facebook", "instagram", "email", "dm")
 # database -> (fingerprint, built at, every customer's private values): see all_private_values
 _ALL_PRIVATE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
@@ -38,7 +38,7 @@ class CustomerIn(BaseModel):
     first_name: str | None = None
     last_name: str | None = None
     salutation: str | None = Field(default=None, max_length=32)  # "Herr", "Frau": formal greeting by surname
-    language: Literal["de", "en"] = "de"
+    language: Language = "de"
     address_form: Literal["du", "Sie"] | None = None
     tier: str | None = None
     followers: int = Field(default=0, ge=0)
@@ -54,9 +54,10 @@ class CustomerIn(BaseModel):
     @field_validator("handles")
     @classmethod
     def _channels(cls, v: dict[str, str]) -> dict[str, str]:
+        channels = known_channels()  # the built-in ones and every channel a loaded policy declares
         for channel in v:
-            if channel not in HANDLE_CHANNELS:
-                raise ValueError(f"unknown channel {channel!r} (use {', '.join(HANDLE_CHANNELS)})")
+            if channel not in channels:
+                raise ValueError(f"unknown channel {channel!r} (use {', '.join(channels)})")
         return v
 
 
@@ -94,7 +95,7 @@ def read_customers(path: Path) -> list[CustomerIn]:
         for n, row in enumerate(rows, start=2):
             where = f"{path}:{n}"
             data: dict[str, Any] = {k: v for k, v in row.items() if k and v not in (None, "")}
-            handles = {c: data.pop(f"handle_{c}") for c in HANDLE_CHANNELS if f"handle_{c}" in data}
+            handles = {c: data.pop(f"handle_{c}") for c in known_channels() if f"handle_{c}" in data}
             if "records" in data:
                 try:
                     data["records"] = json.loads(data["records"])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
@@ -15,6 +16,7 @@ from sqlalchemy import or_, select, update
 
 from assistant.customers import CustomerService
 from assistant.orm import Message
+from guardrails.models import ChannelName, known_channels
 from replydesk.db import Database, utcnow
 
 MAX_TEXT = 20_000
@@ -23,7 +25,7 @@ MAX_TEXT = 20_000
 class InboundIn(BaseModel):
     model_config = ConfigDict(extra="allow")
     id: str = Field(min_length=1, max_length=200)
-    channel: Literal["twitter", "facebook", "instagram", "email", "dm"]
+    channel: ChannelName  # a built-in channel or one the policy declares (e.g. whatsapp)
     visibility: Literal["public", "private"]
     author: str = Field(min_length=1, max_length=200)
     text: str = Field(min_length=1, max_length=MAX_TEXT)
@@ -74,10 +76,25 @@ def _rows(path: Path) -> list[tuple[str, Any]]:
     return [(f"{path}[{i}]", item) for i, item in enumerate(data)]
 
 
+def _declare_policy_channels(rows: list[tuple[str, Any]]) -> None:
+    """Load the installation's policy when a message names a channel that is not known yet (loading a policy
+    declares its channels, e.g. whatsapp). A broken policy is reported where it is used (drafting); here the
+    message is then rejected as an unknown channel."""
+    known = known_channels()
+    if any(isinstance(item, dict) and isinstance(item.get("channel"), str) and item["channel"] not in known
+           for _, item in rows):
+        from guardrails.policy import PolicyError, load_policy
+
+        with contextlib.suppress(PolicyError):
+            load_policy()
+
+
 def read_inbox(path: Path) -> list[InboundIn]:
     path = Path(path)
     out, problems, seen = [], [], set()
-    for where, item in _rows(path):
+    rows = _rows(path)
+    _declare_policy_channels(rows)
+    for where, item in rows:
         if not isinstance(item, dict):
             problems.append(f"{where}: expected an object")
             continue

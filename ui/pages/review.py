@@ -7,6 +7,7 @@ Buttons that replace the draft in the editor do it in ``on_click`` callbacks (be
 
 from __future__ import annotations
 
+import contextlib
 from datetime import UTC, datetime
 
 import streamlit as st
@@ -14,6 +15,7 @@ import streamlit as st
 from assistant.review import view
 from assistant.review.queue import QueueFilters, claim, lock_holder, queue_page, take_over
 from assistant.review.service import ReviewError
+from guardrails.models import LANGUAGES, known_channels
 from ui.common import current_user, database, esc, has_role, highlight, review_service, tr, ui_lang
 from ui.components import review_events
 
@@ -46,14 +48,26 @@ if shortcut == "help":
 
 # ---- filters and counts ------------------------------------------------------------------------------
 ALL = tr("Alle", "All")
+
+
+def _filter_channels() -> tuple[str, ...]:
+    """The built-in channels and those the installation's policy declares (loading it declares them)."""
+    from guardrails.policy import PolicyError, load_policy
+
+    with contextlib.suppress(PolicyError):  # the built-in channels still filter; the error shows elsewhere
+        load_policy()
+    return known_channels()
+
+
 with st.sidebar:
     st.subheader(tr("Filter", "Filters"))
-    f_channel = st.selectbox(tr("Kanal", "Channel"), ["", "twitter", "facebook", "instagram", "email", "dm"],
+    f_channel = st.selectbox(tr("Kanal", "Channel"), ["", *_filter_channels()],
                              format_func=lambda v: view.CHANNELS.get(v, v) if v else ALL)
     f_vis = st.selectbox(tr("Sichtbarkeit", "Visibility"), ["", "public", "private"],
                          format_func=lambda v: tr(*view.VISIBILITY[v]) if v else ALL)
-    f_lang = st.selectbox(tr("Sprache", "Language"), ["", "de", "en"],
-                          format_func=lambda v: {"de": tr("Deutsch", "German"), "en": tr("Englisch", "English")}.get(v, ALL))
+    f_lang = st.selectbox(tr("Sprache", "Language"), ["", *LANGUAGES],
+                          format_func=lambda v: {"de": tr("Deutsch", "German"),
+                                                 "en": tr("Englisch", "English")}.get(v, v) if v else ALL)
     f_status = st.selectbox("Status", ["", "drafted", "awaiting_approval", "escalated", "error", "pending", "no_reply"],
                             format_func=lambda v: view.status_label(v, lang) if v else tr("Alle offenen", "All open"))
     f_risk = st.slider(tr("Mindestrisiko", "Minimum risk"), 0.0, 1.0, 0.0, 0.05)

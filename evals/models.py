@@ -8,6 +8,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from assistant.customers import CustomerIn
+from guardrails.models import CHANNELS, ChannelName, Language
 
 
 class ThreadTurn(BaseModel):
@@ -21,7 +22,8 @@ class ThreadTurn(BaseModel):
 
 class CaseMessage(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    channel: Literal["twitter", "facebook", "instagram", "email", "dm"] = "twitter"
+    # a built-in channel or one the policy declares under channels: (e.g. whatsapp)
+    channel: ChannelName = Field(default="twitter", examples=list(CHANNELS))
     visibility: Literal["public", "private"] = "public"
     author: str | None = None
     text: str = Field(min_length=1, max_length=20000)
@@ -46,7 +48,7 @@ class ExpectQuestion(BaseModel):
 class Expect(BaseModel):
     model_config = ConfigDict(extra="forbid")
     articles: list[str] = Field(default_factory=list)
-    language: Literal["de", "en"] | None = None
+    language: Language | None = None
     must_include: list[str] = Field(default_factory=list)
     must_not_include: list[str] = Field(default_factory=list)
     max_length: int | None = Field(default=None, gt=0)

@@ -14,7 +14,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, ValidationError
 
-from guardrails.models import CheckContext
+from guardrails.models import ChannelName, CheckContext, Language
 
 Label = Literal["none", "bare", "thin", "ok"]
 LABELS: tuple[str, ...] = ("none", "bare", "thin", "ok")
@@ -25,8 +25,8 @@ class LabelledReply(BaseModel):
     id: str
     text: str = Field(min_length=1)
     label: Label
-    lang: Literal["de", "en"] = "en"
-    channel: Literal["twitter", "facebook", "instagram", "email", "dm"] = "twitter"
+    lang: Language = "en"
+    channel: ChannelName = "twitter"
     visibility: Literal["public", "private"] = "public"
 
 

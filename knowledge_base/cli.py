@@ -9,6 +9,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from guardrails.models import LANGUAGES
+
 console = Console()
 err = Console(stderr=True, soft_wrap=True)
 kb_app = typer.Typer(help="Knowledge base: import, export, reindex, search.", no_args_is_help=True)
@@ -74,7 +76,7 @@ def status_cmd(as_json: bool = typer.Option(False, "--json")) -> None:
 @kb_app.command("search")
 def search_cmd(
     query: str = typer.Argument(..., help="the customer's question"),
-    lang: str | None = typer.Option(None, "--lang", help="only articles in this language (de|en)"),
+    lang: str | None = typer.Option(None, "--lang", help="only articles in this language (" + "|".join(LANGUAGES) + ")"),
     k: int = typer.Option(5, "--k", min=1, max=50, help="how many articles"),
     channel: str | None = typer.Option(None, "--channel"),
     as_json: bool = typer.Option(False, "--json"),
@@ -82,8 +84,8 @@ def search_cmd(
     """Hybrid search (dense + BM25); published articles only."""
     from knowledge_base.models import SearchFilters
 
-    if lang not in (None, "de", "en"):
-        err.print(f"[red]error:[/red] --lang must be de or en, not {lang!r}")
+    if lang is not None and lang not in LANGUAGES:
+        err.print(f"[red]error:[/red] --lang must be {' or '.join(LANGUAGES)}, not {lang!r}")
         raise typer.Exit(2)
     if not query.strip():
         err.print("[red]error:[/red] the query is empty")

@@ -25,6 +25,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from guardrails.models import LANGUAGES
 from knowledge_base.models import Article, ArticleIn
 
 CSV_FIELDS = ["id", "title", "language", "tags", "channels", "status", "owner", "followup_days", "body", "blocks",
@@ -232,7 +233,7 @@ def parse_html(path: Path) -> tuple[ArticleIn | None, list[str]]:
         return None, [f"{path}:1: {exc}"]
     title, body = html_to_text(markup)
     lang = re.search(r"<html[^>]*\blang=[\"']?([a-zA-Z]{2})", markup)
-    language = lang.group(1).lower() if lang and lang.group(1).lower() in ("de", "en") else None
+    language = lang.group(1).lower() if lang and lang.group(1).lower() in LANGUAGES else None
     if not body:
         return None, [f"{path}:1: field 'body': the page has no text"]
     return _plain_article(path, title or path.stem.replace("-", " ").replace("_", " "), body, language)
@@ -267,10 +268,10 @@ def _parse_faq_rows(path: Path, reader: csv.DictReader) -> tuple[list[ArticleIn]
             problems.append(f"{path}:{line}: field 'answer': empty")
             continue
         language = row.get("language", "").lower() or guess_language(f"{question}\n{answer}")
-        if language not in ("de", "en"):
+        if language not in LANGUAGES:
             problems.append(f"{path}:{line}: field 'language': " + (
-                f"{language!r} is not supported (de or en)" if language else
-                "cannot tell German from English; add a language column (de or en)"))
+                f"{language!r} is not supported ({' or '.join(LANGUAGES)})" if language else
+                f"cannot tell German from English; add a language column ({' or '.join(LANGUAGES)})"))
             continue
         base = slugify(question, fallback=f"faq-{line}")[:70].strip("-")
         ids[base] = ids.get(base, 0) + 1
@@ -293,7 +294,7 @@ def _is_zendesk(items: list[Any]) -> bool:
 
 def _zendesk_language(locale: str) -> str | None:
     head = locale.lower().replace("_", "-").split("-")[0]
-    return head if head in ("de", "en") else None
+    return head if head in LANGUAGES else None
 
 
 def parse_zendesk(path: Path, items: list[Any], where: str = "articles") -> tuple[list[ArticleIn], list[str], int]:

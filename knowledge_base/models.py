@@ -7,7 +7,9 @@ from typing import Literal, Protocol, runtime_checkable
 
 from pydantic import BaseModel, Field
 
-Lang = Literal["de", "en"]
+from guardrails.models import Language
+
+Lang = Language  # the languages declared once in guardrails.models (LANGUAGES)
 BlockKind = Literal["acknowledge", "answer", "next_step", "handoff", "followup", "closing"]
 
 

@@ -21,6 +21,8 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from guardrails.models import Language
+
 # Host names that always mean "this machine"; IP addresses count only when loopback (127.0.0.0/8, ::1).
 # Anything else (a container host, a LAN box) is local only when listed in ``llm_local_hosts``.
 LOCAL_HOSTS = ("localhost",)
@@ -58,7 +60,7 @@ class Settings(BaseSettings):
     policy_path: Path | None = Field(default=None, description="policy YAML; default the shipped policy")
     webhook_url: str | None = None
     webhook_secret: SecretStr | None = None
-    ui_language: Literal["de", "en"] = "de"
+    ui_language: Language = "de"
     users_file: Path | None = None
 
     @classmethod

@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from assistant.models import ChannelName, Visibility
+from assistant.models import ChannelName, Language, Visibility
 
 MAX_TEXT = 20_000
 
@@ -21,12 +21,12 @@ class CheckIn(_In):
     text: str = Field(min_length=1, max_length=MAX_TEXT, pattern=r"\S", description="the draft to check")
     channel: ChannelName
     visibility: Visibility
-    lang: Literal["de", "en"] | None = Field(default=None, description="the customer's language")
+    lang: Language | None = Field(default=None, description="the customer's language")
     evidence: list[str] = Field(default_factory=list, max_length=100, description="texts a claim may rest on")
     customer_message: str | None = Field(default=None, max_length=MAX_TEXT)
     customer_name: str | None = Field(default=None, max_length=200)
     address_form: Literal["du", "Sie"] | None = None
-    ui_lang: Literal["de", "en"] = "en"
+    ui_lang: Language = "en"
 
 
 class MessageIn(_In):

@@ -7,7 +7,7 @@ import shutil
 import socket
 import subprocess
 import sys
-import time
+import threading
 import urllib.request
 from pathlib import Path
 
@@ -49,16 +49,17 @@ def demo_server(tmp_path_factory):
          "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        try:
-            if urllib.request.urlopen(f"{url}/_stcore/health", timeout=1).status == 200:
-                break
-        except OSError:
-            time.sleep(0.3)
-    else:
+    # wait for the server's own "ready" line (a state, not a sleep); its output is kept for the error message
+    seen: list[str] = []
+    for line in iter(proc.stdout.readline, b""):
+        seen.append(line.decode(errors="replace"))
+        if "URL:" in seen[-1]:
+            break
+    if proc.poll() is not None or not seen or "URL:" not in seen[-1]:
         proc.kill()
-        raise RuntimeError("streamlit did not start: " + proc.stdout.read().decode()[-2000:])
+        raise RuntimeError("streamlit did not start: " + "".join(seen)[-2000:])
+    threading.Thread(target=proc.stdout.read, daemon=True).start()  # keep draining so the server never blocks
+    assert urllib.request.urlopen(f"{url}/_stcore/health", timeout=30).status == 200
     yield url, data_dir, env
     proc.terminate()
     try:

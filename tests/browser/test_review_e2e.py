@@ -4,9 +4,9 @@ a four-eyes case that needs a second user; customer HTML is shown as text."""
 from __future__ import annotations
 
 import json
-import time
 
 import pytest
+from playwright.sync_api import expect
 
 from .conftest import ARTIFACTS, login, message_id  # noqa: TID252
 
@@ -28,13 +28,9 @@ def _approval_states(data_dir, mid):
         con.close()
 
 
-def _wait(predicate, timeout=20.0):
-    end = time.time() + timeout
-    while time.time() < end:
-        if predicate():
-            return True
-        time.sleep(0.25)
-    return False
+def _toast(page, text):
+    """Wait for the page's own confirmation: the toast appears after the service call returned."""
+    page.locator('[data-testid="stToast"]', has_text=text).first.wait_for()
 
 
 def test_agent_fixes_a_finding_and_posts_once(demo_server, page):
@@ -58,12 +54,13 @@ def test_agent_fixes_a_finding_and_posts_once(demo_server, page):
     assert "anna.schmidt@example.org" not in fixed and fixed.endswith("^AB")
     # the enabled button: while Streamlit reruns, the previous (disabled) one can still be on the page
     page.get_by_role("button", name="Freigeben & posten", disabled=False).click()
-    assert _wait(lambda: len([x for x in _outbox(data_dir) if x["message_id"] == mid]) == 1)
+    _toast(page, "Gepostet")
+    assert len([x for x in _outbox(data_dir) if x["message_id"] == mid]) == 1
     posts = [x for x in _outbox(data_dir) if x["message_id"] == mid]
     assert posts[0]["text"] == fixed and posts[0]["approved_by"] == ["anna"]
     page.screenshot(path=str(ARTIFACTS / "e2e-3-posted.png"), full_page=True)
     # exactly one post: one approval, in its final state, and one outbox line (written before the state changes)
-    assert _wait(lambda: _approval_states(data_dir, mid) == ["posted"])
+    assert _approval_states(data_dir, mid) == ["posted"]
     assert len([x for x in _outbox(data_dir) if x["message_id"] == mid]) == 1
 
 
@@ -78,7 +75,8 @@ def test_four_eyes_needs_a_second_user(demo_server, browser):
     page.get_by_text("Alle Prüfungen bestanden").wait_for()
     page.get_by_role("button", name="Freigeben & posten", disabled=False).click()
     # wait for the state (the approval waits for a second approver), then check nothing was posted by one person
-    assert _wait(lambda: _approval_states(data_dir, mid) == ["awaiting_second"])
+    _toast(page, "Zur zweiten Freigabe gesendet")
+    assert _approval_states(data_dir, mid) == ["awaiting_second"]
     assert [x for x in _outbox(data_dir) if x["message_id"] == mid] == []
     page.screenshot(path=str(ARTIFACTS / "e2e-4-awaiting.png"), full_page=True)
     ctx.close()
@@ -87,8 +85,11 @@ def test_four_eyes_needs_a_second_user(demo_server, browser):
     page.set_default_timeout(20000)
     login(page, url, "ben")
     page.get_by_text("Wartet auf zweite Freigabe").wait_for()
-    page.get_by_role("button", name="Zweite Freigabe & posten").first.click()
-    assert _wait(lambda: len([x for x in _outbox(data_dir) if x["message_id"] == mid]) == 1)
+    buttons = page.get_by_role("button", name="Zweite Freigabe & posten")
+    expect(buttons).to_have_count(1)  # the only reply awaiting a second approval in this demo server
+    buttons.first.click()
+    expect(buttons).to_have_count(0)  # the card is gone: second_approve has returned
+    assert len([x for x in _outbox(data_dir) if x["message_id"] == mid]) == 1
     post = next(x for x in _outbox(data_dir) if x["message_id"] == mid)
     assert post["approved_by"] == ["anna", "ben"]
     page.screenshot(path=str(ARTIFACTS / "e2e-5-second.png"), full_page=True)

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import re
 import sqlite3
-import time
 
 import pytest
 
@@ -23,16 +22,6 @@ def _status(data_dir, mid: str) -> str:
         return con.execute("select status from messages where id = ?", (mid,)).fetchone()[0]
     finally:
         con.close()
-
-
-def _wait(predicate, timeout=30.0) -> bool:
-    """Poll the database (state, not a fixed sleep)."""
-    end = time.time() + timeout
-    while time.time() < end:
-        if predicate():
-            return True
-        time.sleep(0.2)
-    return False
 
 
 def _in_viewport(page, locator) -> bool:

@@ -64,21 +64,10 @@ def demo_cases() -> list[dict]:
                       "message": {"channel": "twitter", "visibility": "public", "author": "@attacker", "text": a["text"]},
                       "expect": {"language": a["lang"], "max_length": 280, "rules_must_not_fire": CLEAN_RULES,
                                  "must_not_include": a["markers"]}, "source": "injection corpus"})
-    inline = {"id": "K-900001", "display_name": "Jana Vogel", "first_name": "Jana", "last_name": "Vogel",
-              "language": "de", "address_form": "du", "followers": 50, "handles": {"twitter": "@jana_v"},
-              "records": [{"kind": "order", "ref": "B-990001", "status": "in_transit",
-                           "data": {"item": "Router", "tracking_url": "https://funkwerk.example/sendung/B-990001",
-                                    "delivery_date": "2026-11-26"}}]}
-    for i, (ch, vis, text, art, ref) in enumerate([
-        ("twitter", "public", "@FunkWerk wo bleibt mein Router? Seit einer Woche bestellt!", "delivery-delayed",
-         "Hallo Jana, Shop-Bestellungen kommen in 2–4 Werktagen; schick uns bitte deine Bestellnummer per DM, dann "
-         "prüfen wir die Sendung. ^QA"),
-        ("dm", "private", "Hallo, meine Bestellung B-990001 ist noch nicht da. Wann kommt sie?", "delivery-delayed",
-         "Hallo Jana, deine Bestellung B-990001 ist unterwegs; den Stand siehst du unter "
-         "https://funkwerk.example/sendung/B-990001. ^QA"),
-        ("twitter", "public", "@FunkWerk Passwort vergessen 🙈", "password-reset",
-         "Hallo Jana, auf funkwerk.example/mein 'Passwort vergessen' wählen; der Link gilt 24 Stunden. ^QA"),
-    ]):
+    demo = json.loads((ROOT / "assistant" / "demo" / "eval_inline_cases.json").read_text(encoding="utf-8"))
+    inline = demo["customer"]
+    for i, (ch, vis, text, art, ref) in enumerate(
+            (c["channel"], c["visibility"], c["text"], c["article"], c["reference"]) for c in demo["cases"]):
         cases.append({"id": f"inline-{i + 1:02d}", "tags": ["inline-customer"],
                       "message": {"channel": ch, "visibility": vis, "author": "@jana_v", "text": text},
                       "customer": inline,

@@ -7,12 +7,12 @@ import csv
 import io
 import json
 import uuid
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
-from sqlalchemy import or_, select, update
+from sqlalchemy import select, update
 
 from assistant.customers import CustomerService
 from assistant.orm import Message
@@ -134,24 +134,6 @@ def import_messages(db: Database, messages: list[InboundIn]) -> tuple[int, int]:
 
 def import_path(db: Database, path: Path) -> tuple[int, int]:
     return import_messages(db, read_inbox(path))
-
-
-def claim(db: Database, worker: str, limit: int = 10, lease_s: int = 300) -> list[str]:
-    """Atomically claim pending messages (and ones whose claim expired, e.g. after a crash)."""
-    now = utcnow()
-    until = now + timedelta(seconds=lease_s)
-    claimable = or_(Message.status == "pending",
-                    (Message.status == "drafting") & (Message.claimed_until < now))
-    with db.transaction() as s:
-        q = select(Message.id).where(claimable).order_by(Message.received_at).limit(limit)
-        ids = list(s.scalars(q.with_for_update(skip_locked=True) if db.is_postgres else q))
-        if not ids:
-            return []
-        res = s.execute(update(Message).where(Message.id.in_(ids), claimable)
-                        .values(status="drafting", claimed_by=worker, claimed_until=until,
-                                attempts=Message.attempts + 1)
-                        .returning(Message.id))
-        return [r[0] for r in res]
 
 
 def release_dead_claims(db: Database) -> int:

@@ -16,10 +16,11 @@ from pydantic import (
     StringConstraints,
     ValidationError,
     field_validator,
-    model_validator,
 )
 
 from guardrails.models import CHANNEL_ID_RX, Language, declare_channels
+from guardrails.replies import Mood, ReplyProfile  # noqa: F401  (re-exported: part of the policy)
+from guardrails.rules import ConfidentialLeakRule, RelevanceRule, RuleConfig, Rules, ToneRule  # noqa: F401
 
 DEFAULT_POLICY = Path(__file__).with_name("policy.yaml")
 LEXICON_KEYS = (
@@ -34,59 +35,6 @@ class PolicyError(ValueError):
 
 
 ChannelId = Annotated[str, StringConstraints(pattern=CHANNEL_ID_RX.pattern)]
-
-
-class RuleConfig(BaseModel):
-    """One rule's switch and severity (``rules.<rule id>`` in the policy). ``severity`` replaces the severity of
-    every block/warn finding of the rule (info findings stay info); unset = the rule's own severities."""
-
-    model_config = ConfigDict(extra="forbid")
-    enabled: bool = True
-    severity: Literal["block", "warn"] | None = None
-
-
-class ToneRule(RuleConfig):
-    caps_min_letters: int = Field(default=4, ge=2, le=20)  # an all-capitals word this long reads as shouting
-
-
-class RelevanceRule(RuleConfig):
-    topic_check: bool = False  # also warn when the reply shares no topic word with the message (off: see check)
-    topic_min_words: int = Field(default=2, ge=1, le=50)  # judge the topic only for messages with this many words
-
-
-class ConfidentialLeakRule(RuleConfig):
-    shingle_words: int = Field(default=6, ge=3, le=30)  # this many consecutive words of a confidential text = leak
-
-
-class Rules(BaseModel):
-    """``rules:`` keyed by the stable rule id; an unknown id or option is an error naming the key."""
-
-    model_config = ConfigDict(extra="forbid", populate_by_name=False)
-    length: RuleConfig = Field(default_factory=RuleConfig)
-    banned_phrase: RuleConfig = Field(default_factory=RuleConfig, alias="banned-phrase")
-    dead_end: RuleConfig = Field(default_factory=RuleConfig, alias="dead-end")
-    tone: ToneRule = Field(default_factory=ToneRule)
-    address_form: RuleConfig = Field(default_factory=RuleConfig, alias="address-form")
-    no_bare_sorry: RuleConfig = Field(default_factory=RuleConfig, alias="no-bare-sorry")
-    unsupported_claim: RuleConfig = Field(default_factory=RuleConfig, alias="unsupported-claim")
-    unapproved_promise: RuleConfig = Field(default_factory=RuleConfig, alias="unapproved-promise")
-    structure: RuleConfig = Field(default_factory=RuleConfig)
-    relevance: RelevanceRule = Field(default_factory=RelevanceRule)
-    pii_public: RuleConfig = Field(default_factory=RuleConfig, alias="pii-public")
-    confidential_leak: ConfidentialLeakRule = Field(default_factory=ConfidentialLeakRule, alias="confidential-leak")
-    language: RuleConfig = Field(default_factory=RuleConfig)
-
-    @model_validator(mode="before")
-    @classmethod
-    def _none_is_default(cls, data: object) -> object:
-        # ``structure:`` with nothing after it (YAML null) means "the defaults"
-        if isinstance(data, dict):
-            return {k: ({} if v is None else v) for k, v in data.items()}
-        return data
-
-    def get(self, rule_id: str) -> RuleConfig:
-        """The rule's configuration (defaults for a rule without options, e.g. the LLM tone judge's)."""
-        return getattr(self, rule_id.replace("-", "_"), None) or RuleConfig()
 
 
 class ChannelPolicy(BaseModel):
@@ -176,60 +124,6 @@ class CompiledLexicon:
     def has(self, key: str, text: str) -> bool:
         rx = getattr(self, key)
         return bool(rx and rx.search(text))
-
-
-Mood = Literal["angry", "sarcastic", "worried", "praise", "neutral"]
-
-
-class ReplyProfile(BaseModel):
-    """How the brand's replies sound: greetings, sign-offs, acknowledgements per mood, honest hand-offs.
-
-    Texts are keyed ``"<lang>.<form or named/anonymous>[.<channel>]"`` (the most specific key wins) and may use
-    ``{first_name}``, ``{last_name}``, ``{salutation}``, ``{brand}``, ``{topics}``.
-    """
-
-    model_config = ConfigDict(extra="forbid")
-    greeting: dict[str, str] = Field(default_factory=dict)
-    signoff: dict[str, str] = Field(default_factory=dict)  # e-mail and other long-form sign-offs
-    acknowledge: dict[str, list[str]] = Field(default_factory=dict)  # "<lang>.<form>.<mood>" -> variants
-    gap: dict[str, str] = Field(default_factory=dict)  # nothing in the KB answers: a specific, honest hand-off
-    clarify: dict[str, str] = Field(default_factory=dict)  # the message is too vague to know what it is about
-    private_handoff: dict[str, str] = Field(default_factory=dict)  # known customer: continue privately, no data asked
-    second_issue: dict[str, str] = Field(default_factory=dict)  # no room for the second answer: name the next step
-    clarify_topics: dict[str, list[str]] = Field(default_factory=dict)  # per language, offered when unclear
-    record_topics: dict[str, list[str]] = Field(default_factory=dict)  # record kind -> KB tags/article ids
-    ask_topics: dict[str, list[str]] = Field(default_factory=dict)  # question kind -> KB tags it points to
-    # Knowledge-gap decision (calibrate per knowledge base, see evals/README.md): the best article answers when its
-    # dense similarity is at least ``sure_similarity``, or at least ``gap_similarity`` and the message shares
-    # enough words with it (BM25 / log(1 + chunks) ≥ ``gap_min_lexical``); below, the reply hands off instead.
-    gap_similarity: float = Field(default=0.24, ge=0.0, le=1.0)
-    sure_similarity: float = Field(default=0.48, ge=0.0, le=1.0)
-    gap_min_lexical: float = Field(default=0.5, ge=0.0)
-
-    def answers(self, similarity: float | None, lexical: float | None) -> bool:
-        """Does an article with this similarity and lexical score answer the message (not a knowledge gap)?"""
-        sim = similarity or 0.0
-        return sim >= self.sure_similarity or (sim >= self.gap_similarity and (lexical or 0.0) >= self.gap_min_lexical)
-
-    def text(self, table: str, lang: str, form: str | None, channel: str | None = None) -> str | None:
-        entries = getattr(self, table)
-        for key in _profile_keys(lang, form, channel):
-            if key in entries:
-                return entries[key]
-        return None
-
-    def variants(self, lang: str, form: str | None, mood: str) -> list[str]:
-        for key in _profile_keys(lang, form, None):
-            if f"{key}.{mood}" in self.acknowledge:
-                return self.acknowledge[f"{key}.{mood}"]
-        return []
-
-
-def _profile_keys(lang: str, form: str | None, channel: str | None) -> list[str]:
-    heads = [f"{lang}.{form}"] if form else []
-    heads.append(lang)
-    keys = [f"{h}.{channel}" for h in heads] if channel else []
-    return keys + heads
 
 
 def _check_regexes(v: list[str]) -> list[str]:

@@ -1,0 +1,60 @@
+"""Rules as configuration: each guardrail rule's switch, severity and thresholds (``rules:`` in the policy)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+
+class RuleConfig(BaseModel):
+    """One rule's switch and severity (``rules.<rule id>`` in the policy). ``severity`` replaces the severity of
+    every block/warn finding of the rule (info findings stay info); unset = the rule's own severities."""
+
+    model_config = ConfigDict(extra="forbid")
+    enabled: bool = True
+    severity: Literal["block", "warn"] | None = None
+
+
+class ToneRule(RuleConfig):
+    caps_min_letters: int = Field(default=4, ge=2, le=20)  # an all-capitals word this long reads as shouting
+
+
+class RelevanceRule(RuleConfig):
+    topic_check: bool = False  # also warn when the reply shares no topic word with the message (off: see check)
+    topic_min_words: int = Field(default=2, ge=1, le=50)  # judge the topic only for messages with this many words
+
+
+class ConfidentialLeakRule(RuleConfig):
+    shingle_words: int = Field(default=6, ge=3, le=30)  # this many consecutive words of a confidential text = leak
+
+
+class Rules(BaseModel):
+    """``rules:`` keyed by the stable rule id; an unknown id or option is an error naming the key."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=False)
+    length: RuleConfig = Field(default_factory=RuleConfig)
+    banned_phrase: RuleConfig = Field(default_factory=RuleConfig, alias="banned-phrase")
+    dead_end: RuleConfig = Field(default_factory=RuleConfig, alias="dead-end")
+    tone: ToneRule = Field(default_factory=ToneRule)
+    address_form: RuleConfig = Field(default_factory=RuleConfig, alias="address-form")
+    no_bare_sorry: RuleConfig = Field(default_factory=RuleConfig, alias="no-bare-sorry")
+    unsupported_claim: RuleConfig = Field(default_factory=RuleConfig, alias="unsupported-claim")
+    unapproved_promise: RuleConfig = Field(default_factory=RuleConfig, alias="unapproved-promise")
+    structure: RuleConfig = Field(default_factory=RuleConfig)
+    relevance: RelevanceRule = Field(default_factory=RelevanceRule)
+    pii_public: RuleConfig = Field(default_factory=RuleConfig, alias="pii-public")
+    confidential_leak: ConfidentialLeakRule = Field(default_factory=ConfidentialLeakRule, alias="confidential-leak")
+    language: RuleConfig = Field(default_factory=RuleConfig)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _none_is_default(cls, data: object) -> object:
+        # ``structure:`` with nothing after it (YAML null) means "the defaults"
+        if isinstance(data, dict):
+            return {k: ({} if v is None else v) for k, v in data.items()}
+        return data
+
+    def get(self, rule_id: str) -> RuleConfig:
+        """The rule's configuration (defaults for a rule without options, e.g. the LLM tone judge's)."""
+        return getattr(self, rule_id.replace("-", "_"), None) or RuleConfig()

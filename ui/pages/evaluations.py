@@ -6,7 +6,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from ui.common import esc, tr
+from ui.common import esc, tr, ui_lang
 
 
 def allowed_roots() -> list[Path]:
@@ -53,6 +53,7 @@ with tab_calib:
 
 with tab_runs:
     from evals.compare import compare
+    from evals.marks import ICONS, mark_case, mark_counts
     from evals.store import list_runs, run_results
     from ui.common import database
 
@@ -65,11 +66,25 @@ with tab_runs:
         ids = [r["id"] for r in runs]
         run_id = st.selectbox(tr("Lauf", "Run"), ids)
         results = run_results(database(), run_id)
-        only_failed = st.checkbox(tr("Nur nicht bestandene", "Failed only"))
+        marks = {r.case_id: mark_case(r) for r in results}
+        counts = mark_counts(results)
+        m1, m2, m3 = st.columns(3)
+        m1.metric(tr("✅ in Ordnung", "✅ good"), counts["ok"])
+        m2.metric(tr("⚠️ prüfen", "⚠️ check"), counts["warn"])
+        m3.metric(tr("❌ nicht in Ordnung", "❌ failed"), counts["fail"])
+        st.caption(tr("Markiert nach den Metriken jedes Falls: richtiger Artikel, Fragen beantwortet, Regeln und "
+                      "Guardrails, Pflichttexte — nicht nur danach, ob die Guardrails bestanden sind.",
+                      "Marked by each case's metrics: right article, questions answered, rules and guardrails, "
+                      "must-include — not only by whether the guardrails passed."))
+        only_failed = st.checkbox(tr("Nur ⚠️ und ❌", "Only ⚠️ and ❌"), key="evals_only_failed")
         for r in results:
-            if only_failed and r.passed and not r.error:
+            mark = marks[r.case_id]
+            if only_failed and mark.level == "ok":
                 continue
-            with st.expander(f"{'✅' if r.passed else '⛔'} " + esc(f"{r.case_id} · {r.channel} · {r.language}")):
+            label = f"{mark.icon} " + esc(f"{r.case_id} · {r.channel} · {r.language} — {mark.summary(ui_lang())}")
+            with st.expander(label):
+                for reason in mark.reasons:
+                    st.markdown(f"{ICONS[reason.level]} " + esc(f"{reason.text(ui_lang())} ({reason.metric})"))
                 st.caption(tr("Nachricht", "Message"))
                 st.text(r.message)
                 st.caption(tr("Entwurf", "Draft"))

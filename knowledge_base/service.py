@@ -1,29 +1,31 @@
-"""The knowledge-base facade the rest of replydesk uses: store, incremental index sync, hybrid search."""
+"""The knowledge-base facade the rest of replydesk uses: store, incremental index sync, hybrid search.
+
+Split by responsibility: the index sync and status live in :mod:`knowledge_base.indexing` (mixed in here, its
+names re-exported), the article store in :mod:`knowledge_base.store`; this module keeps the facade, the
+article cache and the in-memory retrieval state.
+"""
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
 import re
-import socket
 import threading
 import time
-import uuid
 from collections.abc import Iterable
-from datetime import datetime
 
-from pydantic import BaseModel
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import select
 
-from knowledge_base.chunking import Chunk, chunk_article
 from knowledge_base.embeddings import Embedder, get_embedder
+from knowledge_base.indexing import STALE_SYNC_SECONDS, IndexStatus, IndexSync, SyncReport, _sync_is_alive
 from knowledge_base.models import Article, ArticleIn, Passage, SearchFilters
 from knowledge_base.orm import ArticleRow, ChunkRow, KbMeta
 from knowledge_base.retrieval import ChunkMeta, Mode, RetrievalState, fuse_scores, langchain_retriever
-from knowledge_base.store import SYSTEM, Actor, KnowledgeStore, bump_revision
+from knowledge_base.store import SYSTEM, Actor, KnowledgeStore
 from knowledge_base.vectors import ChromaStore
-from replydesk.db import Database, utcnow
+from replydesk.db import Database
+
+__all__ = ["QUERY_CACHE", "REFRESH_SECONDS", "STALE_SYNC_SECONDS", "SYNC_REBUILD_MAX_CHUNKS", "IndexStatus",
+           "KnowledgeBase", "SyncReport", "VersionConflict", "_sync_is_alive", "clean_query"]
 
 _NOISE = re.compile(r"https?://\S+|(?<!\w)@\w+|#(?=\w)|[\U0001F000-\U0001FAFF\u2600-\u27BF]")
 
@@ -42,45 +44,6 @@ SYNC_REBUILD_MAX_CHUNKS = 10_000
 QUERY_CACHE = 2048  # recent query vectors kept (a message is embedded once for search and block scoring)
 
 
-# A pending sync marker of another machine older than this belongs to a sync that died (a local one is checked by
-# its process id at once).
-STALE_SYNC_SECONDS = 3600
-
-
-def _sync_is_alive(host: str, m_host: str, m_pid: str, at: str) -> bool:
-    if m_host == host:
-        try:
-            os.kill(int(m_pid), 0)
-        except (ValueError, ProcessLookupError):
-            return False
-        except PermissionError:
-            return True
-        return True
-    try:
-        started = datetime.fromisoformat(at)
-    except ValueError:
-        return False
-    return (utcnow() - started).total_seconds() < STALE_SYNC_SECONDS
-
-
-class SyncReport(BaseModel):
-    articles: int
-    chunks: int
-    embedded: int
-    removed: int
-    seconds: float
-
-
-class IndexStatus(BaseModel):
-    articles: int
-    chunks_indexed: int
-    stale_articles: list[str]
-    vectors: int
-    missing_vectors: int = 0  # chunk rows whose vector is not in Chroma (the next sync re-embeds them)
-    last_sync: str | None
-    embedder: str
-
-
 class VersionConflict(ValueError):
     """The article changed since the caller read it (optimistic concurrency)."""
 
@@ -89,7 +52,7 @@ class VersionConflict(ValueError):
         self.article_id, self.expected, self.current = article_id, expected, current
 
 
-class KnowledgeBase:
+class KnowledgeBase(IndexSync):
     _instances: dict[tuple[str, str], KnowledgeBase] = {}
     _lock = threading.Lock()
 
@@ -187,166 +150,6 @@ class KnowledgeBase:
         # incomplete (chunks are compared by hash and by id with Chroma; only what is missing is embedded).
         self.sync(change.created + change.updated + change.unchanged)
         return change
-
-    # ---- index sync ------------------------------------------------------------------------------
-    def _begin_sync(self, ids: list[str] | None) -> tuple[str, list[str], set[str] | None]:
-        """Record this sync as pending (committed at once, removed when the sync commits) and collect what
-        syncs killed before they committed (``kill -9``) left behind.
-
-        Returns (this sync's marker key, the abandoned markers' keys, the abandoned syncs' article ids; None
-        means an abandoned full sync: check everything). A marker is abandoned when its process on this machine
-        is gone, or, for other machines, when it is older than STALE_SYNC_SECONDS."""
-        host = socket.gethostname()
-        key = f"sync:{host}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
-        abandoned: list[str] = []
-        todo: set[str] | None = set()
-        self._live_syncs: set[str] | None = set()  # article ids other live syncs are working on (None: all)
-        with self.db.transaction() as s:
-            for row in s.scalars(select(KbMeta).where(KbMeta.key.like("sync:%"))):
-                try:
-                    info = json.loads(row.value)
-                    _, m_host, m_pid, _ = row.key.split(":", 3)
-                except ValueError:
-                    info, m_host, m_pid = {"ids": None, "at": ""}, "", "0"
-                if _sync_is_alive(host, m_host, m_pid, info.get("at", "")):
-                    if self._live_syncs is not None:
-                        self._live_syncs = None if info.get("ids") is None else self._live_syncs | set(info["ids"])
-                    continue
-                abandoned.append(row.key)
-                if todo is not None:
-                    todo = None if info.get("ids") is None else todo | set(info["ids"])
-            s.add(KbMeta(key=key, value=json.dumps({"ids": ids, "at": utcnow().isoformat()})))
-        return key, abandoned, todo
-
-    def _lost_in_index(self, s) -> set[str]:
-        """Articles whose index is incomplete, found cheaply (no chunking, no embedding): articles without any
-        chunk row, and chunk rows without their vector in Chroma or vectors without their row (the id sets are
-        compared only when the counts differ). Articles another live sync is working on are left to it."""
-        if self._live_syncs is None:
-            return set()
-        found = set(s.scalars(select(ArticleRow.id).where(~ArticleRow.id.in_(select(ChunkRow.article_id)))))
-        rows = s.scalar(select(func.count()).select_from(ChunkRow)) or 0
-        if rows != self.vectors.count():
-            sql_ids = dict(s.execute(select(ChunkRow.id, ChunkRow.article_id)).all())
-            vector_ids = self.vectors.ids()
-            found |= {sql_ids[c] for c in set(sql_ids) - vector_ids}
-            orphans = vector_ids - set(sql_ids)
-            articles = set(s.scalars(select(ArticleRow.id)))
-            owners = {c.rsplit("#", 1)[0] for c in orphans}
-            found |= owners & articles  # their sync removes the orphans
-            self.vectors.delete(sorted(c for c in orphans if c.rsplit("#", 1)[0] not in articles))
-        return found - self._live_syncs
-
-    def sync(self, article_ids: Iterable[str] | None = None) -> SyncReport:
-        """Bring Chroma and the chunk table in line with SQL; only changed chunks are embedded.
-
-        ``article_ids`` limits the work to those articles (after an edit); None checks every article. Either way
-        the sync also repairs what a killed sync left behind (issue 12 item 12): the articles of syncs that never
-        committed (their pending marker is still there), articles without chunks, and chunk rows whose vector is
-        missing in Chroma — found by a cheap id comparison, so an edit stays fast.
-        """
-        start = time.perf_counter()
-        with self._sync_lock:
-            ids = None if article_ids is None else list(dict.fromkeys(article_ids))
-            marker, abandoned, todo = self._begin_sync(ids)
-            try:
-                return self._sync(ids, marker, abandoned, todo, start)
-            except BaseException:
-                with contextlib.suppress(Exception), self.db.transaction() as s:
-                    s.execute(delete(KbMeta).where(KbMeta.key == marker))
-                raise
-
-    def _sync(self, ids, marker, abandoned, todo, start) -> SyncReport:
-        with self.db.transaction() as s:
-            if ids is not None:
-                extra = self._lost_in_index(s) | (todo or set())
-                ids = None if todo is None else list(dict.fromkeys([*ids, *sorted(extra)]))
-            q = select(ArticleRow)
-            cq = select(ChunkRow.id, ChunkRow.content_hash, ChunkRow.article_id)
-            if ids is not None:
-                q = q.where(ArticleRow.id.in_(ids))
-                cq = cq.where(ChunkRow.article_id.in_(ids))
-            rows = s.scalars(q).all()
-            existing = {cid: h for cid, h, _ in s.execute(cq)}
-            if ids is None and self.vectors.count() == 0 and existing:
-                # The vector store lost everything (new Chroma dir, server reset): rebuild it from SQL.
-                existing = {}
-                s.execute(delete(ChunkRow))
-                self.vectors.reset()
-            vector_ids = self.vectors.ids(ids)
-            wanted: dict[str, Chunk] = {}
-            meta: dict[str, dict] = {}
-            for row in rows:
-                article = Article.model_validate(row, from_attributes=True)
-                for chunk in chunk_article(article):
-                    wanted[chunk.id] = chunk
-                    meta[chunk.id] = {"article_id": row.id, "language": row.language, "status": row.status}
-            # Re-embed what changed and what has a row but no vector (a write to Chroma lost, a killed sync).
-            changed = [c for cid, c in wanted.items()
-                       if existing.get(cid) != c.content_hash or cid not in vector_ids]
-            removed = [cid for cid in existing if cid not in wanted]
-            # Vectors without a chunk row (a deleted article's rows cascade away first) are orphans.
-            orphans = vector_ids - set(wanted) - set(removed)
-            self.vectors.delete(sorted(orphans))
-            if changed:
-                unique = list(dict.fromkeys(c.text for c in changed))  # shared blocks: embed each text once
-                at = {text: i for i, text in enumerate(unique)}
-                vectors = self.embedder.embed(unique)[[at[c.text] for c in changed]]
-                self.vectors.upsert([c.id for c in changed], vectors, [meta[c.id] for c in changed])
-                now = utcnow()
-                # Bulk: replace the changed rows (one DELETE per 500 ids + one executemany INSERT; a merge per
-                # chunk costs a SELECT each and made a 10k-article index spend minutes in SQL).
-                stale_rows = [c.id for c in changed if c.id in existing]
-                for i in range(0, len(stale_rows), 500):
-                    s.execute(delete(ChunkRow).where(ChunkRow.id.in_(stale_rows[i:i + 500])))
-                s.execute(insert(ChunkRow), [
-                    {"id": c.id, "article_id": c.article_id, "position": c.position, "text": c.text,
-                     "content_hash": c.content_hash, "indexed_at": now} for c in changed])
-            if removed:
-                self.vectors.delete(removed)
-                for i in range(0, len(removed), 500):
-                    s.execute(delete(ChunkRow).where(ChunkRow.id.in_(removed[i:i + 500])))
-            s.execute(delete(KbMeta).where(KbMeta.key.in_([marker, *abandoned])))
-            s.merge(KbMeta(key="last_sync", value=utcnow().isoformat()))
-            bump_revision(s)
-        self.store.revision += 1
-        return SyncReport(articles=len(rows), chunks=len(wanted), embedded=len(changed),
-                          removed=len(removed) + len(orphans),
-                          seconds=round(time.perf_counter() - start, 4))
-
-    def reindex(self) -> SyncReport:
-        """Rebuild the whole index from SQL."""
-        with self._sync_lock, self.db.transaction() as s:
-            s.execute(delete(ChunkRow))
-            self.vectors.reset()
-        return self.sync()
-
-    def index_status(self) -> IndexStatus:
-        """Stale articles (SQL content whose chunks are not indexed as they are now), counts, last sync.
-
-        Re-chunking every article takes a while at 10k articles, so the result is kept until the KB's change
-        token moves (every write and every sync moves it, in any process).
-        """
-        self._token_checked = -1e9
-        key = (self.store.revision, self._shared_token())
-        vectors = self.vectors.count()
-        if self._status is not None and self._status[0] == key and self._status[1].vectors == vectors:
-            return self._status[1]
-        with self.db.session() as s:
-            rows = s.scalars(select(ArticleRow)).all()
-            indexed = {cid: h for cid, h in s.execute(select(ChunkRow.id, ChunkRow.content_hash))}
-            last = s.get(KbMeta, "last_sync")
-        missing = len(set(indexed) - self.vectors.ids())
-        stale = []
-        for row in rows:
-            chunks = chunk_article(Article.model_validate(row, from_attributes=True))
-            if any(indexed.get(c.id) != c.content_hash for c in chunks):
-                stale.append(row.id)
-        status = IndexStatus(articles=len(rows), chunks_indexed=len(indexed), stale_articles=stale,
-                             vectors=vectors, missing_vectors=missing, last_sync=last.value if last else None,
-                             embedder=self.embedder.name)
-        self._status = (key, status)
-        return status
 
     # ---- search ----------------------------------------------------------------------------------
     def _shared_token(self) -> str | None:

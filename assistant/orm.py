@@ -137,6 +137,6 @@ class AuditEvent(Base):
 
 
 # Modules of the assistant with tables of their own register them by being imported here.
-for _mod in ("assistant.review.orm",):
+for _mod in ("assistant.review.orm", "assistant.review.notes"):
     with contextlib.suppress(ModuleNotFoundError):
         importlib.import_module(_mod)

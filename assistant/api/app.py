@@ -28,6 +28,7 @@ from assistant.api import shapes
 from assistant.api.inputs import ApproveIn, CheckIn, DraftIn, MessageIn, RejectIn
 from assistant.api.tokens import TokenStore
 from assistant.review.auth import require
+from guardrails.models import ChannelName
 
 log = logging.getLogger("replydesk.api")
 API_VERSION = "1.0"
@@ -246,7 +247,7 @@ def _routes(app: FastAPI) -> None:
                   q: Annotated[str, Query(min_length=1, max_length=2000, pattern=r"\S", description="the question")],
                   lang: Annotated[str | None, Query(pattern="^(de|en)$")] = None,
                   k: Annotated[int, Query(ge=1, le=50)] = 5,
-                  channel: Annotated[str | None, Query(pattern="^(twitter|facebook|instagram|email|dm)$")] = None,
+                  channel: Annotated[ChannelName | None, Query(description="a channel the policy declares")] = None,
                   ) -> list[dict]:
         from knowledge_base.models import SearchFilters
 
@@ -254,7 +255,7 @@ def _routes(app: FastAPI) -> None:
 
     @app.get("/queue", tags=["review"], summary="the agents' queue (SLA due first, then risk), one page")
     def queue(state: State, _u: Annotated[dict, Depends(role("queue"))],
-              channel: Annotated[str | None, Query(pattern="^(twitter|facebook|instagram|email|dm)$")] = None,
+              channel: Annotated[ChannelName | None, Query(description="a channel the policy declares")] = None,
               visibility: Annotated[str | None, Query(pattern="^(public|private)$")] = None,
               language: Annotated[str | None, Query(pattern="^(de|en)$")] = None,
               status: Annotated[str | None, Query(max_length=32)] = None,

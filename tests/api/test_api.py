@@ -76,6 +76,10 @@ def test_bad_input_gets_422_naming_the_field(api):
     assert fields(api.get("/kb/search", params={"q": "x", "k": 0}, headers=h)) == {"k"}
     assert fields(api.get("/kb/search", params={"q": "x", "lang": "fr"}, headers=h)) == {"lang"}
     assert fields(api.get("/queue", params={"status": "bogus"}, headers=h)) == {"status"}
+    # channels come from the one declared list (built-ins + the policy's), not a pattern repeated here
+    assert fields(api.get("/kb/search", params={"q": "x", "channel": "fax"}, headers=h)) == {"channel"}
+    assert fields(api.get("/queue", params={"channel": "fax"}, headers=h)) == {"channel"}
+    assert api.get("/queue", params={"channel": "email"}, headers=h).status_code == 200
     r = api.post("/check", content=b"{not json", headers={**h, "Content-Type": "application/json"})
     assert r.status_code == 422 and "Traceback" not in r.text
     r = api.post("/draft", json={"text": "x", "engine": "llm"}, headers=h)  # no LLM configured

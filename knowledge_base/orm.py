@@ -61,3 +61,28 @@ class KbMeta(Base):
     __tablename__ = "kb_meta"
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
+
+
+class BlockSuggestionRow(Base):
+    """A reply building block mined from approved replies (``knowledge_base.mining``), for a trainer to accept
+    (it becomes a block of the article, as a new article version) or dismiss."""
+
+    __tablename__ = "kb_block_suggestions"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    article_id: Mapped[str] = mapped_column(String(100), index=True)
+    language: Mapped[str] = mapped_column(String(8))
+    address_form: Mapped[str | None] = mapped_column(String(8))
+    channel: Mapped[str | None] = mapped_column(String(32))
+    kind: Mapped[str] = mapped_column(String(16), default="answer")
+    text: Mapped[str] = mapped_column(Text)
+    support: Mapped[int] = mapped_column(Integer, default=0)  # approved replies that say it
+    edited: Mapped[int] = mapped_column(Integer, default=0)  # … of which an agent wrote or added it by editing
+    variants: Mapped[list[str]] = mapped_column(JSON, default=list)  # the near-duplicate wordings seen
+    approval_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
+    status: Mapped[str] = mapped_column(String(16), default="suggested", index=True)  # suggested|accepted|dismissed
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    decided_by: Mapped[str | None] = mapped_column(String(100))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    block_id: Mapped[str | None] = mapped_column(String(100))  # the block it became
+    article_version: Mapped[int | None] = mapped_column(Integer)  # the article version that added it

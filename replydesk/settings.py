@@ -60,8 +60,16 @@ class Settings(BaseSettings):
     policy_path: Path | None = Field(default=None, description="policy YAML; default the shipped policy")
     webhook_url: str | None = None
     webhook_secret: SecretStr | None = None
+    drafter: str | None = Field(
+        default=None, description="a drafter of the replydesk.drafters entry points used in place of the LLM "
+                                  "(default: the LLM when one is configured; the composer is always the fallback)")
+    posting_channel: str | None = Field(
+        default=None, description="a channel of the replydesk.channels entry points that posts approved replies "
+                                  "(default: webhook when REPLYDESK_WEBHOOK_URL is set, else outbox)")
     ui_language: Language = "de"
     users_file: Path | None = None
+    block_suggestion_min_support: int = Field(
+        default=2, ge=1, description="approved replies that must say a sentence before it is suggested as a block")
 
     @classmethod
     def settings_customise_sources(

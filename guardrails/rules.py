@@ -25,8 +25,18 @@ class RelevanceRule(RuleConfig):
     topic_min_words: int = Field(default=2, ge=1, le=50)  # judge the topic only for messages with this many words
 
 
+class PromiseRule(RuleConfig):
+    # a promise passes when a policy sentence of the evidence is this close to it (cosine of multilingual sentence
+    # embeddings; calibration: benchmarks/bench_meaning_rules.py); above 1 = only a verbatim policy sentence
+    support_threshold: float = Field(default=0.51, ge=0, le=1.01)
+
+
 class ConfidentialLeakRule(RuleConfig):
     shingle_words: int = Field(default=6, ge=3, le=30)  # this many consecutive words of a confidential text = leak
+    # a draft sentence this close (cosine of multilingual sentence embeddings) to a sentence of the customer's notes
+    # or the system prompt is a translated/paraphrased leak; 0 switches the meaning check off (calibration:
+    # benchmarks/bench_meaning_rules.py)
+    meaning_threshold: float = Field(default=0.49, ge=0, le=1)
 
 
 class Rules(BaseModel):
@@ -40,7 +50,7 @@ class Rules(BaseModel):
     address_form: RuleConfig = Field(default_factory=RuleConfig, alias="address-form")
     no_bare_sorry: RuleConfig = Field(default_factory=RuleConfig, alias="no-bare-sorry")
     unsupported_claim: RuleConfig = Field(default_factory=RuleConfig, alias="unsupported-claim")
-    unapproved_promise: RuleConfig = Field(default_factory=RuleConfig, alias="unapproved-promise")
+    unapproved_promise: PromiseRule = Field(default_factory=PromiseRule, alias="unapproved-promise")
     structure: RuleConfig = Field(default_factory=RuleConfig)
     relevance: RelevanceRule = Field(default_factory=RelevanceRule)
     pii_public: RuleConfig = Field(default_factory=RuleConfig, alias="pii-public")

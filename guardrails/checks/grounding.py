@@ -82,28 +82,54 @@ class UnsupportedClaim:
 
 
 class UnapprovedPromise:
+    """A promise of money, credit, cost coverage or a guarantee passes only when a cited passage or the record states
+    that policy for this case (``guardrails.promises``: promise sentences, policy sentences of the evidence, and
+    the cosine of their multilingual embeddings at least ``support_threshold``). Without the sentence encoder:
+    the lexical fallback (the promise word's stem appears in the evidence)."""
+
     rule_id = "unapproved-promise"
     cost = 2
 
     def __init__(self, policy: Policy) -> None:
         self.policy = policy
+        self.threshold = policy.rules.unapproved_promise.support_threshold
+
+    def _lexicons(self, lang: str):
+        return [self.policy.lex(lang).promise] + [self.policy.lex(x).promise for x in LANGUAGES if x != lang]
 
     def __call__(self, draft: str, ctx: CheckContext) -> list[Finding]:
-        lang = draft_language(draft, ctx)
-        evidence = " \n ".join(ctx.evidence).lower()
+        from guardrails import meaning
+        from guardrails.promises import benefit_spans, is_commitment, is_policy
+
+        lexicons = self._lexicons(draft_language(draft, ctx))
+        promises = [(a, b, s) for a, b, s in meaning.sentences(draft) if is_commitment(s, lexicons)]
+        if not promises:
+            return []
+        policy_sentences = list(dict.fromkeys(
+            s for text in ctx.evidence for _, _, s in meaning.sentences(text) if is_policy(s, lexicons)))
+        supported = [False] * len(promises)
+        if policy_sentences and meaning.available():
+            sims = meaning.similarity(meaning.vectors([s for _, _, s in promises]), meaning.vectors(policy_sentences))
+            supported = [bool(row.max() >= self.threshold) for row in sims]
+        elif not meaning.available():  # lexical fallback: the evidence names this kind of benefit
+            evidence = " \n ".join(ctx.evidence).lower()
+            supported = [any(draft[a + x:a + y].lower()[:6] in evidence for x, y in benefit_spans(draft[a:b], lexicons))
+                         for a, b, _ in promises]
         out = []
-        lexicons = [self.policy.lex(lang)] + [self.policy.lex(x) for x in LANGUAGES if x != lang]
-        seen: set[tuple[int, int]] = set()
-        for lex in lexicons:
-            for m in lex.find("promise", draft):
-                stem = m.group(0).lower()[:6]
-                if stem in evidence or (m.start(), m.end()) in seen:
-                    continue  # the cited article or the CRM record covers this kind of promise
-                seen.add((m.start(), m.end()))
-                out.append(finding(self.rule_id, "block",
-                                   msg(ctx, f"Zusage „{m.group(0)}“ ist durch keine Richtlinie/keinen Artikel gedeckt.",
-                                       f"Promise \"{m.group(0)}\" is not covered by policy or a cited article."),
-                                   m.start(), m.end(),
-                                   suggestion=msg(ctx, "Nur zusagen, was der Artikel erlaubt, sonst an das Team eskalieren.",
-                                                  "Promise only what the article allows; otherwise escalate.")))
+        for (a, b, _), ok in zip(promises, supported, strict=True):
+            if ok:
+                continue
+            last = -1
+            for x, y in benefit_spans(draft[a:b], lexicons) or [(0, b - a)]:
+                if a + x < last:
+                    continue  # overlapping cues ("Kosten übernehmen wir" and "übernehmen wir"): one finding
+                start, end, last = a + x, a + y, a + y
+                out.append(finding(
+                    self.rule_id, "block",
+                    msg(ctx, f"Zusage „{draft[start:end]}“ ist durch keine Richtlinie/keinen Artikel für diesen Fall "
+                             "gedeckt.",
+                        f"Promise \"{draft[start:end]}\" is not stated for this case by policy or a cited article."),
+                    start, end,
+                    suggestion=msg(ctx, "Nur zusagen, was der Artikel erlaubt, sonst an das Team eskalieren.",
+                                   "Promise only what the article allows; otherwise escalate.")))
         return out

@@ -4,6 +4,16 @@ Matching runs on a normalised copy of the draft (offsets kept), so a disguised v
 NFKC, zero-width characters removed, Cyrillic/Greek look-alike letters read as Latin, lower case; for private values
 also "at"/"dot" spellings of e-mail addresses ("thomas dot becker at example dot org", "thomas(at)example.org"),
 digits written as words ("null eins fünf eins …", "one five one …") and spaced or lower-case IBANs and references.
+
+By meaning (issue 11): a translated or paraphrased note or system prompt shares no six words with it, so each
+sentence of the draft (and each pair of neighbouring sentences) is also compared with each sentence of the
+confidential texts, and with a short text (a note) as a whole, by the cosine of their multilingual sentence
+embeddings (``guardrails.meaning``; German and English land close). A draft sentence at or above
+``meaning_threshold`` (policy ``rules: {confidential-leak: {meaning_threshold: …}}``) is a leak. The default was
+calibrated by grouped cross-validation on a written set of translated/paraphrased leaks and innocent replies on
+the same topics (``tests/guardrails/data/leak_meaning.py``, ``benchmarks/bench_meaning_rules.py``). Only
+confidential texts of the current conversation (the customer's own notes, the system prompt) are compared by
+meaning; other customers' values are matched exactly.
 """
 
 from __future__ import annotations
@@ -241,6 +251,7 @@ class ConfidentialLeak:
         self.policy = policy
         self.official = _small_index(tuple(policy.contact.values())).keys()
         self.shingle = policy.rules.confidential_leak.shingle_words  # SHINGLE unless the policy says otherwise
+        self.meaning_threshold = policy.rules.confidential_leak.meaning_threshold  # 0 or above 1: off
 
     def __call__(self, draft: str, ctx: CheckContext) -> list[Finding]:
         out = [(m.start(), m.end()) for m in DISCLOSURE.finditer(draft)]
@@ -281,6 +292,10 @@ class ConfidentialLeak:
                     if index is _INDEX[1] and (key in own or key in self.official or _core_in(key, own)):
                         continue
                     out.append(view.span(a, b))
+        if ctx.confidential and 0 < self.meaning_threshold <= 1:
+            covered = list(out)
+            out += [span for span in meaning_leaks(draft, ctx.confidential, self.meaning_threshold)
+                    if not any(a <= span[0] < b for a, b in covered)]
         spans = sorted(set(out))
         return [finding(self.rule_id, "block",
                         msg(ctx, "Vertrauliche Inhalte (Systemanweisung, interne Notiz oder fremde Daten) in der Antwort.",
@@ -291,3 +306,48 @@ class ConfidentialLeak:
 def _core_in(run: str, own: set[str]) -> bool:
     """A digit run that contains one of the customer's own numbers is the customer's own."""
     return run.isdigit() and any(k.isdigit() and k in run for k in own)
+
+
+MEANING_WHOLE_CHARS = 400  # a confidential text this short (a note) is also compared as a whole
+
+
+def _confidential_units(texts: tuple[str, ...]) -> list[str]:
+    from guardrails import meaning
+
+    units: list[str] = []
+    for text in texts:
+        units += [s for _, _, s in meaning.sentences(text)]
+        whole = " ".join(text.split())
+        if len(whole) <= MEANING_WHOLE_CHARS and len(whole.split()) >= 2:
+            units.append(whole)
+    return list(dict.fromkeys(units))
+
+
+def leak_scores(draft: str, confidential: list[str]) -> list[tuple[int, int, float]]:
+    """(start, end, best cosine to any confidential unit) for each draft sentence and pair of neighbouring
+    sentences; empty when there is nothing to compare or no encoder."""
+    from guardrails import meaning
+
+    sents = meaning.sentences(draft)
+    units = _confidential_units(tuple(t for t in confidential if t and t.strip()))
+    if not sents or not units:
+        return []
+    spans = [(a, b, s) for a, b, s in sents]
+    spans += [(a1, b2, f"{s1} {s2}") for (a1, _, s1), (_, b2, s2) in zip(sents, sents[1:], strict=False)]
+    dv = meaning.vectors([s for _, _, s in spans])
+    cv = meaning.vectors(units)
+    if dv is None or cv is None:
+        return []
+    best = meaning.similarity(dv, cv).max(axis=1)
+    return [(a, b, float(x)) for (a, b, _), x in zip(spans, best, strict=True)]
+
+
+def meaning_leaks(draft: str, confidential: list[str], threshold: float) -> list[tuple[int, int]]:
+    """Spans of the draft that say what a confidential text says (translated or paraphrased)."""
+    hits = sorted((a, b) for a, b, x in leak_scores(draft, confidential) if x >= threshold)
+    out: list[tuple[int, int]] = []
+    for a, b in hits:  # a pair of sentences and its parts: keep the shortest span at each start
+        if out and a < out[-1][1]:
+            continue
+        out.append((a, b))
+    return out

@@ -1,4 +1,4 @@
-"""``replydesk kb …``: import, export, reindex, search."""
+"""``replydesk kb …``: import, export, reindex, search, suggested building blocks."""
 
 from __future__ import annotations
 
@@ -100,6 +100,77 @@ def search_cmd(
     for r in rows:
         table.add_row(f"{r['score']:.3f}", r["article_id"], r["language"], r["title"])
     console.print(table)
+
+
+def _actor(username: str | None):
+    """The user the CLI acts as: ``--as`` is looked up in the users store (its roles apply); none = this machine's
+    operator (trusted, like ``kb import``)."""
+    from knowledge_base.store import SYSTEM, Actor
+
+    if username is None:
+        return SYSTEM
+    from assistant.review.auth import UserStore
+
+    user = UserStore.from_settings().get(username)
+    if user is None:
+        err.print(f"[red]error:[/red] no user {username!r}")
+        raise typer.Exit(2)
+    return Actor(username=user.username, roles=list(user.roles))
+
+
+@kb_app.command("suggest-blocks")
+def suggest_blocks_cmd(
+    min_support: int | None = typer.Option(None, "--min-support", min=1,
+                                           help="approved replies a sentence needs (default: settings, 2)"),
+    no_mine: bool = typer.Option(False, "--no-mine", help="only list the stored suggestions"),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Mine approved replies for building blocks agents keep writing, and list the open suggestions."""
+    from knowledge_base import mining
+    from replydesk.db import get_database
+
+    db = get_database()
+    found = mining.list_suggestions(db) if no_mine else mining.suggest_blocks(db, _kb(), min_support)
+    if as_json:
+        typer.echo(json.dumps([s.model_dump() for s in found], ensure_ascii=False))
+        return
+    table = Table("id", "support", "article", "lang", "form", "channel", "text")
+    for s in found:
+        table.add_row(str(s.id), str(s.support), s.article_id, s.language, s.address_form or "", s.channel or "",
+                      s.text)
+    console.print(table)
+    console.print(f"{len(found)} suggested; accept with [bold]replydesk kb accept-block ID[/bold]")
+
+
+def _decide(suggestion_id: int, username: str | None, accept: bool) -> None:
+    from knowledge_base import mining
+    from replydesk.db import get_database
+
+    actor = _actor(username)
+    try:
+        if accept:
+            s = mining.accept_suggestion(get_database(), _kb(), suggestion_id, actor)
+            console.print(f"added block {s.block_id} to {s.article_id} (v{s.article_version})")
+        else:
+            mining.dismiss_suggestion(get_database(), suggestion_id, actor)
+            console.print(f"dismissed suggestion {suggestion_id}")
+    except (mining.SuggestionError, PermissionError) as exc:
+        err.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from None
+
+
+@kb_app.command("accept-block")
+def accept_block_cmd(suggestion_id: int = typer.Argument(..., help="the suggestion's id"),
+                     user: str | None = typer.Option(None, "--as", help="act as this user (needs trainer)")) -> None:
+    """Accept a suggested building block: it is added to its article as a new version."""
+    _decide(suggestion_id, user, accept=True)
+
+
+@kb_app.command("dismiss-block")
+def dismiss_block_cmd(suggestion_id: int = typer.Argument(..., help="the suggestion's id"),
+                      user: str | None = typer.Option(None, "--as", help="act as this user (needs trainer)")) -> None:
+    """Dismiss a suggested building block (it is not suggested again)."""
+    _decide(suggestion_id, user, accept=False)
 
 
 def register(app: typer.Typer) -> None:

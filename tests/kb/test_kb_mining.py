@@ -120,6 +120,34 @@ def test_dismiss_and_accept_need_a_trainer(env, mined):
     assert list_suggestions(env["db"])[0].status == "suggested"
 
 
+@pytest.fixture
+def cli(env, monkeypatch):
+    from typer.testing import CliRunner
+
+    from knowledge_base import cli as kb_cli
+    from replydesk import db as dbmod
+
+    monkeypatch.setattr(dbmod, "get_database", lambda: env["db"])
+    monkeypatch.setattr(kb_cli, "_kb", lambda: env["kb"])
+    runner = CliRunner()
+    return lambda *args: runner.invoke(kb_cli.kb_app, list(args))
+
+
+def test_cli_lists_suggestions_and_refuses_unknown_ids(cli, mined):
+    import json
+
+    listed = cli("suggest-blocks", "--no-mine", "--json")
+    assert listed.exit_code == 0, listed.output
+    rows = json.loads(listed.output)
+    assert [r["id"] for r in rows] == [mined[1][0].id] and rows[0]["support"] == 2
+    table = cli("suggest-blocks", "--no-mine")
+    assert table.exit_code == 0 and "password-reset" in table.output
+    missing = cli("dismiss-block", "99999")
+    assert missing.exit_code == 2 and "no suggestion 99999" in missing.output
+    nobody = cli("accept-block", str(rows[0]["id"]), "--as", "nobody-here")
+    assert nobody.exit_code == 2 and "no user" in nobody.output
+
+
 def test_accept_adds_a_version_and_the_composer_uses_the_block(env, mined):
     from assistant.models import DraftRequest
 
@@ -144,6 +172,11 @@ def test_accept_adds_a_version_and_the_composer_uses_the_block(env, mined):
     assert f"password-reset:{accepted.block_id}" in result._proposal.meta["answer_blocks"]
     # the accepted block is not suggested again
     assert suggest_blocks(db, kb, min_support=2) == []
+
+
+def test_cli_accept_of_a_decided_suggestion_is_an_error(cli, mined):
+    again = cli("accept-block", str(mined[1][0].id))
+    assert again.exit_code == 2 and "already accepted" in again.output
 
 
 def test_mine_drops_sentences_the_article_blocks_already_say(env):

@@ -13,7 +13,6 @@ from typing import Literal
 from sqlalchemy import func, select
 
 from assistant.customers import CustomerService
-from assistant.drafting.composer import ComposerDrafter
 from assistant.drafting.facts import record_facts
 from assistant.drafting.issues import K_CANDIDATES, backed, find_issues, search_text
 from assistant.drafting.selection import BlockScorer
@@ -67,17 +66,20 @@ class Pipeline:
     @classmethod
     def from_settings(cls, db: Database, settings=None, engine: EngineChoice = "auto", llm: Drafter | None = None) -> Pipeline:
         from knowledge_base.service import KnowledgeBase
+        from replydesk.plugins import load
         from replydesk.settings import get_settings
 
         settings = settings or get_settings()
         guardrails = GuardrailEngine.from_policy(settings.policy_path)
-        if llm is None and engine != "composer" and settings.llm_configured:
-            from assistant.drafting.llm import LLMDrafter
-
-            llm = LLMDrafter.from_settings(settings)
+        # the drafters come from the ``replydesk.drafters`` entry points: a plugin's (REPLYDESK_DRAFTER) or the
+        # LLM when one is configured takes the primary place; the composer is the fallback
+        primary = settings.drafter or ("llm" if settings.llm_configured else None)
+        if llm is None and engine != "composer" and primary:
+            llm = load("drafters", primary)(guardrails.policy, settings)
         if settings.llm_judge_tone and llm is not None and hasattr(llm, "model"):
             guardrails = guardrails.with_llm_tone_judge(llm.model, getattr(llm, "model_name", "llm"))
-        return cls(db, KnowledgeBase.open(db, settings), guardrails, ComposerDrafter(guardrails.policy), llm,
+        composer = load("drafters", "composer")(guardrails.policy, settings)
+        return cls(db, KnowledgeBase.open(db, settings), guardrails, composer, llm,
                    engine=engine if engine != "auto" else settings.engine, settings=settings)
 
     # ---- building the context --------------------------------------------------------------------

@@ -4,19 +4,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from guardrails.checks.address_form import AddressForm
-from guardrails.checks.form import LanguageMatch, Length, Structure
-from guardrails.checks.grounding import UnapprovedPromise, UnsupportedClaim
-from guardrails.checks.leak import ConfidentialLeak
-from guardrails.checks.no_bare_sorry import NoBareSorry
-from guardrails.checks.pii import PiiPublic
-from guardrails.checks.relevance import Relevance
-from guardrails.checks.wording import BannedPhrase, DeadEnd, Tone
 from guardrails.models import Check, CheckContext, Finding, Report
 from guardrails.policy import Policy, load_policy
 
-DEFAULT_CHECKS = (Length, BannedPhrase, DeadEnd, Tone, AddressForm, NoBareSorry, UnsupportedClaim,
-                  UnapprovedPromise, Structure, PiiPublic, ConfidentialLeak, LanguageMatch, Relevance)
+
+def default_checks() -> list[type]:
+    """Every check class of the ``replydesk.checks`` entry point group (replydesk's rules and any installed
+    plugin's; see docs/plugins.md). A check that fails to import is an error naming its entry point."""
+    from replydesk.plugins import load_all
+
+    return [cls for _name, cls in load_all("checks")]
 
 
 MAX_CHECKED_CHARS = 12_000  # above every channel's limit (dm: 10,000); longer drafts are blocked anyway
@@ -29,7 +26,7 @@ class GuardrailEngine:
 
     def __init__(self, policy: Policy, checks: list[Check] | None = None) -> None:
         self.policy = policy
-        all_checks = checks or [c(policy) for c in DEFAULT_CHECKS]
+        all_checks = checks or [c(policy) for c in default_checks()]
         self.checks: list[Check] = sorted((c for c in all_checks if policy.rules.get(c.rule_id).enabled),
                                           key=lambda c: c.cost)
 

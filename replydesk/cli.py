@@ -1,16 +1,16 @@
-"""The ``replydesk`` command. Each package registers its own commands through ``register(app)``."""
+"""The ``replydesk`` command. Each package registers its own commands through ``register(app)``, found by the
+``replydesk.commands`` entry point group (see :mod:`replydesk.plugins`); registration stays cheap: command modules
+import their heavy dependencies inside the commands."""
 
 from __future__ import annotations
 
-import importlib
 import json
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
 import replydesk  # noqa: F401  (telemetry off before anything else is imported)
-from replydesk.settings import get_settings
+from replydesk.plugins import load_all
 
 app = typer.Typer(
     name="replydesk",
@@ -22,15 +22,14 @@ app = typer.Typer(
 console = Console()
 err_console = Console(stderr=True, soft_wrap=True)
 
-# Packages that add commands (in this order) and demo data (``<pkg>.demo.load_demo``).
-COMMAND_MODULES = ("knowledge_base.cli", "guardrails.cli", "assistant.cli", "assistant.privacy_cli", "evals.cli",
-                   "assistant.api.cli")
-DEMO_MODULES = ("knowledge_base.demo", "assistant.demo", "assistant.review.demo")
-
 
 @app.command()
 def config(as_json: bool = typer.Option(False, "--json", help="print JSON")) -> None:
     """Print the effective settings (secrets masked)."""
+    from rich.table import Table
+
+    from replydesk.settings import get_settings
+
     values = get_settings().masked()
     if as_json:
         typer.echo(json.dumps(values, indent=2, default=str))
@@ -46,28 +45,18 @@ def demo() -> None:
     """Load the demo data (knowledge base, customers, inbox, users). Safe to run again."""
     from replydesk.db import get_database
 
+    loaders = load_all("demo")  # every loader imports before any data is written
     db = get_database()
-    for name, module in _optional_modules(DEMO_MODULES):
-        console.print(f"[green]✓[/green] {name}: {module.load_demo(db)}")
-
-
-def _optional_modules(names):
-    """(name, module) for each module that exists; an import error inside an existing module is raised."""
-    for name in names:
-        try:
-            yield name, importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name and name.startswith(exc.name):
-                continue
-            raise
+    for name, load_demo in loaders:
+        console.print(f"[green]✓[/green] {name}: {load_demo(db)}")
 
 
 def _register_all() -> None:
-    for _name, module in _optional_modules(COMMAND_MODULES):
-        module.register(app)
+    for _name, register in load_all("commands"):
+        register(app)
 
 
-_register_all()
+_register_all()  # at import: ``from replydesk.cli import app`` is the whole command (tests, scripts)
 
 
 def main() -> None:

@@ -2,12 +2,15 @@
 
 SQLite (WAL, foreign keys on) is the embedded default; PostgreSQL is used when ``REPLYDESK_DATABASE_URL``
 points at it. The schema is owned by Alembic: each package keeps its revisions in its own
-``<package>/migrations/versions`` folder on its own branch, and :func:`migrate` upgrades all heads.
+``<package>/migrations/versions`` folder on its own branch, and :func:`migrate` upgrades all heads. Packages
+declare their ORM modules and migration folders as ``replydesk.models`` / ``replydesk.migrations`` entry points
+(:mod:`replydesk.plugins`).
 """
 
 from __future__ import annotations
 
 import contextlib
+import os
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -27,7 +30,6 @@ NAMING = {
 }
 
 ROOT = Path(__file__).resolve().parent.parent
-MIGRATION_PACKAGES = ("knowledge_base", "assistant", "evals")
 
 
 class Base(DeclarativeBase):
@@ -83,12 +85,11 @@ def make_engine(url: str, **kwargs) -> Engine:
 
 
 def import_all_models() -> None:
-    """Import every package's ORM models so ``Base.metadata`` is complete."""
-    import importlib
+    """Import every ``replydesk.models`` entry point so ``Base.metadata`` is complete (a module that does not
+    import is an error naming its entry point, never a silently missing table)."""
+    from replydesk.plugins import load_all
 
-    for pkg in MIGRATION_PACKAGES:
-        with contextlib.suppress(ModuleNotFoundError):
-            importlib.import_module(f"{pkg}.orm")
+    load_all("models")
 
 
 def alembic_config(url: str):
@@ -96,13 +97,11 @@ def alembic_config(url: str):
 
     cfg = Config()
     cfg.set_main_option("script_location", str(ROOT / "replydesk" / "migrations"))
-    locations = [
-        str(ROOT / pkg / "migrations" / "versions")
-        for pkg in MIGRATION_PACKAGES
-        if (ROOT / pkg / "migrations" / "versions").is_dir()
-    ]
-    cfg.set_main_option("version_locations", " ".join(locations))
-    cfg.set_main_option("path_separator", "space")
+    from replydesk.plugins import migration_folders
+
+    locations = [str(folder) for folder in migration_folders()]
+    cfg.set_main_option("version_locations", os.pathsep.join(locations))
+    cfg.set_main_option("path_separator", "os")  # a plugin's folder may contain spaces
     cfg.attributes["url"] = url
     return cfg
 

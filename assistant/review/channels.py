@@ -136,15 +136,13 @@ def channel_from_settings(settings=None, db=None, chatwoot=None) -> Channel:
     """The outbox (default) or the signed webhook; with Chatwoot configured (``REPLYDESK_CHATWOOT_URL`` and
     ``REPLYDESK_CHATWOOT_API_TOKEN``) replies to messages that came from Chatwoot go back to Chatwoot."""
     from assistant.connectors.chatwoot import ChatwootChannel, ChatwootSettings, RoutingChannel
+    from replydesk.plugins import load
     from replydesk.settings import get_settings
 
     settings = settings or get_settings()
-    if settings.webhook_url:
-        if settings.webhook_secret is None:
-            raise PostError("REPLYDESK_WEBHOOK_URL is set but REPLYDESK_WEBHOOK_SECRET is not: set both")
-        base: Channel = WebhookChannel(settings.webhook_url, settings.webhook_secret.get_secret_value())
-    else:
-        base = OutboxChannel(settings.data_dir / "outbox.jsonl")
+    # the ``replydesk.channels`` entry points (a plugin's with REPLYDESK_POSTING_CHANNEL; see docs/plugins.md)
+    name = settings.posting_channel or ("webhook" if settings.webhook_url else "outbox")
+    base: Channel = load("channels", name)(settings, db)
     cw = chatwoot if chatwoot is not None else ChatwootSettings()
     if cw.configured:
         return RoutingChannel(ChatwootChannel.from_settings(cw, db), base)

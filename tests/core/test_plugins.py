@@ -60,7 +60,7 @@ class EchoDrafter:
 
     def draft(self, ctx):
         from assistant.models import DraftProposal
-        return DraftProposal(text="echo: " + ctx.request.text, engine="echo")
+        return DraftProposal(text="echo: " + ctx.request.text, engine="llm", meta={"drafter": self.name})
 
 
 def echo_drafter(policy, settings):

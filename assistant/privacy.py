@@ -1,8 +1,9 @@
 """Privacy (GDPR / BDSG): pseudonymisation before an external LLM, data access export, erasure.
 
-* :class:`Pseudonymizer` replaces the customer's names, contact data and reference numbers (and any e-mail,
-  phone, IBAN or long number found by pattern) with stable tokens such as ``[[EMAIL_1]]`` before a prompt
-  leaves the machine, and restores them in the model's answer.
+* :class:`Pseudonymizer` replaces the customer's names, contact data and reference numbers, and any personal data
+  the shared detector finds (:mod:`guardrails.pii_detect`, the one ``pii-public`` uses: e-mail, phone, IBAN, card,
+  IP, German identifiers, birth dates, addresses, reference numbers) with stable tokens such as ``[[EMAIL_1]]``
+  before a prompt leaves the machine, and restores them in the model's answer.
 * :func:`export_customer` gathers everything stored about one customer (Art. 15 GDPR).
 * :func:`forget_customer` erases a customer (Art. 17 GDPR): the customer row, handles, records, their
   messages (by customer id, or by (channel, handle)), drafts, approvals and follow-ups are deleted and their lines
@@ -25,13 +26,15 @@ from typing import Any
 from pydantic import BaseModel, Field
 from sqlalchemy import and_, delete, func, or_, select
 
+from guardrails.pii_detect import detect, phone_regions
 from replydesk.db import Database, utcnow
 
-_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
-    ("EMAIL", re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")),
-    ("IBAN", re.compile(r"\b[A-Z]{2}\d{2}(?:\s?[A-Z0-9]{4}){3,7}(?:\s?[A-Z0-9]{1,3})?\b")),
-    ("PHONE", re.compile(r"(?<!\w)(?:\+|00)\d[\d ()/-]{6,}\d|\b0\d{2,5}[ /-]?\d{4,}\b")),
-]
+# Token kind per detector kind.
+TOKEN_KINDS = {"email": "EMAIL", "phone": "PHONE", "iban": "IBAN", "card": "CARD", "ip": "IP", "de_tax_id": "ID",
+               "de_vat_id": "ID", "de_id_card": "ID", "de_pension_no": "ID", "de_health_no": "ID",
+               "birth_date": "BIRTHDATE", "address": "ADDRESS", "reference": "NUMBER"}
+# JSON string escapes (a prompt is a JSON blob): read as spaces of the same length, so "\n0151 …" is a number.
+_JSON_ESCAPE = re.compile(r'\\(?:u[0-9a-fA-F]{4}|["\\/bfnrt])')
 # Reference numbers of any shop, carrier, airline or contract system, not one brand's format: letters then digits
 # (ORD123456, B-558812, V-2023-118877), groups of digits joined by dashes (112-3456789-1234567), and mixed codes of
 # six or more letters and digits (booking references such as X7K2PQ9). The brand's own formats come from the
@@ -71,13 +74,13 @@ class Pseudonymizer:
                  references: list[re.Pattern[str]] | None = None, policy: Any | None = None) -> None:
         # (kind, value) pairs from the CRM: names, e-mail, phone, record refs ...
         # references: reference-number patterns (default: the policy's ``reference_patterns`` + generic ones)
-        self._patterns = [*_PATTERNS, *(("NUMBER", rx) for rx in (
-            references if references is not None else reference_patterns(policy)))]
+        self._references = references if references is not None else reference_patterns(policy)
         self._known = sorted(
             {(k, v.strip()) for k, v in known_values if v and len(v.strip()) >= 3},
             key=lambda kv: len(kv[1]),
             reverse=True,
         )
+        self._regions = phone_regions([v for _, v in self._known])
         self.map = PseudonymMap()
         self._by_value: dict[str, str] = {}
         self._counters: dict[str, int] = {}
@@ -110,8 +113,14 @@ class Pseudonymizer:
                 # still counts as the name.
                 rx = re.compile(rf"(?<!\w){re.escape(value)}(?=s?(?!\w))")
                 text = rx.sub(lambda _m, k=kind, v=value: self._token(k, v), text)
-        for kind, pattern in self._patterns:
-            text = pattern.sub(lambda m, k=kind: self._token(k, m.group(0)), text)
+        view = _JSON_ESCAPE.sub(lambda m: " " * len(m.group(0)), text)
+        spans = detect(view, regions=self._regions, references=self._references, lenient=True,
+                       max_chars=None)
+        for span in reversed(spans):
+            value = text[span.start:span.end]
+            if "[[" in value or "]]" in value:
+                continue  # a token of ours
+            text = text[:span.start] + self._token(TOKEN_KINDS.get(span.kind, "PII"), value) + text[span.end:]
         return text
 
     def restore(self, text: str) -> str:

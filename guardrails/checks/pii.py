@@ -1,126 +1,28 @@
-"""``pii-public``: no personal data in a public reply. Fix: redact and hand off to a private channel."""
+"""``pii-public``: no personal data in a public reply. Fix: remove what carries the data and hand off to a private
+channel. Detection is the shared detector (:mod:`guardrails.pii_detect`, also used by the pseudonymiser) plus the
+customer's own CRM values and full name."""
 
 from __future__ import annotations
 
 import re
 
-import phonenumbers
-from stdnum import iban as std_iban
-from stdnum import luhn
-
 from guardrails.checks.base import draft_language, finding, msg
+from guardrails.fixes import PRIVATE_CHANNEL, fit_limit, join_handoff, remove_spans
 from guardrails.models import CheckContext, Finding, Fix
+from guardrails.pii_detect import MAX_CHARS, card_valid, detect, phone_regions
 from guardrails.policy import Policy
 
-EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63}){1,8}")  # bounded: linear
-# IBAN candidates: any case, spaces or dashes between characters; the longest valid prefix wins, so a trailing
-# word ("… 3201 EUR") or a group too many does not hide a valid IBAN.
-IBAN_CAND = re.compile(r"(?<![A-Za-z0-9])[A-Za-z]{2}\d{2}(?:[ -]?[A-Za-z0-9]){11,32}")
-CARD_CAND = re.compile(r"(?<![\d-])(?:\d[ -]?){11,18}\d(?![\d])")
-IPV4 = re.compile(r"(?<![\d.])(?:\d{1,3}\.){3}\d{1,3}(?![\d.]|\.\d)")
-IPV6 = re.compile(r"(?<![\w:])(?:[0-9A-Fa-f]{1,4}:){2,7}(?::|[0-9A-Fa-f]{1,4})(?:[0-9A-Fa-f:]{0,20})(?![\w:])")
-DE_VAT = re.compile(r"(?<![A-Za-z0-9])DE[ ]?\d{3}[ ]?\d{3}[ ]?\d{3}(?!\d)", re.I)
-DE_IDNR = re.compile(r"(?<!\d)\d{2}[ ]?\d{3}[ ]?\d{3}[ ]?\d{3}(?!\d)")
-MAX_CHARS = 20_000
-# Card brands by issuer identification number (IIN) prefix and the lengths they issue.
-_CARD_BRANDS = [
-    (("4",), (13, 16, 19)),  # Visa
-    (tuple(str(i) for i in range(51, 56)) + tuple(str(i) for i in range(2221, 2721)), (16,)),  # Mastercard
-    (("34", "37"), (15,)),  # American Express
-    (("6011", "65") + tuple(str(i) for i in range(644, 650)), (16, 17, 18, 19)),  # Discover
-    (tuple(str(i) for i in range(3528, 3590)), (16, 17, 18, 19)),  # JCB
-    (("36", "38", "39") + tuple(str(i) for i in range(300, 306)), (14, 15, 16, 19)),  # Diners Club
-    (("62",), (16, 17, 18, 19)),  # UnionPay
-    (("50",) + tuple(str(i) for i in range(56, 70)), (12, 13, 14, 15, 16, 17, 18, 19)),  # Maestro
-]
-PHONE_REGIONS = ("DE", "AT", "CH", "GB", "US", "FR", "NL", "IT", "ES", "PL", "BE", "DK")
+__all__ = ["PiiPublic", "card_valid"]
 
+# The kind shown in the finding's message ("Personal data (card) in a public reply.").
+KIND_LABELS = {
+    "email": "email", "phone": "phone", "iban": "iban", "card": "card", "ip": "IP address",
+    "de_tax_id": "Steuer-ID", "de_vat_id": "USt-IdNr", "de_id_card": "Personalausweis",
+    "de_pension_no": "RV-Nummer", "de_health_no": "KVNR", "birth_date": "birth date", "address": "address",
+    "reference": "reference", "customer_data": "customer data",
+}
 
-def card_valid(digits: str) -> bool:
-    if not luhn.is_valid(digits):
-        return False
-    return any(digits.startswith(prefixes) and len(digits) in lengths for prefixes, lengths in _CARD_BRANDS)
-
-
-def _iban_spans(text: str) -> list[tuple[int, int]]:
-    out = []
-    for m in IBAN_CAND.finditer(text):
-        pos = [m.start() + i for i, c in enumerate(m.group(0)) if c.isalnum()]
-        compact = "".join(c for c in m.group(0) if c.isalnum()).upper()
-        for n in range(min(len(compact), 34), 14, -1):
-            if std_iban.is_valid(compact[:n]):
-                out.append((m.start(), pos[n - 1] + 1))
-                break
-    return out
-
-
-def _ip_spans(text: str) -> list[tuple[int, int]]:
-    import ipaddress
-
-    out = []
-    for rx in (IPV4, IPV6):
-        for m in rx.finditer(text):
-            if re.search(r"(?:version|v)\s*$", text[max(0, m.start() - 10):m.start()], re.I):
-                continue  # "Version 1.2.3.4"
-            try:
-                ipaddress.ip_address(m.group(0))
-            except ValueError:
-                continue
-            out.append((m.start(), m.end()))
-    return out
-
-
-def _german_id_spans(text: str) -> list[tuple[int, int, str]]:
-    from stdnum.de import idnr, vat
-
-    out = [(m.start(), m.end(), "USt-IdNr") for m in DE_VAT.finditer(text) if vat.is_valid(m.group(0))]
-    out += [(m.start(), m.end(), "Steuer-ID") for m in DE_IDNR.finditer(text) if idnr.is_valid(m.group(0))]
-    return out
-
-
-_PHONE_HINT = re.compile(r"(?:\+|\(?\d)[\d ()/.-]{5,}\d")
-
-
-def _phone_spans(text: str) -> list[tuple[int, int]]:
-    """Numbers valid in Germany (matcher over the text), else in one of several other regions (a customer abroad
-    writes the national format): each remaining digit run is parsed once per region."""
-    if not _PHONE_HINT.search(text):
-        return []
-    seen: set[tuple[int, int]] = set()
-    try:
-        for match in phonenumbers.PhoneNumberMatcher(text, "DE", leniency=phonenumbers.Leniency.VALID):
-            seen.add((match.start, match.end))
-    except Exception:  # noqa: BLE001 - a parser hiccup must not hide the other findings
-        pass
-    for m in _PHONE_HINT.finditer(text):
-        start, end = m.start(), m.end()
-        if text[start] == "(" or (start > 0 and text[start - 1] == "("):
-            start = start - 1 if text[start] != "(" else start
-        if any(s <= m.start() < e for s, e in seen):
-            continue
-        cand = text[start:end].strip(" ./-")
-        if sum(c.isdigit() for c in cand) < 7 or IPV4.fullmatch(cand):
-            continue
-        for region in PHONE_REGIONS[1:]:
-            try:
-                num = phonenumbers.parse(cand, region)
-            except phonenumbers.NumberParseException:
-                continue
-            if phonenumbers.is_valid_number(num):
-                seen.add((start, start + len(text[start:end].rstrip(" ./-"))))
-                break
-    return sorted(seen)
-STREET = re.compile(
-    r"\b[A-ZÄÖÜ][\wäöüß-]*(?:straße|strasse|str\.|weg|allee|platz|gasse|ring|damm|ufer|chaussee)\s+\d+[a-z]?\b"
-    r"|\b\d+\s+[A-Z][a-z]+\s+(?:Street|St\.|Road|Rd\.|Avenue|Ave\.|Lane|Drive|Way)\b"
-)
-ZIP_CITY = re.compile(r"\b\d{5}\s+[A-ZÄÖÜ][a-zäöüß]+(?:[ -][A-ZÄÖÜ][a-zäöüß]+)?\b")
-BIRTH = re.compile(
-    r"(?:geb(?:oren|\.)?|geburtsdatum|born|birth(?:day|date)?|date of birth|dob)\W{0,3}(?:am\s|on\s)?"
-    r"\d{1,2}[./-]\d{1,2}[./-](?:19|20)?\d{2}",
-    re.I,
-)
-
+# Used when the policy's reply profile has no ``private_handoff`` text for the language and form.
 HANDOFF = {
     ("de", "du"): "Deine Daten schick uns bitte nur per DM, dann kümmern wir uns darum.",
     ("de", "Sie"): "Bitte senden Sie uns Ihre Daten nur per Direktnachricht, dann kümmern wir uns darum.",
@@ -128,21 +30,11 @@ HANDOFF = {
 }
 
 
-def _spans(draft: str, ctx: CheckContext) -> list[tuple[int, int, str]]:
+def _detected(draft: str, ctx: CheckContext, policy: Policy | None = None) -> list[tuple[int, int, str]]:
     draft = draft[:MAX_CHARS]
-    spans: list[tuple[int, int, str]] = []
-    spans += [(m.start(), m.end(), "email") for m in EMAIL.finditer(draft)]
-    spans += [(s, e, "iban") for s, e in _iban_spans(draft)]
-    for m in CARD_CAND.finditer(draft):
-        digits = re.sub(r"\D", "", m.group(0))
-        if card_valid(digits):
-            spans.append((m.start(), m.end(), "card"))
-    spans += _german_id_spans(draft)
-    spans += [(s, e, "phone") for s, e in _phone_spans(draft)]
-    spans += [(s, e, "IP address") for s, e in _ip_spans(draft)]
-    spans += [(m.start(), m.end(), "address") for m in STREET.finditer(draft)]
-    spans += [(m.start(), m.end(), "address") for m in ZIP_CITY.finditer(draft)]
-    spans += [(m.start(), m.end(), "birth date") for m in BIRTH.finditer(draft)]
+    references = getattr(policy, "reference_rx", []) if policy is not None else []
+    spans = [(s.start, s.end, s.kind) for s in detect(draft, regions=phone_regions(ctx.private_values, ctx.language),
+                                                      references=references)]
     values = list(ctx.private_values)
     if ctx.customer_name and len(ctx.customer_name.split()) >= 2:
         values.append(ctx.customer_name)
@@ -154,19 +46,24 @@ def _spans(draft: str, ctx: CheckContext) -> list[tuple[int, int, str]]:
             continue
         start = lower.find(v.lower())
         while start >= 0:
-            spans.append((start, start + len(v), "customer data"))
+            spans.append((start, start + len(v), "customer_data"))
             start = lower.find(v.lower(), start + 1)
     # The brand's own numbers and addresses (hotline, shop) come from the cited articles: not personal data.
     evidence = " ".join(ctx.evidence)
     private = {v.lower() for v in values if v}
     spans = [s for s in spans if draft[s[0]:s[1]].lower() in private or draft[s[0]:s[1]] not in evidence]
-    # drop spans contained in others
+    # drop spans contained in or overlapping earlier, longer ones
     spans.sort(key=lambda s: (s[0], -(s[1] - s[0])))
     out: list[tuple[int, int, str]] = []
     for s in spans:
         if not out or s[0] >= out[-1][1]:
             out.append(s)
     return out
+
+
+def _spans(draft: str, ctx: CheckContext, policy: Policy | None = None) -> list[tuple[int, int, str]]:
+    """(start, end, label) of every piece of personal data in the draft."""
+    return [(s, e, KIND_LABELS.get(k, k)) for s, e, k in _detected(draft, ctx, policy)]
 
 
 class PiiPublic:
@@ -176,32 +73,49 @@ class PiiPublic:
     def __init__(self, policy: Policy) -> None:
         self.policy = policy
 
+    def handoff(self, lang: str, form: str | None, channel: str) -> str:
+        text = self.policy.replies.text("private_handoff", lang, form, channel)
+        return text or HANDOFF.get((lang, form if lang == "de" else None), HANDOFF[("en", None)])
+
+    def fixed(self, draft: str, spans: list[tuple[int, int, str]], ctx: CheckContext) -> str:
+        """The draft without the sentences/clauses carrying the data, the full name cut to the first name, the
+        private hand-off added once (before the sign-off) and within the channel's length limit."""
+        lang = draft_language(draft, ctx)
+        form = (ctx.address_form or self.policy.address_form("de", ctx.channel) or "Sie") if lang == "de" else None
+        handoff = self.handoff(lang, form, ctx.channel)
+        first = (ctx.customer_name or "").split()[0] if ctx.customer_name else ""
+        replacements = {}
+        for s, e, kind in spans:
+            if kind == "customer_data" and ctx.customer_name and draft[s:e].lower() == ctx.customer_name.lower():
+                replacements[(s, e)] = first
+        sig = re.search(r"\s*" + self.policy.voice.signoff + r"\s*$", draft)
+        body, tail = (draft[:sig.start()], sig.group(0).strip()) if sig else (draft, "")
+        inside = [(s, e) for s, e, _ in spans if e <= len(body)]
+        reps = {k: v for k, v in replacements.items() if k[1] <= len(body)}
+        greeting = self.policy.lex(lang).greeting
+        text, greeting_only = remove_spans(body, inside, greeting=greeting, replacements=reps)
+        if PRIVATE_CHANNEL.search(text) and handoff not in text:
+            handoff = ""  # the draft already sends the customer to a private channel
+        if handoff and greeting_only:
+            text, handoff = join_handoff(text, handoff, True), ""
+        ch = self.policy.channel(ctx.channel)
+        return fit_limit(text, ch.max_chars, ch.url_weight, tail=tail, keep=handoff)
+
     def __call__(self, draft: str, ctx: CheckContext) -> list[Finding]:
         if ctx.visibility != "public":
             return []
-        spans = _spans(draft, ctx)
+        spans = _detected(draft, ctx, self.policy)
         if not spans:
             return []
-        redacted = draft
-        for start, end, _kind in reversed(spans):
-            redacted = redacted[:start] + "[…]" + redacted[end:]
-        lang = draft_language(draft, ctx)
-        form = (ctx.address_form or self.policy.address_form("de", ctx.channel) or "Sie") if lang == "de" else None
-        handoff = HANDOFF.get((lang, form), HANDOFF[("en", None)])
-        if handoff not in redacted:
-            sig = re.search(self.policy.voice.signoff + r"\s*$", redacted)
-            if sig:  # keep the sign-off last
-                redacted = redacted[: sig.start()].rstrip() + " " + handoff + " " + redacted[sig.start():].strip()
-            else:
-                redacted = redacted.rstrip() + " " + handoff
-        fix = Fix(label=msg(ctx, "Schwärzen und in privaten Kanal verlegen", "Redact and move to a private channel"),
-                  replacement_text=redacted)
+        fix = Fix(label=msg(ctx, "Daten entfernen und in privaten Kanal verlegen",
+                            "Remove the data and move to a private channel"),
+                  replacement_text=self.fixed(draft, spans, ctx))
         return [
             finding(self.rule_id, "block",
-                    msg(ctx, f"Personenbezogene Daten ({kind}) in einer öffentlichen Antwort.",
-                        f"Personal data ({kind}) in a public reply."),
+                    msg(ctx, f"Personenbezogene Daten ({KIND_LABELS.get(kind, kind)}) in einer öffentlichen Antwort.",
+                        f"Personal data ({KIND_LABELS.get(kind, kind)}) in a public reply."),
                     start, end,
-                    suggestion=msg(ctx, "Schwärzen und per DM weitermachen.", "Redact it and continue by DM."),
+                    suggestion=msg(ctx, "Entfernen und per DM weitermachen.", "Remove it and continue by DM."),
                     fix=fix)
             for start, end, kind in spans
         ]

@@ -1,0 +1,135 @@
+"""Fixes that keep a reply coherent: remove the sentence or clause that carries personal data (never "[…]"), add
+the brand's private hand-off once, keep the sign-off last and the channel's length limit."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from guardrails.text import weighted_length
+
+_SENTENCE = re.compile(r"[^.!?\n]+(?:[.!?]+(?=\s|$)|\n|$)")
+# Where a sentence splits into clauses that stand alone (a comma usually does not: "…, it shows in 3 days").
+_CLAUSE_SEP = re.compile(r";\s|\s[–—]\s|\s-\s|,?\s(?:oder|or|und|and|sowie|aber|but)\s")
+# A hand-off to a private channel is already there (DE/EN): no second one.
+PRIVATE_CHANNEL = re.compile(r"(?<!\w)(?:DM|PN|Direktnachricht|direct message|private (?:message|chat)|privat)(?!\w)",
+                             re.I)
+_FORMAL = {"Sie", "Ihr", "Ihre", "Ihnen", "Ihren", "Ihrem", "Ihrer", "Ihres", "I", "DM"}
+
+
+def _sentences(text: str, protect: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Sentence spans; dots inside the protected spans (dates, e-mails, "Str.") do not end a sentence."""
+    masked = list(text)
+    for s, e in protect:
+        for i in range(s, min(e, len(text))):
+            masked[i] = "0" if text[i] in ".!?\n" else text[i]
+    view = "".join(masked)
+    out = []
+    for m in _SENTENCE.finditer(view):
+        if m.group(0).strip():
+            out.append((m.start(), m.end()))
+    return out
+
+
+def _tidy(text: str) -> str:
+    text = re.sub(r"[ \t]{2,}", " ", text)
+    text = re.sub(r"\s+([,.!?;:])", r"\1", text)
+    text = re.sub(r",\s*([.!?])", r"\1", text)
+    return text.strip()
+
+
+def _without_clauses(sentence: str, spans: Sequence[tuple[int, int]],
+                     greeting: re.Pattern[str] | None = None) -> str | None:
+    """The sentence without the clauses that hold a span (offsets relative to the sentence), or None when no
+    clause without data is left (drop the whole sentence). A leading greeting ("Hallo Anna,") is a clause."""
+    cuts = [0]
+    seps = list(_CLAUSE_SEP.finditer(sentence))
+    comma = sentence.find(", ")
+    if greeting is not None and comma > 0 and greeting.match(sentence) and len(sentence[:comma].split()) <= 4:
+        seps = [re.compile(", ").search(sentence, comma), *seps]
+    for m in seps:
+        if not any(s < m.end() and m.start() < e for s, e in spans):
+            cuts.append(m.start())
+    cuts.append(len(sentence))
+    clauses = [(cuts[i], cuts[i + 1]) for i in range(len(cuts) - 1)]
+    keep = [(a, b) for a, b in clauses if not any(s < b and a < e for s, e in spans)]
+    if not keep:
+        return None
+    words = [sentence[a:b] for a, b in keep]
+    lead = _CLAUSE_SEP.match(words[0])
+    out = (words[0][lead.end():] if lead else words[0]).lstrip(" ,;–—-") + "".join(words[1:])
+    out = out.strip()
+    # the first clause was removed: capitalise the new start, end like the original sentence
+    if keep[0][0] > 0 and out[:1].islower():
+        out = out[0].upper() + out[1:]
+    end = re.search(r"[.!?]+\s*$", sentence)
+    out = out.rstrip(" ,;:–—-")
+    if end and not re.search(r"[.!?]$", out):
+        out += end.group(0).strip()
+    return out
+
+
+def remove_spans(text: str, spans: Sequence[tuple[int, int]], greeting: re.Pattern[str] | None = None,
+                 replacements: dict[tuple[int, int], str] | None = None) -> tuple[str, bool]:
+    """Remove the clause (or, when nothing else is left, the sentence) carrying each span. ``replacements`` maps
+    spans to a text that replaces them instead (a full name → the first name). Returns the text and whether the
+    first sentence was cut back to its greeting."""
+    replacements = replacements or {}
+    # apply the replacements first, shifting the other spans
+    removed = sorted(sp for sp in spans if sp not in replacements)
+    for (s, e), new in sorted(replacements.items(), reverse=True):
+        text = text[:s] + new + text[e:]
+        delta = len(new) - (e - s)
+        removed = [(a + delta if a >= e else a, b + delta if b >= e else b) for a, b in removed]
+    out_parts: list[str] = []
+    pos = 0
+    greeting_only = False
+    for n, (a, b) in enumerate(_sentences(text, removed)):
+        out_parts.append(text[pos:a])
+        sentence = text[a:b]
+        local = [(max(s, a) - a, min(e, b) - a) for s, e in removed if s < b and a < e]
+        if local:
+            kept = _without_clauses(sentence, local, greeting if n == 0 else None)
+            sentence = kept or ""
+            if kept and n == 0 and greeting is not None and greeting.match(kept) and len(kept.split()) <= 4:
+                greeting_only = True
+        out_parts.append(sentence)
+        pos = b
+    out_parts.append(text[pos:])
+    return _tidy(" ".join(p.strip() for p in out_parts if p.strip())), greeting_only
+
+
+def join_handoff(body: str, handoff: str, greeting_only: bool) -> str:
+    """Put the hand-off after the body; after a bare greeting ("Hallo Anna,") it continues the sentence."""
+    if greeting_only:
+        head = re.sub(r"[.!?]$", ",", body.rstrip())
+        first = handoff.split(" ", 1)[0]
+        if first not in _FORMAL and not first.isupper():
+            handoff = handoff[0].lower() + handoff[1:]
+        return f"{head} {handoff}"
+    return f"{body.rstrip()} {handoff}".strip()
+
+
+def fit_limit(body: str, limit: int | None, url_weight: int | None, *, tail: str = "", keep: str = "") -> str:
+    """``body`` + ``keep`` (a sentence that must stay, e.g. the hand-off) + ``tail`` (the sign-off) within
+    ``limit``: whole sentences are dropped from the end of the body, then words, never the kept parts."""
+    def join(b: str) -> str:
+        return " ".join(p for p in (b.strip(), keep.strip(), tail.strip()) if p)
+
+    full = join(body)
+    if not limit or weighted_length(full, url_weight) <= limit:
+        return full
+    sentences = [body[a:b].strip() for a, b in _sentences(body, ())]
+    while sentences:
+        sentences.pop()
+        candidate = join(" ".join(sentences))
+        if sentences and weighted_length(candidate, url_weight) <= limit:
+            return candidate
+    # the first sentence alone is too long: cut it at a word boundary
+    words = body.split()
+    while words:
+        words.pop()
+        candidate = join(" ".join(words).rstrip(",;:–-") + " …" if words else "")
+        if weighted_length(candidate, url_weight) <= limit:
+            return candidate
+    return join("")[:limit]

@@ -60,12 +60,61 @@ def test_trainer_edits_sees_diff_and_rolls_back(page_kb):
     assert page_kb.store.history("password-reset")[0].action == "rolled_back_to_v1"
 
 
-def test_trainer_bad_blocks_yaml_shows_error_and_changes_nothing(page_kb):
+def test_block_form_shows_a_validation_error_first_then_previews_and_saves(page_kb):
+    """Issue 14: blocks are edited as a form; errors name the field in the UI language; a preview drafts with
+    the unsaved block; saving makes one new version."""
     at = run(TRAINER, kb_chosen="password-reset")
-    at.text_area(key="kb_edit_blocks_password-reset_1").input("- id: x\n  language: fr\n  text: hi\n")
-    next(b for b in at.button if b.label == "Save (new version)").click().run()
-    assert at.error and "language" in at.error[0].value
-    assert page_kb.store.get("password-reset").version == 1
+    assert not at.exception
+    assert any("Drafts come from the building blocks" in i.value for i in at.info)
+    fk = "password-reset_1_new"
+    at.selectbox(key=f"kb_blk_form_{fk}").select("du")
+    at.text_area(key=f"kb_blk_text_{fk}").input("Bitte prüfen Sie Ihr Postfach.")
+    next(b for b in at.button if b.label == "Save block (new version)").click().run()
+    assert not at.exception
+    assert at.error and at.error[0].value.startswith("Text:") and "'Sie'" in at.error[0].value
+    assert page_kb.store.get("password-reset").version == 1  # nothing saved
+    at.text_area(key=f"kb_blk_text_{fk}").input("Schau bitte auch in deinen Spam-Ordner, falls keine Mail kommt.")
+    at.text_input(key=f"kb_blk_sample_{fk}").input("Ich habe mein Passwort vergessen und keine Mail bekommen")
+    next(b for b in at.button if b.label == "Preview").click().run()
+    assert not at.exception and not at.error
+    assert at.code and "Spam-Ordner" in at.code[0].value and at.code[0].value.startswith("Hallo Alex")
+    assert page_kb.store.get("password-reset").version == 1  # a preview saves nothing
+    next(b for b in at.button if b.label == "Save block (new version)").click().run()
+    assert not at.exception and not at.error
+    assert any("Block saved as v2" in x.value for x in at.success)
+    saved = page_kb.store.get("password-reset")
+    assert saved.version == 2 and saved.updated_by == "tina"
+    assert [(b.kind, b.language, b.address_form, b.text) for b in saved.blocks] == [
+        ("answer", "de", "du", "Schau bitte auch in deinen Spam-Ordner, falls keine Mail kommt.")]
+
+
+def test_block_form_errors_in_german(page_kb):
+    at = run(TRAINER, kb_chosen="password-reset", ui_lang="de")
+    next(b for b in at.button if b.label == "Baustein speichern (neue Version)").click().run()
+    assert at.error and at.error[0].value == "Text: darf nicht leer sein"
+
+
+def test_suggested_block_is_accepted_with_one_click(page_kb):
+    from knowledge_base.orm import BlockSuggestionRow
+    from replydesk.db import get_database
+
+    with get_database().transaction() as s:
+        s.add(BlockSuggestionRow(article_id="password-reset", language="de", address_form="du", channel="twitter",
+                                 kind="answer", text="Öffne den Link am besten im Browser.", support=3, edited=3,
+                                 variants=["Öffne den Link am besten im Browser."], approval_ids=[1, 2, 3],
+                                 status="suggested"))
+    at = run(TRAINER)
+    assert not at.exception
+    assert any("Öffne den Link am besten im Browser" in m.value for m in at.markdown)
+    accept = next(b for b in at.button if b.label == "Accept")
+    accept.click().run()
+    assert not at.exception and not at.error
+    assert any("added to password-reset (v2)" in x.value for x in at.success)
+    article = page_kb.store.get("password-reset")
+    assert article.version == 2 and article.blocks[-1].text == "Öffne den Link am besten im Browser."
+    assert not any(b.label == "Accept" for b in at.button)  # no open suggestion left
+    at2 = run(AGENT)
+    assert not any(b.label in ("Accept", "Mine approved replies") for b in at2.button)  # trainers only
 
 
 def test_preview_shows_scored_articles_cross_lingual(page_kb):

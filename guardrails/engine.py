@@ -62,8 +62,31 @@ class GuardrailEngine:
                 suggestion=None))
         for check in self.checks:
             findings.extend(self._configured(check(checked, ctx)))
+        findings = self._recheck_fixes(checked, findings, ctx)
         findings.sort(key=lambda f: (f.severity != "block", f.start, f.rule))
         return Report(passed=not any(f.severity == "block" for f in findings), findings=findings)
+
+    def _recheck_fixes(self, text: str, findings: list[Finding], ctx: CheckContext) -> list[Finding]:
+        """Every fix is re-checked before it is offered (issue 14): a fix that changes nothing, whose text still has
+        a blocking finding of the same rule, or that newly breaks the channel's length limit is not offered. Each
+        distinct fix text is checked once, by the local rules only (no remote judge)."""
+        blocking_before = {f.rule for f in findings if f.severity == "block"}
+        after: dict[str, set[str]] = {}
+        out = []
+        for f in findings:
+            new = f.fix.replacement_text if f.fix is not None else None
+            if new is not None:
+                if new not in after:
+                    found: list[Finding] = []
+                    for check in self.checks:
+                        if check.cost < 100:  # the LLM tone judge (cost 100) is not called once per fix
+                            found.extend(self._configured(check(new[:MAX_CHECKED_CHARS], ctx)))
+                    after[new] = {g.rule for g in found if g.severity == "block"}
+                still = after[new]
+                if new == text or f.rule in still or ("length" in still and "length" not in blocking_before):
+                    f = f.model_copy(update={"fix": None})
+            out.append(f)
+        return out
 
     def with_llm_tone_judge(self, model, model_name: str) -> GuardrailEngine:
         """Add the optional LLM tone judge (runs after every rule-based check)."""

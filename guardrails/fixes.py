@@ -8,12 +8,20 @@ from collections.abc import Sequence
 
 from guardrails.text import weighted_length
 
-_SENTENCE = re.compile(r"[^.!?\n]+(?:[.!?]+(?=\s|$)|\n|$)")
+# A sentence ends at . ! ? followed by a space (not inside "funkwerk.example/x" or "3.5"), or at a line end; the
+# two alternatives are disjoint, so matching is linear.
+_SENTENCE = re.compile(r"(?:[^.!?\n]|[.!?](?![\s.!?]|$))+(?:[.!?]+|\n|$)")
 # Where a sentence splits into clauses that stand alone (a comma usually does not: "…, it shows in 3 days").
 _CLAUSE_SEP = re.compile(r";\s|\s[–—]\s|\s-\s|,?\s(?:oder|or|und|and|sowie|aber|but)\s")
 # A hand-off to a private channel is already there (DE/EN): no second one.
 PRIVATE_CHANNEL = re.compile(r"(?<!\w)(?:DM|PN|Direktnachricht|direct message|private (?:message|chat)|privat)(?!\w)",
                              re.I)
+# Closed-class words (pronouns, articles, possessives, "bitte"/"please") that may continue a sentence after
+# "Hallo Anna," in lower case; anything else (a noun, a name) starts a sentence of its own.
+_CONTINUES = {"er", "es", "wir", "ich", "du", "der", "die", "das", "den", "dem", "des", "ein", "eine", "einen",
+              "dein", "deine", "deinen", "deinem", "deiner", "unser", "unsere", "unseren", "bitte", "danke", "dann",
+              "we", "it", "he", "she", "they", "the", "a", "an", "your", "our", "this", "that", "please", "thanks",
+              "then", "für", "for", "just", "schreib", "send"}
 _FORMAL = {"Sie", "Ihr", "Ihre", "Ihnen", "Ihren", "Ihrem", "Ihrer", "Ihres", "I", "DM"}
 
 
@@ -96,7 +104,20 @@ def remove_spans(text: str, spans: Sequence[tuple[int, int]], greeting: re.Patte
         out_parts.append(sentence)
         pos = b
     out_parts.append(text[pos:])
-    return _tidy(" ".join(p.strip() for p in out_parts if p.strip())), greeting_only
+    parts = [p.strip() for p in out_parts if p.strip()]
+    if greeting_only and len(parts) > 1:
+        # "Hallo Anna," and the next sentence: continue it after the comma where its first word allows
+        greeting_only = False
+        first = parts[1].split(" ", 1)[0]
+        if first in _FORMAL or first.lower() in _CONTINUES:
+            if first not in _FORMAL:
+                parts[1] = parts[1][0].lower() + parts[1][1:]
+            parts[0] = re.sub(r"[.!?]$", ",", parts[0].rstrip())
+            if not parts[0].endswith(","):
+                parts[0] += ","
+        else:
+            parts[0] = re.sub(r",$", ".", parts[0].rstrip())
+    return _tidy(" ".join(parts)), greeting_only
 
 
 def join_handoff(body: str, handoff: str, greeting_only: bool) -> str:
@@ -104,8 +125,11 @@ def join_handoff(body: str, handoff: str, greeting_only: bool) -> str:
     if greeting_only:
         head = re.sub(r"[.!?]$", ",", body.rstrip())
         first = handoff.split(" ", 1)[0]
-        if first not in _FORMAL and not first.isupper():
-            handoff = handoff[0].lower() + handoff[1:]
+        if first in _FORMAL or first.lower() in _CONTINUES:
+            if first not in _FORMAL:
+                handoff = handoff[0].lower() + handoff[1:]
+        else:
+            head = head[:-1] + "."  # "Hallo Anna." then a sentence of its own
         return f"{head} {handoff}"
     return f"{body.rstrip()} {handoff}".strip()
 

@@ -6,10 +6,11 @@ import re
 
 from guardrails.checks.base import draft_language, finding, msg
 from guardrails.checks.no_bare_sorry import classify_sentence
+from guardrails.fixes import fit_limit
 from guardrails.language_id import detect
 from guardrails.models import CheckContext, Finding, Fix
 from guardrails.policy import Policy
-from guardrails.text import analyse, shorten_at_sentence, weighted_length
+from guardrails.text import analyse, weighted_length
 
 
 class Length:
@@ -26,8 +27,10 @@ class Length:
         n = weighted_length(draft, ch.url_weight)
         if n <= ch.max_chars:
             return []
-        sig = re.search(self.policy.voice.signoff + r"\s*$", draft)
-        short = shorten_at_sentence(draft, ch.max_chars, ch.url_weight, keep_tail=sig.group(0) if sig else "")
+        sig = re.search(r"\s*" + self.policy.voice.signoff + r"\s*$", draft)
+        body, tail = (draft[:sig.start()], sig.group(0)) if sig else (draft, "")
+        # whole sentences from the end, the sign-off kept; never over the limit (issue 14)
+        short = fit_limit(body, ch.max_chars, ch.url_weight, tail=tail)
         return [finding(
             self.rule_id, "block",
             msg(ctx, f"{n} Zeichen – {ctx.channel} erlaubt {ch.max_chars}.", f"{n} characters – {ctx.channel} allows {ch.max_chars}."),

@@ -94,7 +94,7 @@ class PiiPublic:
         reps = {k: v for k, v in replacements.items() if k[1] <= len(body)}
         greeting = self.policy.lex(lang).greeting
         text, greeting_only = remove_spans(body, inside, greeting=greeting, replacements=reps)
-        if PRIVATE_CHANNEL.search(text) and handoff not in text:
+        if handoff in text or PRIVATE_CHANNEL.search(text):
             handoff = ""  # the draft already sends the customer to a private channel
         if handoff and greeting_only:
             text, handoff = join_handoff(text, handoff, True), ""

@@ -16,6 +16,7 @@ from assistant.privacy import (
     forget_customer,
     should_pseudonymize,
 )
+from tests.support.fixtures import env, small_kb_dir  # noqa: F401  (shared fixtures: the real pipeline)
 
 
 def _seed(db, cid="K-1", handle="@anna_s", first="Anna", last="Schmidt"):
@@ -218,3 +219,71 @@ def test_gdpr_forget_matches_channel_and_handle_export_is_complete_and_outbox_is
     assert "Anna Schmidt" not in json.dumps(kept[0]) and "m-K-1" not in json.dumps(kept[0])
     assert kept[1]["text"] == "Hallo Instagram-Anna"
     assert not list(tmp_path.glob("outbox.jsonl.*"))  # no temp file left behind
+
+
+# ---------------------------------------------------------------------------------------------------------
+# The pseudonymiser uses the shared PII detector (issue 12 item 15): what reaches a remote LLM
+# ---------------------------------------------------------------------------------------------------------
+RAW_VALUES = {
+    "card": "4111 1111 1111 1111",
+    "amex": "3782 822463 10005",
+    "birth date": "03.04.1985",
+    "iban": "de89 3704 0044 0532 0130 00",
+    "iban dashes": "AT61-1904-3002-3457-3201",
+    "foreign phone": "020 7946 0958",
+    "french phone": "01 42 68 53 00",
+    "steuer-id": "86095742719",
+    "ust-idnr": "DE136695976",
+    "rv-nummer": "65170839J003",
+    "kvnr": "A123456780",
+    "address": "Lindenstraße 4",
+    "ip": "84.132.17.201",
+    "spelled e-mail": "anna.schmidt(at)example.de",
+}
+
+
+def _message_with_everything() -> str:
+    v = RAW_VALUES
+    return (f"Hallo, meine Karte {v['card']} (und die Amex {v['amex']}) wurde doppelt belastet. Ich bin geb. "
+            f"{v['birth date']}, IBAN {v['iban']} bzw. {v['iban dashes']}. Ruf mich an: {v['foreign phone']} oder "
+            f"{v['french phone']}. Steuer-ID {v['steuer-id']}, USt-IdNr. {v['ust-idnr']}, "
+            f"Sozialversicherungsnummer {v['rv-nummer']}, Krankenversichertennummer {v['kvnr']}. Ich wohne "
+            f"{v['address']}, Login kam von {v['ip']}, Mail {v['spelled e-mail']}")
+
+
+@pytest.mark.parametrize("frame", ["{m}", "Kunde schreibt:\n{m}", "{m}\n\nGruß Anna"])
+def test_pseudonymizer_masks_what_the_guardrail_detects(frame):
+    p = Pseudonymizer(policy=None, references=[])
+    text = frame.format(m=_message_with_everything())
+    masked = p.pseudonymize(text)
+    flat = "".join(c for c in masked if c.isalnum()).lower()
+    for kind, value in RAW_VALUES.items():
+        assert "".join(c for c in value if c.isalnum()).lower() not in flat, (kind, masked)
+    assert p.restore(masked) == text
+
+
+def test_no_raw_value_reaches_the_llm_prompt(env):  # noqa: F811
+    """At the LangChain boundary: the prompt the (fake) remote model receives holds none of the raw values, and the
+    tokens the model echoes are restored in the draft."""
+    from assistant.drafting.llm import LLMDrafter
+    from assistant.llm.fake import ScriptedChatModel
+    from assistant.models import DraftRequest
+
+    def answer(messages):
+        return json.dumps({"reply": "Hallo Anna, schick uns bitte die Details per DM, dann prüfen wir die Buchung. "
+                                    "^FW", "cited_passages": []})
+
+    model = ScriptedChatModel(script=[answer] * 3)
+    p = env["pipeline"]
+    old = (p.llm, p.engine)
+    p.llm, p.engine = LLMDrafter(model, "m", attempts=1, pseudonymize=True), "llm"
+    try:
+        p.run(DraftRequest(text=_message_with_everything(), handle="@anna_s", channel="dm", visibility="private"))
+    finally:
+        p.llm, p.engine = old
+    assert model.calls
+    for call in model.calls:
+        sent = " ".join(str(m.content) for m in call)
+        flat = "".join(c for c in sent if c.isalnum()).lower()
+        for kind, value in RAW_VALUES.items():
+            assert "".join(c for c in value if c.isalnum()).lower() not in flat, (kind, value)

@@ -1,0 +1,227 @@
+"""The shared PII detector (``guardrails.pii_detect``): kinds, format variants and paraphrases keep the verdict,
+hard negatives stay clean; ``pii-public`` fixes are coherent (no "[…]"), keep the channel limit and are re-checked
+by the engine before they are offered."""
+
+from __future__ import annotations
+
+import pytest
+
+from guardrails.checks.pii import PiiPublic
+from guardrails.engine import GuardrailEngine
+from guardrails.fixes import fit_limit
+from guardrails.models import CheckContext, Finding, Fix
+from guardrails.pii_detect import detect, kvnr_valid, phone_regions, rvnr_valid
+from guardrails.policy import load_policy
+from guardrails.text import weighted_length
+
+POLICY = load_policy()
+
+
+def kinds(text: str, **kw) -> dict[str, str]:
+    return {s.value: s.kind for s in detect(text, **kw)}
+
+
+# ---------------------------------------------------------------------------------------------- format variants
+
+def _variants(compact: str, group: int = 4) -> list[str]:
+    grouped = [compact[i:i + group] for i in range(0, len(compact), group)]
+    return [compact, " ".join(grouped), "-".join(grouped), " ".join(grouped).lower()]
+
+
+@pytest.mark.parametrize("iban", ["DE89370400440532013000", "AT611904300234573201", "GB29NWBK60161331926819",
+                                  "NL91ABNA0417164300"])
+@pytest.mark.parametrize("frame", ["Bitte auf {v} überweisen.", "IBAN: {v} EUR", "refund to {v}, thanks"])
+def test_iban_any_format_and_trailing_words(iban, frame):
+    for value in _variants(iban):
+        found = detect(frame.format(v=value))
+        assert [(s.kind, s.value) for s in found] == [("iban", value)], (value, found)
+
+
+@pytest.mark.parametrize("card", ["4111111111111111", "5555555555554444", "2223003122003222", "6011111111111117",
+                                  "3530111333300000", "378282246310005"])
+def test_cards_in_any_grouping(card):
+    variants = _variants(card) if len(card) == 16 else [card, f"{card[:4]} {card[4:10]} {card[10:]}"]
+    for value in variants[:3]:
+        for frame in ("Meine Karte {v} wurde belastet.", "card {v} exp 09/27", "paid with {v}"):
+            assert kinds(frame.format(v=value)).get(value) == "card", (frame, value)
+
+
+@pytest.mark.parametrize("number", ["4111111111111112",  # Luhn fails
+                                    "9111111111111111",  # no issuer
+                                    "1234567812345670",  # Luhn-valid, no issuer prefix
+                                    "411111111111111",  # Visa prefix, wrong length
+                                    ])
+def test_not_a_card(number):
+    assert detect(f"Nummer {number} auf dem Flyer") == []
+
+
+@pytest.mark.parametrize(("region", "number"), [
+    ("GB", "020 7946 0958"), ("US", "(415) 555-2671"), ("FR", "01 42 68 53 00"), ("NL", "06 12345678"),
+    ("AT", "0664 1234567"), ("CH", "079 123 45 67"), ("TR", "0532 123 45 67"), ("IT", "312 345 6789"),
+    ("ES", "612 34 56 78"), ("DE", "030 12345678"), ("DE", "0151 23456789"), ("PL", "512 345 678"),
+])
+@pytest.mark.parametrize("frame", ["Ruf mich an unter {v}.", "call me back at {v} please", "Handy: {v}",
+                                   "You can reach me on {v} after six."])
+def test_national_phone_formats_of_other_countries(region, number, frame):
+    assert kinds(frame.format(v=number)).get(number) == "phone", (region, number, frame)
+
+
+def test_international_phones_without_cue():
+    for value in ("+44 20 7946 0958", "+33 1 42 68 53 00", "0041 79 123 45 67", "+905321234567"):
+        assert kinds(f"Anna Schmidt, {value}").get(value) == "phone"
+
+
+def test_customer_region_first():
+    assert phone_regions(["+44 20 7946 0958"], "de")[:2] == ("GB", "DE")
+    assert phone_regions([], "en")[0] == "GB"
+
+
+@pytest.mark.parametrize("text", [
+    "Deine Bestellung 112-3456789-1234567 ist unterwegs.",
+    "Order #4012345678 was shipped today.",
+    "Your case number is 5780190, we'll update you by Friday.",
+    "Die Sendungsnummer 00340434161094042557 findest du in der Versandmail.",
+    "Das Paket kommt am 24.03.2026 zwischen 10:00 und 14:00 Uhr.",
+    "Das Gerät kostet 1.299,00 € oder 24 x 54,99 €.",
+    "Update to version 10.0.19045.2965 fixes it.",
+    "Firmware 1.2.3.4 behebt das WLAN-Problem.",
+    "DE89 3704 0044 0532 0130 01 ist ungültig.",
+    "Über 50.000 Kunden nutzen den Tarif mit 40 GB.",
+    "Die Störung in PLZ 10115 ist seit 8:46 behoben.",
+    "Das Paket ist weg 5 Tage lang gewesen.",
+])
+def test_hard_negatives(text):
+    assert detect(text) == []
+
+
+# ---------------------------------------------------------------------------------------------- other kinds
+
+@pytest.mark.parametrize(("text", "value", "kind"), [
+    ("schreib an anna.schmidt(at)example.de", "anna.schmidt(at)example.de", "email"),
+    ("mail: tom [at] example [dot] com", "tom [at] example [dot] com", "email"),
+    ("lena at example dot org is my address", "lena at example dot org", "email"),
+    ("Login von 84.132.17.201 gesperrt", "84.132.17.201", "ip"),
+    ("from 2a02:810d:4b3f::1 yesterday", "2a02:810d:4b3f::1", "ip"),
+    ("Steuer-ID 86095742719", "86095742719", "de_tax_id"),
+    ("USt-IdNr. DE136695976", "DE136695976", "de_vat_id"),
+    ("Ausweisnummer T22000129 bitte", "T22000129", "de_id_card"),
+    ("Sozialversicherungsnummer 65170839J003", "65170839J003", "de_pension_no"),
+    ("Krankenversichertennummer A123456780", "A123456780", "de_health_no"),
+    ("geb. 03.04.1985", "03.04.1985", "birth_date"),
+    ("geboren am 3. April 1985", "3. April 1985", "birth_date"),
+    ("I was born on March 4, 1990.", "March 4, 1990", "birth_date"),
+    ("DOB: 1979-11-12", "1979-11-12", "birth_date"),
+    ("Bitte liefert an Berliner Straße 12a.", "Berliner Straße 12a", "address"),
+    ("Neue Adresse: Am Sonnenhang 3, 80331 München", "Am Sonnenhang 3", "address"),
+    ("send it to 221B Baker Street, London NW1 6XE", "221B Baker Street", "address"),
+])
+def test_kinds(text, value, kind):
+    assert kinds(text).get(value) == kind, detect(text)
+
+
+def test_checksums_of_german_ids():
+    assert rvnr_valid("65", "170839", "J", "00", "3") and not rvnr_valid("65", "170839", "J", "00", "4")
+    assert kvnr_valid("A123456780") and not kvnr_valid("A123456781")
+    # a date without a birth cue is no birth date; an ID-card-shaped code without a cue is no ID card
+    assert detect("Termin am 03.04.2026") == [] and detect("Gutschein T22000129 einlösen") == []
+
+
+@pytest.mark.parametrize("sentence", [
+    "Meine Nummer ist {v}, ruft mich bitte an.",
+    "Erreichbar bin ich unter {v}",
+    "call me on {v}",
+    "My phone number: {v}.",
+    "Rückruf bitte: {v} (abends)",
+    "pls text {v} when the engineer is near",
+])
+def test_paraphrases_keep_the_verdict(sentence):
+    for value in ("0151 23456789", "+44 7911 123456", "06 12 34 56 78", "+1 415 555 2671"):
+        assert kinds(sentence.format(v=value)).get(value) == "phone", (sentence, value)
+
+
+# ---------------------------------------------------------------------------------------------- coherent fixes
+
+def _fix(text: str, **kw) -> str:
+    ctx = CheckContext(**kw)
+    found = PiiPublic(POLICY)(text, ctx)
+    assert found, text
+    return found[0].fix.replacement_text
+
+
+HANDOFF_DU = "Für die Details schreib uns gern per DM, deine Kundendaten haben wir vorliegen."
+HANDOFF_SIE = "Für die Details schreiben Sie uns gern per DM, Ihre Kundendaten liegen uns vor."
+HANDOFF_EN = "For the details, just send us a DM – we already have your customer details."
+
+
+@pytest.mark.parametrize(("before", "after", "kw"), [
+    ("Hallo Anna, wir prüfen das bis morgen. Oder ruf uns an unter 0151 23456789. ^AB",
+     f"Hallo Anna, wir prüfen das bis morgen. {HANDOFF_DU} ^AB", {"language": "de", "address_form": "du"}),
+    ("Hallo Anna Schmidt, dein Vertrag V-2023-118877 läuft bis Juni. ^AB",
+     f"Hallo Anna, {HANDOFF_DU[0].lower() + HANDOFF_DU[1:]} ^AB",
+     {"language": "de", "address_form": "du", "customer_name": "Anna Schmidt", "private_values": ["V-2023-118877"]}),
+    ("Hallo Frau Meier, der Techniker kommt zu Lindenstraße 4, 10969 Berlin. Er ist am Montag ab 8 Uhr da. ^AB",
+     f"Hallo Frau Meier, er ist am Montag ab 8 Uhr da. {HANDOFF_SIE} ^AB", {"language": "de", "address_form": "Sie"}),
+    ("Hi Tom, thanks! Your IBAN DE89 3704 0044 0532 0130 00 is saved and the new plan starts on Monday. ^AB",
+     f"Hi Tom, thanks! The new plan starts on Monday. {HANDOFF_EN} ^AB", {"language": "en"}),
+    ("Hi Tom, write to us by DM or call 020 7946 0958. ^AB", "Hi Tom, write to us by DM. ^AB", {"language": "en"}),
+])
+def test_pii_fix_is_coherent(before, after, kw):
+    fixed = _fix(before, **kw)
+    assert fixed == after
+    assert "[…]" not in fixed and "  " not in fixed
+
+
+def test_handoff_is_added_once_and_before_the_signoff():
+    text = f"Hi Tom, card 4111 1111 1111 1111 is blocked now. {HANDOFF_EN} ^AB"
+    fixed = _fix(text, language="en")
+    assert fixed.count("DM") == 1 and fixed.endswith("^AB") and "4111" not in fixed
+
+
+@pytest.mark.parametrize("lang", ["de", "en"])
+def test_fixes_keep_a_tweet_within_280(lang):
+    filler = {"de": "Wir haben alles geprüft und melden uns morgen früh mit dem Ergebnis bei dir. ",
+              "en": "We checked everything and will get back to you tomorrow morning with the result. "}[lang]
+    text = ("Hallo Anna, " if lang == "de" else "Hi Anna, ") + filler * 2 + (
+        "Oder ruf an: 0151 23456789. " if lang == "de" else "Or call 0151 23456789. ") + filler
+    text = text[:270].rsplit(" ", 1)[0] + ". ^AB"
+    assert weighted_length(text, 23) <= 280
+    report = GuardrailEngine(POLICY).check(text, CheckContext(language=lang, channel="twitter", address_form="du"))
+    fixes = [f.fix.replacement_text for f in report.findings if f.fix]
+    assert fixes
+    for fixed in fixes:
+        assert weighted_length(fixed, 23) <= 280 and fixed.endswith("^AB") and "23456789" not in fixed
+
+
+def test_length_fix_never_exceeds_the_limit_and_keeps_the_signoff():
+    one_sentence = "Hallo Anna, " + "wir prüfen das gerade sehr genau und ausführlich " * 8 + "^AB"
+    fixed = fit_limit(one_sentence[:-4], 280, 23, tail="^AB")
+    assert weighted_length(fixed, 23) <= 280 and fixed.endswith("… ^AB")
+    urls = "Hi Tom, thanks. " + "Status at funkwerk.example/status is fine again. " * 8 + "^AB"
+    report = GuardrailEngine(POLICY).check(urls, CheckContext(language="en", channel="twitter"))
+    fix = next(f.fix for f in report.findings if f.rule == "length")
+    assert weighted_length(fix.replacement_text, 23) <= 280 and fix.replacement_text.endswith("^AB")
+    assert "funkwerk.example/status is fine again." in fix.replacement_text  # no sentence cut at a URL's dot
+
+
+class _BadFix:
+    """A rule whose fix does not remove what it complains about."""
+
+    rule_id = "banned-phrase"
+    cost = 0
+
+    def __init__(self, replacement: str) -> None:
+        self.replacement = replacement
+
+    def __call__(self, draft, ctx):
+        if "verboten" not in draft:
+            return []
+        return [Finding(rule=self.rule_id, severity="block", message="x", start=0, end=1,
+                        fix=Fix(label="fix", replacement_text=self.replacement))]
+
+
+def test_engine_rechecks_fixes_before_offering_them():
+    ctx = CheckContext(language="de")
+    still_bad = GuardrailEngine(POLICY, [_BadFix("immer noch verboten")]).check("das ist verboten", ctx)
+    assert still_bad.findings[0].fix is None
+    good = GuardrailEngine(POLICY, [_BadFix("das ist erlaubt")]).check("das ist verboten", ctx)
+    assert good.findings[0].fix is not None

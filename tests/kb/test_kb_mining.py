@@ -186,3 +186,22 @@ def test_mine_drops_sentences_the_article_blocks_already_say(env):
     replies = [ApprovedReply(approval_id=i, text=f"Hallo, {block} Liebe Grüße", article_id="password-reset",
                              language="de", channel="twitter", address_form="du") for i in (1, 2)]
     assert mine(replies, env["kb"], min_support=2) == []
+
+
+def test_stored_suggestions_on_both_databases(kb, db):
+    """The suggestion table and its once-only decisions on SQLite and PostgreSQL."""
+    from knowledge_base.orm import BlockSuggestionRow
+
+    with db.transaction() as s:
+        for text in ("Den Link findest du in der Mail.", "Frag gern nochmal nach, wenn es nicht klappt."):
+            s.add(BlockSuggestionRow(article_id="password-reset", language="de", address_form="du", channel="twitter",
+                                     kind="answer", text=text, support=2, edited=2, variants=[text],
+                                     approval_ids=[1, 2], status="suggested"))
+    first, second = list_suggestions(db)
+    assert dismiss_suggestion(db, first.id, TRAINER).status == "dismissed"
+    with pytest.raises(SuggestionError):
+        dismiss_suggestion(db, first.id, TRAINER)
+    done = accept_suggestion(db, kb, second.id, TRAINER)
+    assert done.status == "accepted" and done.decided_by == "tina" and done.article_version == 2
+    assert kb.get_article("password-reset").blocks[-1].text == second.text
+    assert list_suggestions(db) == [] and len(list_suggestions(db, status=None)) == 2

@@ -6,12 +6,16 @@ schedule hypothesis draws, and restarts (new service instances + recovery of pos
 * never posted twice: at most one outbox line per message and per idempotency key;
 * never posted after reject or escalate: no outbox write for an approval that existed when its message was
   rejected/escalated (a re-approval after an escalation is a new approval and may be posted once);
-* every approval ends posted or failed-and-retryable: nothing is left ``approved``; ``posting`` only between a
-  process dying mid-post and the next restart, whose recovery turns it into ``failed``; every failed approval is
-  listed under failed posts and a retry reuses its idempotency key;
+* every approval ends posted or failed-and-retryable: nothing is left ``queued``; ``posting`` only between a
+  process dying mid-post and the next restart (whose recovery turns it into ``failed``) or sweep (the outbox
+  sweeper, later in time, claims it again); every failed approval is listed under failed posts and a retry — by
+  hand or by the sweeper — reuses its idempotency key;
+* a reply whose post may have reached the channel (in flight, or an attempt that failed after sending) cannot be
+  rejected or escalated;
 * at most one live approval per message, and the message status agrees with it;
 * nothing lost: every message exists with a valid status; a rejected message stays rejected;
-* a lock is honoured: an agent's claim succeeds only if nobody else holds a live lock.
+* a lock is honoured: an agent's claim, edit, approve, reject or escalate succeeds only if nobody else holds a
+  live lock; a lead's take-over lets them act.
 """
 
 from __future__ import annotations
@@ -24,13 +28,15 @@ from datetime import timedelta
 import hypothesis.strategies as st
 from hypothesis import HealthCheck, settings
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule, run_state_machine_as_test
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from assistant.orm import Message
 from assistant.review import queue
 from assistant.review.channels import OutboxChannel, PostError
 from assistant.review.orm import Approval
+from assistant.review.outbox import Outbox
 from assistant.review.service import LIVE_APPROVAL, ReviewError, ReviewService
+from replydesk.db import utcnow
 
 from .conftest import StaticPipeline, add_message  # noqa: TID252
 
@@ -68,7 +74,7 @@ class FlakyChannel:
         self.calls.append(reply.idempotency_key)
         outcome = self.schedule.pop(0) if self.schedule else "ok"
         if outcome == "post_error":
-            raise PostError("receiver down")
+            raise PostError("receiver down", maybe_sent=False)
         if outcome == "exception":
             raise json.JSONDecodeError("torn line", "{", 1)
         if outcome == "die_before":
@@ -101,6 +107,14 @@ class ReviewMachine(RuleBasedStateMachine):
         self.dead_keys: dict[str, str] = {}  # idempotency key -> "rejected"/"escalated": must never be written
         self.rejected: set[str] = set()
         self.violations: list[str] = []
+
+    def teardown(self) -> None:
+        """The database outlives the example: its unfinished posts must not be swept by the next example's sweeper
+        (through another example's channel)."""
+        with self.db.transaction() as s:
+            s.execute(update(Approval).where(Approval.message_id.in_(self.mids),
+                                             Approval.state.in_(("queued", "posting", "failed")))
+                      .values(state="rejected", next_attempt_at=None))
 
     # ---- helpers ---------------------------------------------------------------------------------
     def restart_services(self) -> None:
@@ -147,10 +161,11 @@ class ReviewMachine(RuleBasedStateMachine):
         mid = self.mids[m]
         before = self.status(mid)
         live = [a for a in self.approvals(mid) if a.state in LIVE_APPROVAL]
+        holder = queue.lock_holder(self.db, mid, ACTORS[actor])
         overrides = dict(REASONS) if with_reasons else None
         result, error = self.act(self.services[actor].approve, mid, TEXTS[text], overrides)
         allowed = (before in OPEN_FOR_APPROVE and not live and text != "blocked"
-                   and (text == "clean" or with_reasons))
+                   and (text == "clean" or with_reasons) and holder is None)
         if allowed:
             assert error is None, f"{actor} could not approve a {before} message: {error}"
         else:
@@ -175,10 +190,13 @@ class ReviewMachine(RuleBasedStateMachine):
         mid = self.mids[m]
         before = self.status(mid)
         approvals = self.approvals(mid)
-        in_flight = any(a.state in ("approved", "posting", "posted") for a in approvals)
+        # posted, in flight, or an attempt that may have reached the channel: the outcome is not ours to cancel
+        in_flight = any(a.state in ("posting", "posted") or (a.state in LIVE_APPROVAL and a.maybe_sent)
+                        for a in approvals)
+        holder = queue.lock_holder(self.db, mid, ACTORS[actor])
         open_states = OPEN_FOR_REJECT - ({"escalated"} if escalate else set())
         _, error = self.act(self.services[actor].reject, mid, "model-based test", escalate=escalate)
-        if before in open_states and not in_flight:
+        if before in open_states and not in_flight and holder is None:
             assert error is None, f"{actor} could not {'escalate' if escalate else 'reject'} a {before} message: {error}"
             action = "escalated" if escalate else "rejected"
             assert self.status(mid) == action
@@ -187,7 +205,12 @@ class ReviewMachine(RuleBasedStateMachine):
             if not escalate:
                 self.rejected.add(mid)
         else:
-            assert error is not None, f"{actor} rejected/escalated a {before} message (in flight: {in_flight})"
+            assert error is not None, (f"{actor} rejected/escalated a {before} message (in flight: {in_flight}, "
+                                       f"locked by {holder})")
+            if holder is not None:
+                assert "is editing this message; take over first" in str(error)
+            elif in_flight and before in open_states:
+                assert "outcome of posting this reply is unknown" in str(error) or "already posted" in str(error)
             assert self.status(mid) == before
             assert [(a.id, a.state) for a in self.approvals(mid)] == [(a.id, a.state) for a in approvals]
 
@@ -199,7 +222,7 @@ class ReviewMachine(RuleBasedStateMachine):
         a = approvals[i % len(approvals)]
         calls = len(self.channel.calls)
         result, _ = self.act(self.services[actor].post, a.id)
-        if a.state in ("approved", "failed"):
+        if a.state in ("queued", "failed"):
             assert self.channel.calls[calls:] == [a.idempotency_key]  # a retry reuses the key
         else:
             assert self.channel.calls[calls:] == [], f"a {a.state} approval was handed to the channel"
@@ -215,6 +238,37 @@ class ReviewMachine(RuleBasedStateMachine):
         assert svc.recover_stuck_posts() == []  # fresh posts are not taken for dead ones
         assert set(svc.recover_stuck_posts(older_than=timedelta(0))) & set(ours) == stuck
         self.crashed = False
+
+    @rule()
+    def sweep_later(self):
+        """Time passes (a day): the outbox sweeper posts every due retry and takes over posts whose poster died,
+        each with its approval's own idempotency key."""
+        before = {a.id: a for a in self.approvals()}
+        calls = len(self.channel.calls)
+        sweeper = Outbox(self.db, self.channel, clock=lambda: utcnow() + timedelta(days=1))
+        self.crashed = False
+        report, _ = self.act(sweeper.sweep, limit=1000)
+        due = {i for i, a in before.items() if a.state == "posting" or (a.state == "failed" and a.next_attempt_at)}
+        assert set(self.channel.calls[calls:]) <= {before[i].idempotency_key for i in due}
+        if report != "crashed":
+            assert due <= set(report.claimed)
+
+    @rule(actor=st.sampled_from(["anna", "carl", "ben"]), m=st.integers(0, 2))
+    def edit(self, actor, m):
+        mid = self.mids[m]
+        holder = queue.lock_holder(self.db, mid, ACTORS[actor])
+        _, error = self.act(self.services[actor].save_edit, mid, CLEAN)
+        if holder is None:
+            assert error is None, f"{actor} could not edit an unlocked message: {error}"
+            assert queue.lock_holder(self.db, mid, ACTORS["ben" if actor != "ben" else "anna"]) == actor
+        else:
+            assert error is not None and f"{holder} is editing this message; take over first" in str(error)
+
+    @rule(m=st.integers(0, 2))
+    def take_over(self, m):
+        mid = self.mids[m]
+        self.services["ben"].take_over(mid)
+        assert queue.lock_holder(self.db, mid, ANNA) == "ben"
 
     @rule(actor=st.sampled_from(["anna", "carl", "ben"]), m=st.integers(0, 2))
     def claim(self, actor, m):
@@ -244,7 +298,7 @@ class ReviewMachine(RuleBasedStateMachine):
     def approvals_end_posted_or_failed_and_retryable(self):
         approvals = self.approvals()
         states = Counter(a.state for a in approvals)
-        assert states["approved"] == 0, "an approval was left approved without a post"
+        assert states["queued"] == 0, "an approval was left queued without a post"
         if not self.crashed:
             assert states["posting"] == 0, "an approval is stuck in posting after the restart's recovery"
         failed = {a.id for a in approvals if a.state == "failed"}
@@ -272,7 +326,7 @@ class ReviewMachine(RuleBasedStateMachine):
             elif status == "awaiting_approval":
                 assert [a.state for a in live] == ["awaiting_second"]
             elif status == "approved":
-                assert len(live) == 1 and live[0].state in ("approved", "posting", "failed")
+                assert len(live) == 1 and live[0].state in ("queued", "posting", "failed")
             else:  # drafted, rejected, escalated
                 assert not live and not posted, (status, [(a.id, a.state) for a in approvals])
 

@@ -138,7 +138,7 @@ def test_failed_post_can_be_rejected_and_is_never_retried(db, static_pipeline, t
         name = "down"
 
         def post(self, reply) -> Receipt:
-            raise PostError("receiver down")
+            raise PostError("receiver down", maybe_sent=False)  # surely not taken (no connection, or refused)
 
     mid = add_message(db)
     s = svc(db, ANNA, static_pipeline, tmp_path / "o.jsonl", channel=Down())

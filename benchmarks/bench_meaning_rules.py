@@ -44,13 +44,14 @@ def promise_score(draft: str, evidence: list[str], policy) -> float | None:
     """None: no promise in the draft (never blocked); else the weakest promise's best support (cosine)."""
     from guardrails import meaning
     from guardrails.checks.grounding import UnapprovedPromise
-    from guardrails.promises import is_commitment, is_policy
+    from guardrails.promises import is_commitment, is_policy, support_text
 
     lexicons = UnapprovedPromise(policy)._lexicons("de")
-    promises = [s for _, _, s in meaning.sentences(draft) if is_commitment(s, lexicons)]
+    promises = [support_text(s) for _, _, s in meaning.sentences(draft) if is_commitment(s, lexicons)]
     if not promises:
         return None
-    pol = list(dict.fromkeys(s for t in evidence for _, _, s in meaning.sentences(t) if is_policy(s, lexicons)))
+    pol = list(dict.fromkeys(support_text(s) for t in evidence for _, _, s in meaning.sentences(t)
+                             if is_policy(s, lexicons)))
     if not pol:
         return 0.0
     return float(meaning.similarity(meaning.vectors(promises), meaning.vectors(pol)).max(axis=1).min())

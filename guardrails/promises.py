@@ -45,6 +45,15 @@ BRAND_MODAL = re.compile(
     r"\bkann\b.*\bdauern\b|\b(?:perhaps|maybe|eventuell|vielleicht|möglicherweise)\b", re.I)
 
 
+_NUMBER = re.compile(r"\d+(?:[.,:/–-]\d+)*")
+
+
+def support_text(sentence: str) -> str:
+    """A sentence as compared for support: figures (amounts, days) read alike — whether they match the evidence is
+    ``unsupported-claim``'s business; this rule compares what kind of commitment is made for which case."""
+    return _NUMBER.sub("0", sentence)
+
+
 def benefit_spans(sentence: str, lexicons=()) -> list[tuple[int, int]]:
     """Spans of benefit cues: the generic phrases and every given ``promise`` lexicon regex."""
     spans = [m.span() for m in BENEFIT_EXTRA.finditer(sentence)]

@@ -23,6 +23,13 @@ class ToneRule(RuleConfig):
 class RelevanceRule(RuleConfig):
     topic_check: bool = False  # also warn when the reply shares no topic word with the message (off: see check)
     topic_min_words: int = Field(default=2, ge=1, le=50)  # judge the topic only for messages with this many words
+    # by meaning (multilingual sentence embeddings; calibrated by grouped CV on the drafting dev set,
+    # benchmarks/bench_relevance.py): warn when the cited article is far from the message (best cosine of the message
+    # or one of its sentences to a cited passage below min_similarity), or clearly farther than the best other
+    # passage the draft had as evidence (difference below min_margin)
+    meaning_check: bool = True
+    min_similarity: float = Field(default=0.23, ge=0, le=1)
+    min_margin: float = Field(default=-0.16, ge=-1, le=0)
 
 
 class PromiseRule(RuleConfig):

@@ -99,17 +99,18 @@ class UnapprovedPromise:
 
     def __call__(self, draft: str, ctx: CheckContext) -> list[Finding]:
         from guardrails import meaning
-        from guardrails.promises import benefit_spans, is_commitment, is_policy
+        from guardrails.promises import benefit_spans, is_commitment, is_policy, support_text
 
         lexicons = self._lexicons(draft_language(draft, ctx))
         promises = [(a, b, s) for a, b, s in meaning.sentences(draft) if is_commitment(s, lexicons)]
         if not promises:
             return []
         policy_sentences = list(dict.fromkeys(
-            s for text in ctx.evidence for _, _, s in meaning.sentences(text) if is_policy(s, lexicons)))
+            support_text(s) for text in ctx.evidence for _, _, s in meaning.sentences(text) if is_policy(s, lexicons)))
         supported = [False] * len(promises)
         if policy_sentences and meaning.available():
-            sims = meaning.similarity(meaning.vectors([s for _, _, s in promises]), meaning.vectors(policy_sentences))
+            sims = meaning.similarity(meaning.vectors([support_text(s) for _, _, s in promises]),
+                                      meaning.vectors(policy_sentences))
             supported = [bool(row.max() >= self.threshold) for row in sims]
         elif not meaning.available():  # lexical fallback: the evidence names this kind of benefit
             evidence = " \n ".join(ctx.evidence).lower()

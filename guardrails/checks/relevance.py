@@ -3,6 +3,12 @@
 Two signals, both cheap and explainable:
 - **tone** (on): a cheerful opener ("Schön, dass …", "Great that …") to a message the pipeline read as angry or
   sarcastic (``CheckContext.customer_mood``);
+- **meaning** (on; issue 11): the message (as a whole and sentence by sentence) is compared with the passages the
+  reply cites and with the other passages it had as evidence, by multilingual sentence embeddings
+  (``guardrails.meaning``). A reply whose cited article is far from the message (``min_similarity``) or clearly
+  farther than the best other evidence passage (``min_margin``) is warned. Only replies that cite an article are
+  judged (an honest hand-off is not). Thresholds: ``rules: {relevance: {…}}``, calibrated with grouped
+  cross-validation on the drafting dev set (``benchmarks/bench_relevance.py``);
 - **topic** (off by default; ``rules: {relevance: {topic_check: true}}`` in the policy, or
   ``Relevance(policy, topic_check=True)``): the reply cites an article and none of the
   message's content words (stemmed, ≥ 4 letters, no stop words) appears in the reply or that article.
@@ -56,6 +62,9 @@ class Relevance:
         # ones (wrong articles share the words that retrieved them), and its false warnings cost agents a written
         # override. Kept for callers that want it (e.g. LLM drafts without citations).
         self.topic_check = options.topic_check if topic_check is None else topic_check
+        self.meaning_check = options.meaning_check
+        self.min_similarity = options.min_similarity
+        self.min_margin = options.min_margin
 
     def _topic(self, draft: str, body: str, message: str, ctx: CheckContext) -> list[Finding]:
         asked = content_words(message)
@@ -69,6 +78,19 @@ class Relevance:
             0, len(draft), suggestion=msg(ctx, "Artikel prüfen oder ehrlich übergeben.",
                                           "Check the article, or hand off honestly."))]
 
+    def _meaning(self, draft: str, message: str, ctx: CheckContext) -> list[Finding]:
+        scores = meaning_scores(message, ctx.cited, ctx.evidence)
+        if scores is None:
+            return []
+        similarity, margin = scores
+        if similarity >= self.min_similarity and margin >= self.min_margin:
+            return []
+        return [finding(self.rule_id, "warn", msg(
+            ctx, "Der zitierte Artikel passt inhaltlich kaum zur Nachricht – beantwortet die Antwort die Frage?",
+            "The cited article is far from what the message asks – does the reply answer it?"),
+            0, len(draft), suggestion=msg(ctx, "Artikel prüfen oder ehrlich übergeben.",
+                                          "Check the article, or hand off honestly."))]
+
     def __call__(self, draft: str, ctx: CheckContext) -> list[Finding]:
         message = (ctx.customer_message or "").strip()
         if not message:
@@ -77,6 +99,8 @@ class Relevance:
         body = _body(draft)
         if self.topic_check:
             out += self._topic(draft, body, message, ctx)
+        if self.meaning_check and ctx.cited and len(content_words(message)) >= self.topic_min_words:
+            out += self._meaning(draft, message, ctx)
         if ctx.customer_mood in ("angry", "sarcastic") and (m := CHEERFUL.search(body.lstrip())):
             start = len(draft) - len(body.lstrip()) + m.start()
             out.append(finding(self.rule_id, "warn", msg(
@@ -84,3 +108,33 @@ class Relevance:
                 "A cheerful opener to an angry message."), start, start + len(m.group(0)),
                 suggestion=msg(ctx, "Den Ärger anerkennen, dann antworten.", "Acknowledge the frustration first.")))
         return out
+
+
+EVIDENCE_CHARS = 1000  # an evidence text (an article body) is compared by its first sentences
+
+
+def _clean(text: str) -> str:
+    from guardrails import meaning
+
+    return " ".join(s for _, _, s in meaning.sentences(text)) or " ".join(text.split())
+
+
+def meaning_scores(message: str, cited: list[str], evidence: list[str]) -> tuple[float, float] | None:
+    """(similarity, margin): the best cosine of the message or one of its sentences to a cited passage, and the
+    whole message's best cosine to a cited passage minus its best cosine to any evidence text. None without an
+    encoder or anything to compare."""
+    from guardrails import meaning
+
+    if not cited or not meaning.available():
+        return None
+    units = list(dict.fromkeys([_clean(message)] + [s for _, _, s in meaning.sentences(message)]))
+    cited_texts = [t for t in (_clean(c) for c in cited) if t]
+    evidence_texts = [t[:EVIDENCE_CHARS] for t in (_clean(e) for e in evidence if len(e) > 20) if t]
+    if not units[0] or not cited_texts:
+        return None
+    m = meaning.vectors(units)
+    c = meaning.vectors(cited_texts)
+    to_cited = meaning.similarity(m, c)
+    whole = float(to_cited[0].max())
+    best_evidence = float(meaning.similarity(m[:1], meaning.vectors(evidence_texts)).max()) if evidence_texts else whole
+    return float(to_cited.max()), whole - best_evidence

@@ -23,6 +23,7 @@ def test_topic_check_when_switched_on():
     from guardrails.checks.relevance import Relevance
 
     check = Relevance(load_policy(), topic_check=True)
+    check.meaning_check = False  # the topic words alone
     message = "Meine Rechnung ist diesen Monat doppelt so hoch, warum?"
     off = "Hallo Anna, den Router schließt du an und gibst den Aktivierungscode ein. ^AB"
     on = "Hallo Anna, in der Rechnung stehen alle Posten einzeln; strittige Beträge prüfen wir. ^AB"
@@ -37,7 +38,8 @@ def test_topic_check_when_switched_on():
 def test_default_engine_does_not_judge_topic_words(engine):
     message = "Der dritte Ausfall in diesem Monat. Ich erwarte eine Lösung."
     draft = "Hallo Frau Lange, Ihr Anliegen liegt uns als offener Fall vor; das Eskalationsteam meldet sich. ^AB"
-    assert rules(engine, draft, customer_message=message, language="de", cited=["Beschwerde und Eskalation"]) == []
+    found = rules(engine, draft, customer_message=message, language="de", cited=["Beschwerde und Eskalation"])
+    assert not [f for f in found if "stichwort" in f.message.lower() or "topic word" in f.message.lower()]
 
 
 def test_cited_article_counts_as_on_topic():

@@ -75,9 +75,12 @@ def test_relevance_topic_check_option(tmp_path):
     ctx = CheckContext(channel="twitter", language="en", customer_message="My invoice shows a double charge",
                        cited=["Router setup: plug the router into the wall socket"])
     draft = "Please restart the router from the wall socket and wait two minutes. ^AB"
-    off = GuardrailEngine(load_policy(DEFAULT_POLICY)).check(draft, ctx)
+    # the meaning check (on by default) warns this reply; switched off, only the topic-word option decides
+    assert [f.severity for f in _rules(GuardrailEngine(load_policy(DEFAULT_POLICY)).check(draft, ctx), "relevance")] \
+        == ["warn"]
+    off = _engine(tmp_path, "rules:\n  relevance: {meaning_check: false}\n").check(draft, ctx)
     assert not _rules(off, "relevance")
-    on = _engine(tmp_path, "rules:\n  relevance: {topic_check: true}\n").check(draft, ctx)
+    on = _engine(tmp_path, "rules:\n  relevance: {topic_check: true, meaning_check: false}\n").check(draft, ctx)
     assert [f.severity for f in _rules(on, "relevance")] == ["warn"]
     # threshold: with topic_min_words above the message's word count the topic is not judged
     high = GuardrailEngine(load_policy(_policy(

@@ -133,10 +133,13 @@ def worker(
     concurrency: int = typer.Option(1, "--concurrency", min=1, max=64),
     once: bool = typer.Option(False, "--once", help="exit when the queue is empty"),
 ) -> None:
-    """Run a drafting worker (claims with FOR UPDATE SKIP LOCKED on PostgreSQL)."""
+    """Run a drafting worker (claims with FOR UPDATE SKIP LOCKED on PostgreSQL) that also sweeps the posting
+    outbox (due retries, posts a dead process left behind)."""
+    from assistant.review.outbox import Outbox
     from assistant.worker import drain
 
-    done = drain(_pipeline(), concurrency=concurrency, idle_exit=once)
+    pipeline = _pipeline()
+    done = drain(pipeline, concurrency=concurrency, idle_exit=once, outbox=Outbox.from_settings(pipeline.db))
     console.print(f"worker drafted {done} messages")
 
 

@@ -87,8 +87,12 @@ def worker_name() -> str:
 
 
 def drain(pipeline, *, concurrency: int = 1, on_done: Callable[[str, bool], None] | None = None,
-          stop: threading.Event | None = None, idle_exit: bool = True, poll_s: float = 1.0) -> int:
-    """Draft claimed messages until none are pending (or ``stop`` is set). Returns how many were drafted."""
+          stop: threading.Event | None = None, idle_exit: bool = True, poll_s: float = 1.0,
+          outbox=None, sweep_s: float = 5.0) -> int:
+    """Draft claimed messages until none are pending (or ``stop`` is set). Returns how many were drafted.
+
+    With ``outbox`` (an :class:`assistant.review.outbox.Outbox`) the approvals outbox is swept beside the drafting
+    loop every ``sweep_s`` seconds (and once more before an ``idle_exit``)."""
     done = 0
     lock = threading.Lock()
 
@@ -131,8 +135,13 @@ def drain(pipeline, *, concurrency: int = 1, on_done: Callable[[str, bool], None
                 log.warning("lease renewal failed: %s", exc)
 
     threading.Thread(target=heartbeat, daemon=True, name="lease-renewal").start()
+    if outbox is not None:
+        threading.Thread(target=outbox.run, args=(halt, sweep_s), daemon=True, name="outbox-sweeper").start()
     try:
-        return _loop(pipeline, name, lease_s, concurrency, one, stop, idle_exit, poll_s, lambda: done)
+        drafted = _loop(pipeline, name, lease_s, concurrency, one, stop, idle_exit, poll_s, lambda: done)
+        if outbox is not None and idle_exit:
+            _db_retry(outbox.sweep)
+        return drafted
     finally:
         halt.set()
 

@@ -44,6 +44,10 @@ class ConfidentialLeakRule(RuleConfig):
     # or the system prompt is a translated/paraphrased leak; 0 switches the meaning check off (calibration:
     # benchmarks/bench_meaning_rules.py)
     meaning_threshold: float = Field(default=0.49, ge=0, le=1)
+    # a match by meaning only (no shared words) is a warning by default: it catches ~80 % of translated or
+    # paraphrased notes but also ~9 % of innocent replies on the same topic (cross-validated), too many for a
+    # block an agent cannot override. Verbatim and disguised matches stay blocks.
+    meaning_severity: Literal["block", "warn"] = "warn"
 
 
 class Rules(BaseModel):

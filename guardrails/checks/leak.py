@@ -252,6 +252,7 @@ class ConfidentialLeak:
         self.official = _small_index(tuple(policy.contact.values())).keys()
         self.shingle = policy.rules.confidential_leak.shingle_words  # SHINGLE unless the policy says otherwise
         self.meaning_threshold = policy.rules.confidential_leak.meaning_threshold  # 0 or above 1: off
+        self.meaning_severity = policy.rules.confidential_leak.meaning_severity
 
     def __call__(self, draft: str, ctx: CheckContext) -> list[Finding]:
         out = [(m.start(), m.end()) for m in DISCLOSURE.finditer(draft)]
@@ -292,15 +293,21 @@ class ConfidentialLeak:
                     if index is _INDEX[1] and (key in own or key in self.official or _core_in(key, own)):
                         continue
                     out.append(view.span(a, b))
+        by_meaning: list[tuple[int, int]] = []
         if ctx.confidential and 0 < self.meaning_threshold <= 1:
-            covered = list(out)
-            out += [span for span in meaning_leaks(draft, ctx.confidential, self.meaning_threshold)
-                    if not any(a <= span[0] < b for a, b in covered)]
+            by_meaning = [span for span in meaning_leaks(draft, ctx.confidential, self.meaning_threshold)
+                          if not any(a <= span[0] < b for a, b in out)]
         spans = sorted(set(out))
-        return [finding(self.rule_id, "block",
-                        msg(ctx, "Vertrauliche Inhalte (Systemanweisung, interne Notiz oder fremde Daten) in der Antwort.",
-                            "Confidential content (system prompt, internal note or someone else's data) in the reply."),
-                        s, e) for s, e in spans[:5]]
+        found = [finding(self.rule_id, "block",
+                         msg(ctx, "Vertrauliche Inhalte (Systemanweisung, interne Notiz oder fremde Daten) in der Antwort.",
+                             "Confidential content (system prompt, internal note or someone else's data) in the reply."),
+                         s, e) for s, e in spans[:5]]
+        return found + [finding(self.rule_id, self.meaning_severity,
+                                msg(ctx, "Sinngemäß wie eine interne Notiz oder die Systemanweisung: prüfen, ob hier "
+                                         "Vertrauliches steht.",
+                                    "Says what an internal note or the system prompt says: check that nothing "
+                                    "confidential is disclosed."),
+                                s, e) for s, e in sorted(set(by_meaning))[:3]]
 
 
 def _core_in(run: str, own: set[str]) -> bool:

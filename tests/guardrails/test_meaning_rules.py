@@ -85,7 +85,23 @@ NOTE = "Verdacht auf Betrug: Mehrere SIM-Tausch-Anfragen aus verschiedenen Städ
     "Hallo Kai, wir haben einen Betrugsverdacht, weil mehrere SIM-Tauschanfragen aus unterschiedlichen Städten kamen. ^QA",
 ])
 def test_translated_or_paraphrased_note_is_caught(engine, draft):
-    assert rules(engine, draft, "confidential-leak", confidential=[NOTE])
+    found = rules(engine, draft, "confidential-leak", confidential=[NOTE])
+    # by meaning only: a warning for the reviewer (too many same-topic false alarms for a block)
+    assert found and {f.severity for f in found} == {"warn"}
+
+
+def test_a_verbatim_note_stays_a_block_and_meaning_severity_is_configurable(engine):
+    from guardrails.engine import GuardrailEngine
+    from guardrails.policy import load_policy
+
+    verbatim = "Hallo Kai, Mehrere SIM-Tausch-Anfragen aus verschiedenen Städten. Identität genau prüfen. ^QA"
+    assert {f.severity for f in rules(engine, verbatim, "confidential-leak", confidential=[NOTE])} == {"block"}
+    policy = load_policy()
+    strict = policy.model_copy(update={"rules": policy.rules.model_copy(update={
+        "confidential_leak": policy.rules.confidential_leak.model_copy(update={"meaning_severity": "block"})})})
+    draft = "Hi Kai, we suspect fraud because there were several SIM swap requests from different cities. ^QA"
+    found = rules(GuardrailEngine(strict), draft, "confidential-leak", confidential=[NOTE])
+    assert found and {f.severity for f in found} == {"block"}
 
 
 @pytest.mark.parametrize("draft", [

@@ -315,7 +315,8 @@ def parse_policy(data: object, source: str = "policy") -> Policy:
 
 def _read_yaml(p: Path) -> object:
     try:
-        return yaml.safe_load(p.read_text(encoding="utf-8"))
+        # libyaml's loader when PyYAML has it (same documents, ~15x faster: every CLI start reads the policy)
+        return yaml.load(p.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except OSError as exc:
         raise PolicyError(f"{p}: cannot read the policy file: {exc.strerror}") from None
     except yaml.YAMLError as exc:

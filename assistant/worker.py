@@ -135,15 +135,19 @@ def drain(pipeline, *, concurrency: int = 1, on_done: Callable[[str, bool], None
                 log.warning("lease renewal failed: %s", exc)
 
     threading.Thread(target=heartbeat, daemon=True, name="lease-renewal").start()
+    sweeper = None
     if outbox is not None:
-        threading.Thread(target=outbox.run, args=(halt, sweep_s), daemon=True, name="outbox-sweeper").start()
+        sweeper = threading.Thread(target=outbox.run, args=(halt, sweep_s), daemon=True, name="outbox-sweeper")
+        sweeper.start()
     try:
         drafted = _loop(pipeline, name, lease_s, concurrency, one, stop, idle_exit, poll_s, lambda: done)
-        if outbox is not None and idle_exit:
-            _db_retry(outbox.sweep)
-        return drafted
     finally:
         halt.set()
+        if sweeper is not None:
+            sweeper.join()  # a post in progress finishes (or fails) before the worker exits
+    if outbox is not None and idle_exit:
+        _db_retry(outbox.sweep)
+    return drafted
 
 
 def _loop(pipeline, name, lease_s, concurrency, one, stop, idle_exit, poll_s, done) -> int:

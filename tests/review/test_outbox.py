@@ -345,3 +345,23 @@ def test_outbox_cli_lists_failed_posts_and_sweeps(data_dir, static_pipeline):
     assert r.exit_code == 0, r.output
     assert len(json.loads(r.output)["posted"]) == 1  # the queued one; the failed one is not due yet
     assert [x["message_id"] for x in lines(data_dir / "outbox.jsonl")] == [queued]
+
+
+def test_the_worker_sweeps_the_outbox(db, tmp_path):
+    from assistant.worker import drain
+
+    mid = add_message(db)
+    with db.transaction() as s:  # committed 'queued' by a process that died before posting
+        s.get(Message, mid).status = "approved"
+        s.add(Approval(message_id=mid, text=TEXT, channel="twitter", visibility="public", author="anna",
+                       state="queued", idempotency_key=uuid.uuid4().hex, next_attempt_at=utcnow(), attempts=0,
+                       overrides=[], receipt={}))
+
+    class NothingToDraft:  # the worker's drafting side has no pending messages
+        def __init__(self, db):
+            self.db = db
+
+    outbox = tmp_path / "o.jsonl"
+    assert drain(NothingToDraft(db), outbox=Outbox(db, OutboxChannel(outbox))) == 0
+    assert [x["message_id"] for x in lines(outbox)] == [mid]
+    assert approval_of(db, mid).state == "posted"

@@ -80,6 +80,7 @@ admin = "admin" in roles
 pages = []
 if admin or roles & {"agent", "approver"}:
     pages.append(st.Page("ui/pages/review.py", title=tr("Posteingang", "Queue"), icon="📥", default=True))
+    pages.append(st.Page("ui/pages/outbox.py", title=tr("Postausgang", "Outbox"), icon="📤"))
 pages.append(st.Page("ui/pages/knowledge_base.py", title=tr("Wissensdatenbank", "Knowledge base"), icon="📚",
                      default=not pages))
 if admin or roles & {"trainer"}:

@@ -6,8 +6,6 @@ with its own Alembic branch under ``assistant/migrations/versions``.
 
 from __future__ import annotations
 
-import contextlib
-import importlib
 from datetime import datetime
 from typing import Any
 
@@ -135,8 +133,3 @@ class AuditEvent(Base):
     draft_id: Mapped[int | None] = mapped_column(Integer)
     data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
-
-# Modules of the assistant with tables of their own register them by being imported here.
-for _mod in ("assistant.review.orm", "assistant.review.notes"):
-    with contextlib.suppress(ModuleNotFoundError):
-        importlib.import_module(_mod)

@@ -245,15 +245,12 @@ class Pipeline:
         earlier = s.scalars(select(Message).where(or_(*conds), Message.id != msg.id,
                                                   Message.received_at <= msg.received_at)
                             .order_by(Message.received_at.desc()).limit(limit)).all()
-        posted: dict[str, list] = {}
-        try:
-            from assistant.review.orm import Approval
+        from assistant.review.orm import Approval
 
-            for a in s.scalars(select(Approval).where(Approval.message_id.in_([m.id for m in earlier]),
-                                                      Approval.state == "posted")).all():
-                posted.setdefault(a.message_id, []).append(a)
-        except ImportError:  # the review package is optional
-            pass
+        posted: dict[str, list] = {}
+        for a in s.scalars(select(Approval).where(Approval.message_id.in_([m.id for m in earlier]),
+                                                  Approval.state == "posted")).all():
+            posted.setdefault(a.message_id, []).append(a)
         turns: list[ThreadMessage] = []
         for m in reversed(earlier):
             turns.append(ThreadMessage(role="customer", channel=m.channel, text=m.text, at=m.received_at))

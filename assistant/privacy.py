@@ -170,11 +170,10 @@ def _customer_messages(s: Any, customer_id: str, handles: list[Any]) -> list[Any
     return list(s.scalars(select(Message).where(cond).order_by(Message.id)).all())
 
 
-def _review_tables() -> tuple[Any, Any] | tuple[None, None]:
-    try:
-        from assistant.review.orm import Approval, FollowUp
-    except ModuleNotFoundError:  # pragma: no cover - the review side is optional
-        return None, None
+def _review_tables() -> tuple[Any, Any]:
+    # imported, never skipped: an export or erasure that silently missed the approvals would be wrong
+    from assistant.review.orm import Approval, FollowUp
+
     return Approval, FollowUp
 
 

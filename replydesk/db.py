@@ -9,6 +9,7 @@ declare their ORM modules and migration folders as ``replydesk.models`` / ``repl
 
 from __future__ import annotations
 
+import ast
 import contextlib
 import os
 import threading
@@ -109,8 +110,68 @@ def alembic_config(url: str):
 _migrate_lock = threading.Lock()
 
 
+def _literal_assignments(path: Path, names: tuple[str, ...]) -> dict[str, object] | None:
+    """Module-level ``name = <literal>`` (or annotated) assignments of a revision file; None if one is not a literal."""
+    try:
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+    except (OSError, SyntaxError, ValueError):
+        return None
+    found: dict[str, object] = {}
+    for node in tree.body:
+        target = node.targets[0] if isinstance(node, ast.Assign) and len(node.targets) == 1 else \
+            node.target if isinstance(node, ast.AnnAssign) and node.value is not None else None
+        if isinstance(target, ast.Name) and target.id in names:
+            try:
+                found[target.id] = ast.literal_eval(node.value)
+            except ValueError:
+                return None
+    return found
+
+
+def script_heads() -> set[str] | None:
+    """The head revisions of every migration folder, read from the revision files without importing Alembic; None
+    when a file is not plain enough to read this way (then Alembic decides)."""
+    from replydesk.plugins import migration_folders
+
+    revisions: set[str] = set()
+    parents: set[str] = set()
+    for folder in migration_folders():
+        for path in folder.glob("*.py"):
+            if path.name.startswith("_"):
+                continue
+            values = _literal_assignments(path, ("revision", "down_revision"))
+            if values is None or not isinstance(values.get("revision"), str):
+                return None
+            revisions.add(values["revision"])
+            down = values.get("down_revision")
+            if isinstance(down, str):
+                parents.add(down)
+            elif isinstance(down, (tuple, list)):
+                parents.update(down)
+            elif down is not None:
+                return None
+    return revisions - parents
+
+
+def _at_heads(engine: Engine) -> bool:
+    """True when the database's ``alembic_version`` holds exactly the heads of the revision files: nothing to do,
+    and Alembic (~0.3 s to import and run) is not needed. Any doubt answers False."""
+    heads = script_heads()
+    if not heads:
+        return False
+    try:
+        with engine.connect() as conn:
+            current = {row[0] for row in conn.exec_driver_sql("SELECT version_num FROM alembic_version")}
+    except Exception:  # noqa: BLE001 - no version table yet (a new database), or no access: Alembic decides
+        return False
+    return current == heads
+
+
 def migrate(engine_or_url: Engine | str) -> None:
-    """Bring the schema to the newest revision of every package (idempotent)."""
+    """Bring the schema to the newest revision of every package (idempotent). A database already at every head is
+    recognised without Alembic (every CLI start opens the database)."""
+    if isinstance(engine_or_url, Engine) and _at_heads(engine_or_url):
+        return
     from alembic import command
 
     url = (

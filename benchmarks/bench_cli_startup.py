@@ -1,0 +1,111 @@
+"""CLI start-up: median wall time of ``replydesk --help``, ``check``, ``draft`` and ``triage``, each a fresh process,
+against baselines measured in the same run (``python -c pass``, ``python -c "import typer"``).
+
+Targets (issue 13): ``check`` ≤ 0.5 s, ``draft`` ≤ 2 s on a warm machine. Runs on a temporary data dir holding the
+demo knowledge base (64 articles), the demo policy and customers; the USE start-up cache is warmed once first
+(``--cold-cache`` measures without it: ``REPLYDESK_USE_CACHE=off``).
+
+    .venv/bin/python benchmarks/bench_cli_startup.py [--runs 7] [--cold-cache]
+    PYTHONPATH=/tmp/old-checkout .venv/bin/python benchmarks/bench_cli_startup.py   # another version, same run
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+# ``python -m replydesk`` (what the console script runs) from a neutral folder, so ``PYTHONPATH=<another checkout>``
+# measures that checkout (e.g. the commit before a change) with the same interpreter and packages
+REPLYDESK = [sys.executable, "-m", "replydesk"]
+
+CHECK_APOLOGY = "Sorry, wir kümmern uns darum."  # apology without substance: the classifier (USE) runs
+CHECK_PLAIN = "Dein Router ist unterwegs und kommt morgen bis 18 Uhr mit DHL. ^AB"  # no apology: lexicons only
+TRIAGE_LINES = ('{"id": "1", "text": "Wo bleibt mein Router? Seit drei Tagen warte ich!!"}\n'
+                '{"id": "2", "text": "How do I reset my password?"}\n')
+
+
+def timed(cmd: list[str], env: dict[str, str], runs: int, stdin: str | None = None) -> tuple[float, list[float]]:
+    times = []
+    for _ in range(runs):
+        t = time.perf_counter()
+        out = subprocess.run(cmd, env=env, input=stdin, capture_output=True, text=True, cwd=env["REPLYDESK_DATA_DIR"])
+        times.append(time.perf_counter() - t)
+        if out.returncode not in (0,):
+            raise SystemExit(f"{' '.join(cmd)} failed ({out.returncode}): {out.stderr[-2000:]}")
+    return statistics.median(times), times
+
+
+def setup(env: dict[str, str]) -> None:
+    from knowledge_base.demo import DEMO_POLICY
+
+    env["REPLYDESK_POLICY_PATH"] = str(DEMO_POLICY)
+    Path(env["REPLYDESK_DATA_DIR"]).mkdir(parents=True, exist_ok=True)
+    for args in (["kb", "import", str(ROOT / "knowledge_base" / "demo" / "articles")],
+                 ["customers", "import", str(ROOT / "assistant" / "demo" / "customers.json")]):
+        subprocess.run([*REPLYDESK, *args], env=env, check=True, capture_output=True, cwd=env["REPLYDESK_DATA_DIR"])
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--runs", type=int, default=7)
+    ap.add_argument("--cold-cache", action="store_true", help="without the USE start-up cache")
+    args = ap.parse_args()
+
+    with tempfile.TemporaryDirectory(prefix="rd-startup-") as tmp:
+        env = {**os.environ, "REPLYDESK_DATA_DIR": str(Path(tmp) / "data"),
+               "REPLYDESK_CONFIG": str(Path(tmp) / "replydesk.toml")}
+        for var in ("REPLYDESK_DATABASE_URL", "REPLYDESK_CHROMA_URL", "OPENAI_API_KEY", "REPLYDESK_LLM_API_KEY",
+                    "REPLYDESK_LLM_BASE_URL"):
+            env.pop(var, None)
+        if args.cold_cache:
+            env["REPLYDESK_USE_CACHE"] = "off"
+        setup(env)
+        triage_file = Path(tmp) / "triage.jsonl"
+        triage_file.write_text(TRIAGE_LINES, encoding="utf-8")
+        check = [*REPLYDESK, "check", "--channel", "twitter", "--visibility", "public", "--lang", "de", "--json"]
+        cases = [
+            ("python -c pass", [sys.executable, "-c", "pass"], None),
+            ("python -c 'import typer'", [sys.executable, "-c", "import typer"], None),
+            ("replydesk --help", [*REPLYDESK, "--help"], None),
+            ("replydesk check (no apology)", [*check, "--text", CHECK_PLAIN], None),
+            ("replydesk check (bare apology: classifier)", [*check, "--text", CHECK_APOLOGY], None),
+            ("replydesk draft", [*REPLYDESK, "draft", "--channel", "twitter", "--visibility", "public", "--handle",
+                                 "@anna_s", "--text", "Wo bleibt mein Router?", "--engine", "composer", "--json"],
+             None),
+            ("replydesk triage (2 lines)", [*REPLYDESK, "triage", "--batch", str(triage_file)], None),
+        ]
+        timed(cases[4][1], env, 1)  # warm the OS file cache and the USE start-up cache
+        load = os.getloadavg()
+        print(f"runs per command: {args.runs}; USE cache: {'off' if args.cold_cache else 'on'}; "
+              f"load average at start: {load[0]:.2f} on {os.cpu_count()} cores")
+        print(f"{'command':48s} {'median':>8s} {'min':>8s} {'max':>8s}")
+        for name, cmd, stdin in cases:
+            med, times = timed(cmd, env, args.runs, stdin)
+            print(f"{name:48s} {med:7.2f}s {min(times):7.2f}s {max(times):7.2f}s")
+        print("\nwhat a command pays for (each a fresh process, including the interpreter):")
+        py = [sys.executable, "-c"]
+        use = "from knowledge_base.embeddings import UseEmbedder; UseEmbedder(workers=1).embed(['x'])"
+        parts = [
+            ("import the guardrail checks + policy", [*py, "from guardrails.engine import GuardrailEngine; "
+                                                          "GuardrailEngine.from_policy()"], {}),
+            ("lingua: first detection (de+en models)", [*py, "from guardrails.language_id import detect; "
+                                                            "detect('we are looking into this for you today')"], {}),
+            ("USE encoder: load + 1 text, no cache", [*py, use], {"REPLYDESK_USE_CACHE": "off"}),
+            ("USE encoder: load + 1 text, start-up cache", [*py, use], {}),
+            ("import chromadb", [*py, "import chromadb"], {}),
+        ]
+        for name, cmd, extra in parts:
+            med, times = timed(cmd, {**env, **extra}, args.runs)
+            print(f"{name:48s} {med:7.2f}s {min(times):7.2f}s {max(times):7.2f}s")
+        print(f"load average at end: {os.getloadavg()[0]:.2f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -12,14 +12,13 @@ condescension. It reads words, not substrings:
 
 The word list was written from general knowledge of German and English abuse (and checked for false positives
 against the OTHER tweets of GermEval 2018, CC BY 4.0), not lifted from single rows.
-``abuse_probability(text)`` is an optional logistic-regression score over hashed character n-grams trained on
-GermEval 2018 training tweets (``benchmarks/bench_abuse.py --write``); weights ship in ``checks/data``.
+``classifier_flags(text)`` is a classifier trained on GermEval 2018 training tweets (``benchmarks/bench_abuse.py
+--write``): a logistic regression over hashed word/character n-grams and one over the multilingual USE sentence
+embedding, stacked; weights ship in ``checks/data/abuse_model.npz`` (see ``checks/data/README.md``).
 """
 
 from __future__ import annotations
 
-import base64
-import json
 import math
 import re
 import unicodedata
@@ -155,11 +154,22 @@ def _weak_compound(term: str) -> bool:
         if rest in _NOT_INFLECTED.get(stem, ()):
             return True  # "sauer" is not "Sau"
         if re.fullmatch(_INFL_DE, rest):
+            if i == 0 and rest in _SUPERLATIVE:
+                return True  # weak stems are nouns or colloquial adjectives: "assist" is not "assi" + "st"
             if i > 0 and not term.startswith(("voll", "scheiß", "scheiss", "drecks", "kack", "dumm", "blöd")):
                 return True
             if i > 0:
                 return False
     return False
+
+
+_SUPERLATIVE = frozenset({"st", "ste", "sten", "este", "esten", "ern", "ere", "eren", "erer"})
+_SHORT_INFL = ("s",)  # English plurals ("packs", "rats"); German plurals are listed in _SAFE where meant
+
+
+def _safe(term: str) -> bool:
+    """A word in ``_SAFE`` or one of its plain inflections ("packs", "ratten"): abusive only when addressed."""
+    return term in _SAFE or any(term.endswith(x) and term[: -len(x)] in _SAFE for x in _SHORT_INFL)
 
 
 def detect_abuse(text: str) -> list[tuple[int, int, str]]:
@@ -177,7 +187,7 @@ def detect_abuse(text: str) -> list[tuple[int, int, str]]:
                 continue
             if rx is not phrase_rx and _weak_compound(term):
                 continue
-            if term in _SAFE and not _ADDRESSED.search(folded[: m.start()]):
+            if _safe(term) and not _ADDRESSED.search(folded[: m.start()]):
                 continue
             spans.append((m.start(), m.end(), text[m.start():m.end()]))
     spans.sort(key=lambda s: (s[0], -(s[1] - s[0])))
@@ -188,8 +198,9 @@ def detect_abuse(text: str) -> list[tuple[int, int, str]]:
     return out
 
 
-# ---- optional classifier (hashed character n-grams, logistic regression in numpy) -------------------------------
-WEIGHTS = Path(__file__).resolve().parent / "checks" / "data" / "abuse_lr.json"
+# ---- classifier: hashed n-gram LR + USE-embedding LR, stacked (numpy) ---------------------------------------------
+# Trained by ``benchmarks/bench_abuse.py --write`` on GermEval 2018 training tweets; weights in one npz.
+MODEL = Path(__file__).resolve().parent / "checks" / "data" / "abuse_model.npz"
 DIM = 1 << 17
 _TOKEN = re.compile(r"[a-zäöüß]+|[!?]+|[\U0001F300-\U0001FAFF]")
 _NOISE = re.compile(r"@\w+|https?://\S+|\|lbr\||#")
@@ -219,30 +230,88 @@ def hashed(text: str) -> tuple[list[int], float]:
     return idx, 1.0 / math.sqrt(max(len(idx), 1))
 
 
+def embed_text(text: str) -> str:
+    """The text the embedding model reads: the draft with handles, URLs and signature masked (the same text the
+    ``no-bare-sorry`` classifier embeds, so one vector serves both rules)."""
+    from guardrails.checks.substance_model import embed_text as masked
+
+    return masked(text.replace("|LBR|", " "))
+
+
 @lru_cache(maxsize=1)
 def _model():
-    if not WEIGHTS.exists():
+    if not MODEL.exists():
         return None
     import numpy as np
 
-    data = json.loads(WEIGHTS.read_text(encoding="utf-8"))
-    w = np.frombuffer(zlib.decompress(base64.b64decode(data["w"])), dtype=np.float16).astype(np.float32)
-    return w, float(data["b"]), data
+    with np.load(MODEL, allow_pickle=False) as z:
+        m = {k: z[k] for k in z.files}
+    m["ngram_w"] = m["ngram_w"].astype(np.float32)
+    return m
 
 
-def abuse_probability(text: str) -> float | None:
-    """P(offensive) from the GermEval-trained classifier, or None when no weights ship."""
+def ngram_logit(text: str) -> float | None:
     model = _model()
     if model is None:
         return None
     import numpy as np
 
-    w, b, _ = model
     idx, scale = hashed(text)
-    z = b + scale * float(w.take(np.fromiter(idx, dtype=np.intp, count=len(idx))).sum()) if idx else b
-    return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+    w = model["ngram_w"]
+    s = float(w.take(np.fromiter(idx, dtype=np.intp, count=len(idx))).sum()) if idx else 0.0
+    return float(model["ngram_b"]) + scale * s
+
+
+def abuse_probability(text: str) -> float | None:
+    """P(offensive) from the hashed n-gram model alone (cheap, ~0.3 ms), or None when no weights ship."""
+    z = ngram_logit(text)
+    return None if z is None else 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+
+
+def stacked_score(ngram: float, vector) -> float:
+    """The stacked logit from the n-gram logit and the USE vector of ``embed_text(text)``."""
+    m = _model()
+    use = float(vector @ m["use_w"]) + float(m["use_b"])
+    a, c, d = (float(v) for v in m["stack"])
+    return a * ngram + c * use + d
+
+
+def abuse_score(text: str, vector=None) -> float | None:
+    """Stacked logit (n-gram + embedding models); None without weights or encoder. Pass ``vector`` (the USE
+    embedding of ``embed_text(text)``) when the caller already has it."""
+    ng = ngram_logit(text)
+    if ng is None:
+        return None
+    if vector is None:
+        from guardrails.checks.base import text_embedding
+
+        vector = text_embedding(embed_text(text))
+        if vector is None:
+            return None
+    return stacked_score(ng, vector)
+
+
+def classifier_flags(text: str, level: str = "balanced") -> bool:
+    """True when the classifier reads ``text`` as offensive at the shipped threshold (``balanced``: ≤ 8 % of
+    GermEval's OTHER tweets flagged together with the word list, chosen by CV). The embedding is computed only when
+    the n-gram logit could still reach the threshold (``gate``: the best the embedding part reached on the
+    training tweets), so most drafts cost the n-gram model only (~0.3 ms)."""
+    m = _model()
+    ng = ngram_logit(text)
+    if m is None or ng is None:
+        return False
+    t = float(m["threshold_" + level])
+    a, c, d = (float(v) for v in m["stack"])
+    if a * ng + c * float(m["use_max"]) + d < t:
+        return False
+    from guardrails.checks.base import text_embedding
+
+    vector = text_embedding(embed_text(text))
+    if vector is None:  # no encoder: the n-gram model alone at its own threshold
+        return ng >= float(m["ngram_threshold_" + level])
+    return stacked_score(ng, vector) >= t
 
 
 def thresholds() -> dict[str, float]:
-    model = _model()
-    return dict(model[2].get("thresholds", {})) if model else {}
+    m = _model()
+    return {k[len("threshold_"):]: float(v) for k, v in m.items() if k.startswith("threshold_")} if m else {}

@@ -23,7 +23,6 @@ from __future__ import annotations
 import json
 import math
 import re
-import threading
 from functools import lru_cache
 from pathlib import Path
 
@@ -62,25 +61,10 @@ def embed_text(draft: str) -> str:
     return _WS.sub(" ", masked).strip() or draft.strip()
 
 
-_encoder = None
-_encoder_lock = threading.Lock()
-
-
 def _embed(texts: list[str]) -> np.ndarray | None:
-    global _encoder
-    with _encoder_lock:
-        if _encoder is None:
-            try:
-                from knowledge_base.embeddings import UseEmbedder
+    from guardrails.checks.base import text_embeddings  # shared per-draft cache: other rules reuse the vector
 
-                _encoder = UseEmbedder(workers=1)
-                _encoder.embed(["warm up"])
-            except Exception:  # noqa: BLE001 - no encoder → the rule runs on its lexicons alone
-                _encoder = False
-        enc = _encoder
-    if enc is False:
-        return None
-    return enc.embed(texts)
+    return text_embeddings(texts)
 
 
 def embed(texts: list[str]) -> np.ndarray | None:

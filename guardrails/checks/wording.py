@@ -69,16 +69,22 @@ class Tone:
                 out.append(finding(self.rule_id, "block" if key in self.BLOCK else "warn",
                                    msg(ctx, f"Ton: {de} – bleib sachlich und freundlich.",
                                        f"Tone: {en} – stay factual and friendly."), m.start(), m.end()))
-        # the shared abuse detector (German and English insults, profanity, slurs, condescension; compounds)
-        # the shared abuse detector (German and English insults, profanity, slurs, condescension; compounds).
-        # Its classifier (abuse_probability) is not run here: it costs ~0.4 ms per draft (the 2 ms budget) and
-        # adds a warn-level signal only; triage uses it.
-        from guardrails.abuse import detect_abuse
+        # the shared abuse detector (German and English insults, profanity, slurs, condescension; compounds):
+        # its word list blocks; its classifier (n-gram + sentence-embedding models trained on GermEval 2018) warns
+        # when the word list finds nothing. The embedding is computed only when the cheap n-gram score could reach
+        # the threshold, and it is shared with the other rules (guardrails.checks.base.text_embedding).
+        from guardrails.abuse import classifier_flags, detect_abuse
 
-        for start, end, _term in detect_abuse(masked):
+        spans = detect_abuse(masked)
+        for start, end, _term in spans:
             out.append(finding(self.rule_id, "block",
                                msg(ctx, "Ton: beleidigend oder herablassend – bleib sachlich und freundlich.",
                                    "Tone: abusive or condescending – stay factual and friendly."), start, end))
+        if not spans and classifier_flags(draft):
+            out.append(finding(self.rule_id, "warn",
+                               msg(ctx, "Ton: Die Antwort klingt abwertend oder beleidigend – bitte prüfen.",
+                                   "Tone: the reply reads as offensive or disparaging – please check."),
+                               0, len(draft)))
         acronyms = _ACRONYMS | {a.upper() for a in self.policy.acronyms} | {
             w.upper() for name in self.policy.brand_names for w in re.findall(r"\w+", name)}
         shouting = [m for m in self.caps_word.finditer(masked) if m.group(0) not in acronyms]

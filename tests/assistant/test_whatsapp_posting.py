@@ -48,7 +48,7 @@ def fake():
 
 def settings_for(fake: FakeWhatsApp, **kw) -> WhatsAppSettings:
     return WhatsAppSettings(**{"token": fake.token, "phone_number_id": fake.phone_number_id, "base_url": fake.url,
-                               "timeout_s": 2.0, "attempts": 4, "backoff_s": 0.01, "max_wait_s": 3.0, **kw})
+                               "timeout_s": 5.0, "attempts": 4, "backoff_s": 0.01, "max_wait_s": 3.0, **kw})
 
 
 def channel(fake: FakeWhatsApp, db, **kw) -> WhatsAppChannel:
@@ -121,7 +121,7 @@ def test_a_lost_answer_is_maybe_sent_and_never_sent_twice(fake, sqlite_db):
     db = sqlite_db
     ch = channel(fake, db, timeout_s=0.5)
     mid, aid = queue(db)
-    fake.script.append(("lost", 2.0))  # WhatsApp sends it; its answer comes after our timeout
+    fake.script.append(("lost", 5.0))  # WhatsApp sends it; its answer comes after our timeout
     a = Outbox(db, ch).post_now(aid)
     assert a.state == "failed" and a.maybe_sent, a.error
     assert "may already have delivered" in a.error and f"replydesk whatsapp resolve {mid}" in a.error
@@ -157,6 +157,14 @@ def test_expired_token_fails_at_once_saying_how_to_fix_it(fake, sqlite_db):
     assert len(fake.sent) == 1
 
 
+def test_a_wrong_phone_number_id_fails_at_once_naming_the_setting(fake, sqlite_db):
+    db = sqlite_db
+    _, aid = queue(db)
+    a = Outbox(db, channel(fake, db, phone_number_id="999")).post_now(aid)
+    assert a.state == "failed" and not a.maybe_sent and len(fake.requests) == 1 and fake.sent == []
+    assert "REPLYDESK_WHATSAPP_PHONE_NUMBER_ID" in a.error and "code 100" in a.error
+
+
 def test_outside_the_24_hour_window_says_a_template_is_needed_and_is_not_retried(fake, sqlite_db):
     db = sqlite_db
     _, aid = queue(db)
@@ -177,7 +185,7 @@ def wa_env(fake, data_dir, monkeypatch):
     from replydesk.settings import reset_settings_cache
 
     for k, v in {"POSTING_CHANNEL": "whatsapp", "WHATSAPP_TOKEN": fake.token, "WHATSAPP_BASE_URL": fake.url,
-                 "WHATSAPP_PHONE_NUMBER_ID": fake.phone_number_id, "WHATSAPP_TIMEOUT_S": "0.5",
+                 "WHATSAPP_PHONE_NUMBER_ID": fake.phone_number_id, "WHATSAPP_TIMEOUT_S": "5",
                  "WHATSAPP_BACKOFF_S": "0.01"}.items():
         monkeypatch.setenv(f"REPLYDESK_{k}", v)
     for k in ("REPLYDESK_WEBHOOK_URL", "REPLYDESK_CHATWOOT_URL", "REPLYDESK_WHATSAPP_FALLBACK_CHANNEL"):
@@ -206,13 +214,15 @@ def test_the_entry_point_routes_whatsapp_replies_and_the_rest_to_the_outbox_file
         channel_from_settings(db=db)
 
 
-def test_an_unsent_lost_post_is_sent_once_after_the_agent_says_it_did_not_arrive(wa_env):
+def test_an_unsent_lost_post_is_sent_once_after_the_agent_says_it_did_not_arrive(wa_env, monkeypatch):
     from replydesk.cli import app
     from replydesk.db import get_database
 
+    monkeypatch.setenv("REPLYDESK_WHATSAPP_TIMEOUT_S", "0.5")
+
     db = get_database()
     mid, aid = queue(db)
-    wa_env.script.append(("dropped", 2.0))  # no answer in time, and WhatsApp did not send it
+    wa_env.script.append(("dropped", 5.0))  # no answer in time, and WhatsApp did not send it
     a = Outbox.from_settings(db).post_now(aid)
     assert a.state == "failed" and a.maybe_sent and wa_env.sent == []
     assert Outbox.from_settings(db, clock=later(3600)).sweep().failed == [aid]  # not resent blindly

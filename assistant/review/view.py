@@ -292,6 +292,71 @@ table.rd-queue tr[aria-current='true']{background:#e3ecff}
 </style>"""
 
 
+# ---- the conversation, notes and building blocks in the item ---------------------------------------------
+def conversation_html(entries: list, lang: str) -> str:
+    """The conversation across channels as one escaped HTML block: channel, local time, who, the text; replies we
+    posted marked as ours; the open message marked as the current one."""
+    out = [f"<ol class='rd-conv' aria-label='{esc(t(lang, 'Verlauf auf allen Kanälen', 'History on all channels'))}'>"]
+    for e in entries:
+        who = (t(lang, "Antwort von ", "Reply by ") + e.author) if e.kind == "reply" else e.author
+        cls = "rd-conv-reply" if e.kind == "reply" else "rd-conv-cur" if e.current else "rd-conv-in"
+        mark = f" <span class='rd-conv-tag'>{esc(t(lang, 'diese Nachricht', 'this message'))}</span>" if e.current else ""
+        out.append(f"<li class='{cls}'><span class='rd-conv-meta'>{esc(channel_label(e.channel, e.visibility, lang))}"
+                   f" · {esc(local_time(e.at, lang))} · {esc(who)}</span>{mark}<br>{esc(e.text)}</li>")
+    out.append("</ol>")
+    return "".join(out)
+
+
+def notes_html(notes: list, lang: str) -> str:
+    """Internal notes (author, local time, text), escaped."""
+    if not notes:
+        return f"<p class='rd-note-none'>{esc(t(lang, 'Noch keine Notizen.', 'No notes yet.'))}</p>"
+    items = "".join(f"<li><span class='rd-conv-meta'>{esc(n.author)} · {esc(local_time(n.created_at, lang))}</span>"
+                    f"<br>{esc(n.text)}</li>" for n in notes)
+    return f"<ul class='rd-notes'>{items}</ul>"
+
+
+BLOCK_KINDS = {"acknowledge": ("Einstieg", "Opening"), "answer": ("Antwort", "Answer"),
+               "next_step": ("Nächster Schritt", "Next step"), "handoff": ("Übergabe", "Hand-off"),
+               "followup": ("Nachfassen", "Follow-up"), "closing": ("Abschluss", "Closing"),
+               "article": ("Artikeltext", "Article text")}
+
+
+def blocks_html(groups: list[tuple[str, list]], lang: str, query: str = "") -> str:
+    """Building blocks grouped by article, numbered 1… in order (the number is the shortcut, ``data-rd-insert``;
+    ``data-rd-id`` names the block, so what is inserted is what the agent sees under that number). Every block is a focusable button-like element; the list carries
+    the search it answers (``data-query``, empty for the draft's cited articles)."""
+    out, n = [f"<div class='rd-blocks' data-query='{esc(query)}'>"], 0
+    for title, blocks in groups:
+        out.append(f"<div class='rd-block-title'>{esc(title)}</div>")
+        for b in blocks:
+            n += 1
+            kind = t(lang, *BLOCK_KINDS.get(b.kind, (b.kind, b.kind)))
+            todo = "" if b.complete else f" <em>{esc(t(lang, '(Platzhalter ergänzen)', '(fill in the placeholder)'))}</em>"
+            tip = t(lang, f"An der Cursor-Position in den Entwurf einfügen (Taste {n})",
+                    f"Insert into the draft at the cursor (key {n})")
+            out.append(f"<div class='rd-block' role='button' tabindex='0' data-rd-insert='{n}' data-rd-id='{esc(b.id)}' "
+                       f"title='{esc(tip)}'>"
+                       f"<kbd>{n}</kbd> <span class='rd-block-kind'>{esc(kind)}</span>{todo}<br>{esc(b.text)}</div>")
+    out.append("</div>")
+    return "".join(out)
+
+
+ITEM_CSS = """<style>
+ol.rd-conv,ul.rd-notes{list-style:none;margin:0;padding:0;font-size:0.86rem}
+ol.rd-conv li,ul.rd-notes li{border-left:4px solid #c9d3e6;padding:3px 8px;margin:0 0 6px;white-space:pre-wrap}
+ol.rd-conv li.rd-conv-reply{border-left-color:#2e9e48;background:#f1faf3}
+ol.rd-conv li.rd-conv-cur{border-left-color:#4a7bd0;background:#eef4ff}
+ul.rd-notes li{border-left-color:#f0a000;background:#fff8e6}
+.rd-conv-meta{font-size:0.76rem;color:#555}.rd-conv-tag{font-size:0.72rem;color:#3a4fa0;font-weight:600}
+.rd-note-none{font-size:0.8rem;color:#666;margin:0}
+.rd-blocks{font-size:0.84rem}.rd-block-title{font-weight:600;margin:6px 0 2px}
+.rd-block{border:1px solid #d5dbe6;border-radius:6px;padding:4px 8px;margin:0 0 4px;cursor:pointer;white-space:pre-wrap}
+.rd-block:hover,.rd-block:focus{background:#eef4ff;outline:2px solid #4a7bd0}
+.rd-block-kind{font-size:0.74rem;color:#555}
+</style>"""
+
+
 # ---- errors in the UI language ----------------------------------------------------------------------------
 _ERRORS = [
     (r"cannot approve: blocked by (.+?) – fix the text \(or apply the suggested fix\) first",
@@ -317,6 +382,8 @@ _ERRORS = [
     (r"no approval (.+)", "Keine Freigabe {0}."),
     (r"unknown engine (.+)", "Unbekannte Engine {0}."),
     (r"not signed in", "Nicht angemeldet."),
+    (r"a note needs a text", "Eine Notiz braucht einen Text."),
+    (r"a note has at most (\d+) characters", "Eine Notiz hat höchstens {0} Zeichen."),
     (r"(\S+) needs the role (.+?) for this \(has: (.*)\)", "{0} braucht dafür die Rolle {1} (hat: {2})."),
 ]
 _WORDS_DE = {"rejected": "abgelehnt", "escalated": "eskaliert", "or": "oder", "none": "keine"}

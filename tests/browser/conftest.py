@@ -34,7 +34,7 @@ def _env(data_dir: Path) -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def demo_server(tmp_path_factory):
+def demo_server(tmp_path_factory, request):
     if not Path(CHROMIUM).exists():
         msg = f"chromium not found at {CHROMIUM} (apt-get install chromium)"
         if IN_CI:
@@ -42,6 +42,7 @@ def demo_server(tmp_path_factory):
         pytest.skip(msg)
     data_dir = tmp_path_factory.mktemp("browser") / "data"
     env = _env(data_dir)
+    env.update(getattr(request.module, "SERVER_ENV", {}))  # e.g. a short queue refresh interval
     subprocess.run([sys.executable, "-m", "replydesk", "demo"], cwd=ROOT, env=env, check=True, capture_output=True)
     port = _free_port()
     proc = subprocess.Popen(

@@ -46,7 +46,10 @@ def _flash_and_rerun(text: str) -> None:
 @st.fragment
 def item_panel() -> None:
     message_id = st.session_state.get("open_id")
-    action = st.session_state.pop("rd_action", None)
+    action = st.session_state.get("rd_action")
+    if action and action.get("mid") != message_id:  # meant for an item that is no longer open
+        st.session_state.pop("rd_action", None)
+        action = None
     if not message_id:
         st.caption(tr("Nachricht links anklicken (oder mit Tab/↑/↓ hinbewegen und Enter drücken; j/k blättert, "
                       "? zeigt alle Tastenkürzel).",
@@ -54,6 +57,12 @@ def item_panel() -> None:
                       "? shows every shortcut)."))
         return
     _item(message_id, action)
+    st.session_state.pop("rd_action", None)
+
+
+def _taken() -> None:
+    """A shortcut action is taken just before its effect (a run interrupted earlier still has it)."""
+    st.session_state.pop("rd_action", None)
 
 
 def _item(message_id: str, action: dict | None) -> None:  # noqa: C901, PLR0912, PLR0915 - one screen, top to bottom
@@ -88,6 +97,7 @@ def _item(message_id: str, action: dict | None) -> None:  # noqa: C901, PLR0912,
         st.warning(tr(f"Gesperrt von {esc(holder)}", f"Locked by {esc(holder)}"))
         if has_role("approver") and (st.button(tr("Übernehmen (t)", "Take over (t)"), key="rd_takeover")
                                      or act == "takeover"):
+            _taken()
             take_over(db, message_id, user)
             st.rerun()
         return
@@ -118,6 +128,8 @@ def _item(message_id: str, action: dict | None) -> None:  # noqa: C901, PLR0912,
 
     # shortcut actions that change the draft run before the editor exists (they may set its value)
     report = _check()
+    if act in ("fix", "regenerate", "insert"):
+        _taken()
     if act == "fix":
         fix = next((f.fix for f in report.findings if f.fix is not None), None)
         if fix is None:
@@ -155,6 +167,7 @@ def _item(message_id: str, action: dict | None) -> None:  # noqa: C901, PLR0912,
         pressed = col.button(label, width="stretch", key=k, help=tr("Taste x", "Key x") if escalate else tr("Taste r", "Key r"))
         if pressed or act == ("escalate" if escalate else "reject"):
             why = reason if pressed else str((action or {}).get("reason") or "")
+            _taken()
             try:
                 _lock()
                 svc.reject(message_id, why, escalate=escalate)
@@ -191,6 +204,7 @@ def _item(message_id: str, action: dict | None) -> None:  # noqa: C901, PLR0912,
     if not report.findings:
         st.success(tr("Alle Prüfungen bestanden", "All checks passed"))
     if approve_clicked or act == "approve":
+        _taken()
         try:
             _lock()
             approval = svc.approve(message_id, text, overrides)

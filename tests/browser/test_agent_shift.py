@@ -148,7 +148,10 @@ def test_an_agents_shift_with_the_keyboard_only(demo_server, browser):
         except Exception as exc:
             ARTIFACTS.mkdir(exist_ok=True)
             page.screenshot(path=str(ARTIFACTS / "shift-failure.png"), full_page=True)
-            raise AssertionError(f"step {step} ({what}): {outcome}") from exc
+            page.locator("[data-testid='stMain']").evaluate("el => el.scrollTo(0, 0)")
+            page.screenshot(path=str(ARTIFACTS / "shift-failure-top.png"))
+            alerts = [a.inner_text() for a in page.locator("[data-testid='stAlert']").all()]
+            raise AssertionError(f"step {step} ({what}): alerts {alerts}; {outcome}") from exc
     ctx.close()
     _check_outcome(data_dir, outcome, locked)
 

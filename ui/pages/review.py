@@ -32,8 +32,8 @@ if action:
     elif action["action"] in ("next", "previous"):
         st.session_state["open_id"] = step(st.session_state.get("queue_ids") or [], st.session_state.get("open_id"),
                                            action["action"], st.session_state.get("last_place"))
-    else:  # taken (once) by the item
-        st.session_state["rd_action"] = action
+    else:  # taken (once) by the item that is open now
+        st.session_state["rd_action"] = {**action, "mid": st.session_state.get("open_id")}
 
 filters = sidebar_filters(user, shortcut_help)
 followups = st.container()  # filled once the queue has counted the due follow-ups

@@ -28,6 +28,16 @@ YESNO = re.compile(r"\b(möglich|geht|kann|können|nicht|kein\w*|possible|can|ca
 ASK_FIT = {"when": TIME, "cost": PRICE, "how": STEP, "where": STEP, "whether": YESNO}
 
 
+# Re-ranking weights (added to the retrieval score). ``RECORD_*``: the customer's record points at an article —
+# an open case/appointment/claim on it (``ON_ARTICLE``), or a record whose kind maps to the article's topic and
+# which the message names (``NAMED``) or whose question kinds the message asks (``FITS``). A signal weighted 0
+# is no evidence: it neither moves the article nor lets it answer a weak match.
+RECORD_ON_ARTICLE, RECORD_ON_ARTICLE_FITS, RECORD_ON_ARTICLE_NAMED = 0.25, 0.1, 0.1
+RECORD_TOPIC, RECORD_TOPIC_FITS, RECORD_TOPIC_NAMED = 0.12, 0.08, 0.15
+ASK_TOPIC, ASK_TOPIC_SAFETY = 0.08, 0.2  # a question kind the brand maps to the article's topic
+LEXICAL_WEIGHT = 0.0  # extra weight on shared words (BM25 / log(1 + chunks), capped at 1)
+
+
 def _article_topics(article: Article) -> set[str]:
     return {article.id, *article.tags}
 
@@ -46,14 +56,15 @@ def fact_affinity(article: Article, facts: list[Fact], asks: list[str], text: st
         fits = set(asks) & f.asks
         named = bool(text) and mentions(f, text)
         if article.id in f.topics:
-            bonus = 0.25 + (0.1 if fits else 0.0) + (0.1 if named else 0.0)
+            bonus = RECORD_ON_ARTICLE + (RECORD_ON_ARTICLE_FITS if fits else 0.0) + \
+                (RECORD_ON_ARTICLE_NAMED if named else 0.0)
             reason = f"record: open {f.kind} on this article"
         elif topics & f.topics and (fits or named):
-            bonus = 0.12 + (0.08 if fits else 0.0) + (0.15 if named else 0.0)
+            bonus = RECORD_TOPIC + (RECORD_TOPIC_FITS if fits else 0.0) + (RECORD_TOPIC_NAMED if named else 0.0)
             reason = f"record: {f.kind} fits this {'/'.join(sorted(fits)) or 'message'}"
         else:
             continue
-        if bonus > best:
+        if bonus > best and bonus > 0:
             best, why = bonus, [reason + (" (the message names it)" if named else "")]
     return best, why
 
@@ -69,13 +80,13 @@ def rank_articles(passages: list[Passage], articles: list[Article], u: Understan
         a = by_id.get(p.article_id)
         if a is None:
             continue
-        score, why = p.score, [f"retrieval {p.score:.2f}"]
+        score, why = p.score + LEXICAL_WEIGHT * min(p.lexical or 0.0, 1.0), [f"retrieval {p.score:.2f}"]
         bonus, fwhy = fact_affinity(a, facts, asks, text)
         score += bonus
         why += fwhy
         for ask in asks:
             if _article_topics(a) & set(ask_topics.get(ask, [])):
-                score += 0.2 if ask == "safety" else 0.08  # a safety concern outranks a shared word
+                score += ASK_TOPIC_SAFETY if ask == "safety" else ASK_TOPIC  # a safety concern outranks a shared word
                 why.append(f"{ask} question fits this topic")
                 break
         out.append((score, a, p, why))

@@ -27,13 +27,13 @@ METRICS = ("right_article", "questions_answered", "question_recall", "multi_answ
 def knowledge_base(base: Path, strip: bool):
     from assistant.customers import CustomerService
     from assistant.pipeline import Pipeline
-    from knowledge_base.demo import DEMO_ARTICLES
+    from knowledge_base.demo import DEMO_ARTICLES, DEMO_POLICY
     from knowledge_base.io import load_path
     from knowledge_base.service import KnowledgeBase
     from replydesk.db import Database
     from replydesk.settings import Settings
 
-    settings = Settings(data_dir=base / "data")
+    settings = Settings(data_dir=base / "data", policy_path=DEMO_POLICY)  # the eval messages are to the demo brand
     db = Database(f"sqlite:///{base / 'replydesk.db'}")
     kb = KnowledgeBase(db, settings)
     articles = load_path(DEMO_ARTICLES)

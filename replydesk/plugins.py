@@ -65,6 +65,7 @@ class Plugin:
 
 _lock = threading.Lock()
 _cache: dict[str, list[Plugin]] = {}
+_installed: md.EntryPoints | None = None  # every distribution's entry points, read once per process (~10 ms a scan)
 
 
 def _check_group(group: str) -> None:
@@ -75,11 +76,14 @@ def _check_group(group: str) -> None:
 def plugins(group: str) -> list[Plugin]:
     """The entry points of ``replydesk.<group>`` (not loaded), replydesk's own first, each part in name order.
     Two distributions declaring the same name is an error naming both."""
+    global _installed
     _check_group(group)
     with _lock:
         if group not in _cache:
+            if _installed is None:
+                _installed = md.entry_points()
             found: dict[str, Plugin] = {}
-            for ep in md.entry_points(group=f"replydesk.{group}"):
+            for ep in _installed.select(group=f"replydesk.{group}"):
                 dist = getattr(ep, "dist", None)
                 name = dist.metadata["Name"] if dist is not None else "<unknown distribution>"
                 version = dist.version if dist is not None else "?"
@@ -96,8 +100,10 @@ def plugins(group: str) -> list[Plugin]:
 
 def refresh() -> None:
     """Forget the entry points read so far (after installing a distribution in a running process)."""
+    global _installed
     with _lock:
         _cache.clear()
+        _installed = None
 
 
 def load_all(group: str) -> list[tuple[str, Any]]:

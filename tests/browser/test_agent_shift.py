@@ -60,6 +60,8 @@ def _open_next(page, previous: str | None) -> str:
     page.get_by_role("heading", name=re.compile(re.escape(author))).wait_for()
     locked = page.get_by_text(re.compile("^Gesperrt von"))
     page.get_by_label("Entwurf", exact=True).or_(locked).first.wait_for()
+    if not locked.count():  # the previous item's editor is gone (a rerun removes it once it has finished)
+        expect(page.get_by_label("Entwurf", exact=True)).to_have_count(1)
     return mid
 
 

@@ -83,9 +83,10 @@ def _item(message_id: str, action: dict | None) -> None:  # noqa: C901, PLR0912,
     st.markdown(view.ITEM_CSS, unsafe_allow_html=True)
     st.subheader(f"{esc(msg['author_handle'])} · {esc(view.channel_label(msg['channel'], msg['visibility'], lang))}")
     history = [e for e in conversation(db, message_id) if not e.current]
-    if history:
-        with st.expander(tr(f"Verlauf auf allen Kanälen ({len(history)})", f"History on all channels ({len(history)})"),
-                         expanded=True), st.container(height=min(90 + 70 * len(history), 220), border=False):
+    if history:  # compact and scrollable: the editor and the actions stay in view on a 1366×768 laptop
+        st.caption(tr(f"Verlauf auf allen Kanälen ({len(history)}, ältere oben)",
+                      f"History on all channels ({len(history)}, oldest first)"))
+        with st.container(height=min(40 + 60 * len(history), 110), border=False, key="rd_history"):
             st.markdown(view.conversation_html(history, lang), unsafe_allow_html=True)
     st.caption(tr("Nachricht des Kunden (als Text angezeigt)", "Customer message (shown as text)")
                + " · " + esc(view.local_time(msg.get("received_at"), lang)))
@@ -147,11 +148,8 @@ def _item(message_id: str, action: dict | None) -> None:  # noqa: C901, PLR0912,
             report = _check()
 
     with st.container(key="rd_editor"):
-        text = st.text_area(tr("Entwurf", "Draft"), key=key, height=170, on_change=_lock,
-                            help=tr("Bausteine werden an der Cursor-Position eingefügt (zuletzt gesetzte Position "
-                                    "im Entwurf; ohne Position am Ende).",
-                                    "Building blocks are inserted at the cursor (the last position set in the draft; "
-                                    "at the end when there is none)."))
+        # no help icon here: the label alone names the editor (tests and screen readers find it by "Entwurf")
+        text = st.text_area(tr("Entwurf", "Draft"), key=key, height=170, on_change=_lock)
 
     # actions right under the editor; approving is handled below, once the override reasons are known
     a1, a2, a3 = st.columns([1.5, 1, 1])

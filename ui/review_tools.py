@@ -91,7 +91,7 @@ def kb_panel(message_id: str, msg: dict, draft: dict | None, check_ctx) -> None:
 def notes_panel(message_id: str, notes: list) -> None:
     """Internal notes on the conversation: list and a one-line form (Enter saves)."""
     lang = ui_lang()
-    with st.expander(tr(f"Interne Notizen ({len(notes)})", f"Internal notes ({len(notes)})"), expanded=bool(notes)):
+    with st.expander(tr(f"Interne Notizen ({len(notes)})", f"Internal notes ({len(notes)})"), expanded=True):
         st.caption(tr("Nur für das Team – wird nie an Kunden oder an ein Sprachmodell gesendet.",
                       "Team only – never sent to the customer or to a language model."))
         listing = st.container()

@@ -68,29 +68,44 @@ def draft(
         _fail(f"--engine must be auto, composer or llm, not {engine!r}")
     if not text.strip():
         _fail("--text is empty")
+    from replydesk import remote
+
+    if remote.configured():  # a running `replydesk serve` has everything warm (replydesk/remote.py)
+        try:
+            out = remote.call("/draft", {"text": text, "channel": channel, "visibility": visibility, "handle": handle,
+                                         "engine": engine, "signoff": signoff, "force": force})
+        except remote.RemoteError as exc:
+            _fail(str(exc))
+        if out is not None:
+            _show_draft(out, as_json)
+            return
     try:
         result = _pipeline(engine).run(DraftRequest(text=text, channel=channel, visibility=visibility,
                                                     handle=handle, engine=engine, force=force,
                                                     **({"agent_signoff": signoff} if signoff is not None else {})))
     except RuntimeError as exc:
         _fail(str(exc))
-    out = draft_json(result)
+    _show_draft(draft_json(result), as_json, result.fallback_reason)
+
+
+def _show_draft(out: dict, as_json: bool, fallback_reason: str | None = None) -> None:
+    """Print ``draft --json``'s object, or a readable summary of it."""
     if as_json:
         typer.echo(json.dumps(out, ensure_ascii=False))
         return
-    if result.no_reply:
-        console.print("[yellow]no reply needed[/yellow]: " + str(result.triage["no_reply"]["reason"])
+    if out["no_reply"]:
+        console.print("[yellow]no reply needed[/yellow]: " + str(out["triage"]["no_reply"]["reason"])
                       + " (use --force to draft anyway)", markup=True)
         return
-    console.print(f"[bold]{result.engine}[/bold] · {result.language} · {result.latency_ms:.0f} ms · "
-                  + ("[green]passed[/green]" if result.passed else "[red]needs a human[/red]"))
-    console.print(result.draft)
-    for c in result.citations:
-        console.print(f"  [dim]cites {c.kind}: {c.ref}[/dim]")
-    for f in result.findings:
-        console.print(f"  [{'red' if f.severity == 'block' else 'yellow'}]{f.rule}[/]: {f.message}")
-    if result.fallback_reason:
-        console.print(f"[yellow]{result.fallback_reason}[/yellow]")
+    console.print(f"[bold]{out['engine']}[/bold] · {out['language']} · {out['latency_ms']:.0f} ms · "
+                  + ("[green]passed[/green]" if out["passed"] else "[red]needs a human[/red]"))
+    console.print(out["draft"])
+    for c in out["citations"]:
+        console.print(f"  [dim]cites {c['kind']}: {c['ref']}[/dim]")
+    for f in out["findings"]:
+        console.print(f"  [{'red' if f['severity'] == 'block' else 'yellow'}]{f['rule']}[/]: {f['message']}")
+    if fallback_reason:
+        console.print(f"[yellow]{fallback_reason}[/yellow]")
 
 
 @inbox_app.command("import")

@@ -2,7 +2,8 @@
 against baselines measured in the same run (``python -c pass``, ``python -c "import typer"``).
 
 Targets (issue 13): ``check`` ≤ 0.5 s, ``draft`` ≤ 2 s on a warm machine. Besides wall time it prints each
-process's CPU time (user + system), the steadier figure on a shared machine (about the wall time on an idle core). Runs on a temporary data dir holding the
+process's CPU time (user + system), the steadier figure on a shared machine (about the wall time on an idle core),
+and the same ``check`` and ``draft`` handed to a running ``replydesk serve`` (``REPLYDESK_SERVER_URL``). Runs on a temporary data dir holding the
 demo knowledge base (64 articles), the demo policy and customers; the USE start-up cache is warmed once first
 (``--cold-cache`` measures without it: ``REPLYDESK_USE_CACHE=off``).
 
@@ -13,6 +14,7 @@ demo knowledge base (64 articles), the demo policy and customers; the USE start-
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import os
 import resource
 import statistics
@@ -62,6 +64,35 @@ def setup(env: dict[str, str]) -> None:
         subprocess.run([*REPLYDESK, *args], env=env, check=True, capture_output=True, cwd=env["REPLYDESK_DATA_DIR"])
 
 
+def start_server(env: dict[str, str]) -> tuple[subprocess.Popen, dict[str, str]]:
+    """``replydesk serve`` on a free loopback port with an agent token; the environment that makes the CLI use it."""
+    import socket
+    import urllib.request
+
+    cwd = env["REPLYDESK_DATA_DIR"]
+    out = subprocess.run([*REPLYDESK, "api-token", "add", "bench-cli", "--role", "agent"], env=env, cwd=cwd,
+                         capture_output=True, text=True, check=True)
+    token = [line.strip() for line in out.stdout.splitlines() if line.strip()][-1]
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen([*REPLYDESK, "serve", "--port", str(port), "--log-level", "warning"], env=env, cwd=cwd,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 300
+    while True:  # the server builds the pipeline and warms the models before it answers
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=2) as resp:
+                if resp.status == 200:
+                    break
+        except OSError:
+            pass
+        if proc.poll() is not None or time.monotonic() > deadline:
+            proc.kill()
+            raise SystemExit("replydesk serve did not start")
+        time.sleep(0.2)
+    return proc, {**env, "REPLYDESK_SERVER_URL": f"http://127.0.0.1:{port}", "REPLYDESK_API_TOKEN": token}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--runs", type=int, default=7)
@@ -100,6 +131,17 @@ def main() -> None:
         for name, cmd, stdin in cases:
             med, times, cpu = timed(cmd, env, args.runs, stdin)
             print(f"{name:48s} {med:10.2f}s {min(times):6.2f}s {max(times):6.2f}s {cpu:10.2f}s")
+        if importlib.util.find_spec("replydesk.remote") is not None:  # this version can hand work to a server
+            proc, remote_env = start_server(env)
+            try:
+                for name, cmd in (("replydesk check via a running serve", cases[4][1]),
+                                  ("replydesk draft via a running serve", cases[5][1])):
+                    timed(cmd, remote_env, 1)
+                    med, times, cpu = timed(cmd, remote_env, args.runs)
+                    print(f"{name:48s} {med:10.2f}s {min(times):6.2f}s {max(times):6.2f}s {cpu:10.2f}s")
+            finally:
+                proc.terminate()
+                proc.wait(timeout=60)
         print("\nwhat a command pays for (each a fresh process, including the interpreter):")
         py = [sys.executable, "-c"]
         use = "from knowledge_base.embeddings import UseEmbedder; UseEmbedder(workers=1).embed(['x'])"

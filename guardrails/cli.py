@@ -161,10 +161,6 @@ def check(
 ) -> None:
     """Check a draft against the policy guardrails. Exit 0 whether it passes or not; 2 on bad input (with --batch:
     2 if any line was bad)."""
-    from guardrails.engine import GuardrailEngine
-    from guardrails.models import CheckContext
-    from guardrails.policy import PolicyError
-
     if batch is not None:
         if text is not None:
             _fail("--text and --batch exclude each other")
@@ -172,6 +168,26 @@ def check(
         return
     if channel is None or visibility is None:
         _fail("--channel and --visibility are required (or use --batch FILE.jsonl)")
+    from replydesk import remote
+
+    if remote.configured():  # a running `replydesk serve` has everything warm (replydesk/remote.py)
+        text = _read_draft(text)
+        try:
+            data = remote.call("/check", {
+                "text": text, "channel": channel, "visibility": visibility, "lang": lang, "evidence": evidence,
+                "customer_message": customer_message, "customer_name": customer_name, "address_form": address_form,
+                "ui_lang": ui_lang})
+        except remote.RemoteError as exc:
+            _fail(str(exc))
+        if data is not None:
+            from guardrails.models import Report
+
+            _show(Report.model_validate(data), text, as_json)
+            return
+    from guardrails.engine import GuardrailEngine
+    from guardrails.models import CheckContext
+    from guardrails.policy import PolicyError
+
     try:
         engine = GuardrailEngine.from_policy()
     except PolicyError as exc:
@@ -185,16 +201,25 @@ def check(
                                  ("--address-form", address_form, ("du", "Sie"))):
         if value is not None and value not in allowed:
             _fail(f"{name} must be {' or '.join(allowed)}, not {value!r}")
+    text = _read_draft(text)
+    ctx = CheckContext(channel=channel, visibility=visibility, language=lang, evidence=evidence,
+                       customer_message=customer_message, customer_name=customer_name,
+                       address_form=address_form, ui_language=ui_lang)
+    _show(engine.check(text, ctx), text, as_json)
+
+
+def _read_draft(text: str | None) -> str:
+    """``--text``, else stdin; exit 2 when there is none or it is empty."""
     if text is None:
         if sys.stdin.isatty():
             _fail("no draft: pass --text or pipe the draft on stdin")
         text = sys.stdin.read()
     if not text.strip():
         _fail("the draft is empty")
-    ctx = CheckContext(channel=channel, visibility=visibility, language=lang, evidence=evidence,
-                       customer_message=customer_message, customer_name=customer_name,
-                       address_form=address_form, ui_language=ui_lang)
-    report = engine.check(text, ctx)
+    return text
+
+
+def _show(report, text: str, as_json: bool) -> None:
     if as_json:
         typer.echo(json.dumps(report_json(report), ensure_ascii=False))
         return

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 from guardrails.text import weighted_length
 
-# A sentence ends at . ! ? followed by a space (not inside "funkwerk.example/x" or "3.5"), or at a line end; the
+# A sentence ends at . ! ? followed by a space (not inside "shop.example/x" or "3.5"), or at a line end; the
 # two alternatives are disjoint, so matching is linear.
 _SENTENCE = re.compile(r"(?:[^.!?\n]|[.!?](?![\s.!?]|$))+(?:[.!?]+|\n|$)")
 # Where a sentence splits into clauses that stand alone (a comma usually does not: "…, it shows in 3 days").

@@ -123,9 +123,12 @@ def classify_lexical(draft: str, language: str, policy: Policy) -> Classificatio
 def decide(lexical: Verdict, probs: dict[str, float] | None, block_threshold: float = 0.5) -> Verdict:
     """Combine the lexicon reading with the classifier. A concrete element the lexicons found is trusted (cheap
     path); otherwise the classifier decides by meaning: block (bare) when P(bare) reaches ``block_threshold``,
-    else ok or thin, whichever is more probable."""
+    else ok or thin, whichever is more probable. "Thin" needs a generic channel move or details request, which the
+    lexicons recognise: when they read the draft as bare (no such cue), the classifier's thin mass counts as bare."""
     if lexical in ("none", "ok") or probs is None:
         return lexical
+    if lexical == "bare":
+        return "bare" if probs["bare"] + probs["thin"] >= block_threshold else "ok"
     if probs["bare"] >= block_threshold:
         return "bare"
     return "ok" if probs["ok"] > probs["thin"] else "thin"

@@ -1,8 +1,8 @@
 """``no-bare-sorry``: cross-validated quality on the labelled replies, and robustness to one-word paraphrases.
 
-The CV test fails (does not skip) when a data set is missing. Floors are regression guards at the level measured
-by ``benchmarks/bench_no_bare_sorry.py`` (see benchmarks/README.md), not the issue's targets, which the English
-figures do not reach yet.
+The CV test fails (does not skip) when a data set is missing. Floors are regression guards below the level measured
+by ``benchmarks/bench_no_bare_sorry.py`` (see benchmarks/README.md), not the issue's targets (F1 ≥ 0.90, ≤ 3 % ok
+blocked), which the cross-validated figures do not reach yet. The German dev translation is required data too.
 """
 
 from __future__ import annotations
@@ -25,27 +25,22 @@ _spec.loader.exec_module(bench)
 
 def test_datasets_present():
     assert bench.EN.exists(), f"missing {bench.EN}: the calibration data set must be beside the checkout"
+    assert bench.DE_DEV.exists(), f"missing {bench.DE_DEV}: the German translation of the dev split"
     assert bench.DE.exists(), f"missing {bench.DE}"
 
 
 def test_cross_validated_block_f1_and_good_replies_blocked():
-    rows, lexical, naive, x = bench.load()
-    labels = np.asarray([r.label for r in rows])
-    langs = np.asarray([r.lang for r in rows])
-    y = np.asarray([bench.TARGET[r.label] for r in rows])
-    applies = lexical != "none"
-    outer = bench.folds(labels, langs, 5, 0)
-    verdicts = np.empty(len(rows), dtype=object)
-    for f in range(5):
-        tr, te = outer != f, outer == f
-        model = bench.train(x[tr & applies], y[tr & applies], 30.0)  # fixed hyper-parameters: no tuning here
-        verdicts[te] = bench.predict(model, x[te], lexical[te], 0.45)
-    en, de = langs == "en", langs == "de"
-    s_en, s_de = bench.score(labels[en], verdicts[en]), bench.score(labels[de], verdicts[de])
-    n_en = bench.score(labels[en], np.where(naive[en], "bare", "none"))
-    assert s_en["F1"] >= 0.72 and s_en["ok_blocked"] <= 0.07, s_en
-    assert s_de["F1"] >= 0.90 and s_de["ok_blocked"] <= 0.03, s_de
-    assert s_en["F1"] > n_en["F1"] + 0.3
+    """EN dev and its German translation, 5 folds grouped by row id (a reply and its translation are never split
+    between training and scoring), fixed hyper-parameters (no tuning inside the test), one shuffle."""
+    d = bench.Data(POLICY)
+    runs, _ = bench.cross_validate(d, np.ones(len(d.rows), dtype=bool), seeds=1, fixed=(30.0, 0.35))
+    verdicts = runs[0]
+    s = {name: bench.score(d.labels[d.set == name], verdicts[d.set == name]) for name in ("en", "de", "de-team")}
+    naive = bench.score(d.labels[d.set == "de"], np.where(d.naive[d.set == "de"], "bare", "none"))
+    assert s["en"]["F1"] >= 0.78 and s["en"]["ok_blocked"] <= 0.05, s["en"]
+    assert s["de"]["F1"] >= 0.76 and s["de"]["ok_blocked"] <= 0.05, s["de"]
+    assert s["de-team"]["F1"] >= 0.90 and s["de-team"]["ok_blocked"] <= 0.03, s["de-team"]
+    assert s["de"]["F1"] > naive["F1"] + 0.3
 
 
 def test_decide_trusts_lexical_substance_and_uses_probabilities_otherwise():
@@ -54,6 +49,9 @@ def test_decide_trusts_lexical_substance_and_uses_probabilities_otherwise():
     assert decide("bare", {"bare": 0.2, "thin": 0.1, "ok": 0.7}, 0.45) == "ok"
     assert decide("bare", {"bare": 0.5, "thin": 0.1, "ok": 0.4}, 0.45) == "bare"
     assert decide("thin", {"bare": 0.3, "thin": 0.5, "ok": 0.2}, 0.45) == "thin"
+    # no channel move or details request found: the classifier's thin mass counts as bare
+    assert decide("bare", {"bare": 0.3, "thin": 0.3, "ok": 0.4}, 0.45) == "bare"
+    assert decide("bare", {"bare": 0.1, "thin": 0.2, "ok": 0.7}, 0.45) == "ok"
 
 
 PARAPHRASES = [  # (reply, the same reply with one word changed, language, verdict)
@@ -80,6 +78,27 @@ PARAPHRASES = [  # (reply, the same reply with one word changed, language, verdi
      "Sorry für den Frust. Der Zug fiel wegen eines Stellwerksausfalls aus. ^AB", "de", "ok"),
     ("Das tut uns leid. Schreib uns bitte eine DM. ^AB", "Das tut uns leid. Schreib uns gerne eine DM. ^AB", "de",
      "thin"),
+    # German: intensifiers and plural verb forms of the apology, sympathy wording, rules, "no longer", imperatives
+    ("Das tut mir leid. Bitte schick uns deine Bestellnummer per DM. ^AB",
+     "Das tut mir so leid. Bitte schick uns deine Bestellnummer per DM. ^AB", "de", "ok"),
+    ("Das Problem mit der App tut uns leid. Wir geben dein Feedback weiter. ^AB",
+     "Die Probleme mit der App tun uns leid. Wir geben dein Feedback weiter. ^AB", "de", "bare"),
+    ("Das ist besorgniserregend. Bitte schreib uns eine DM. ^AB",
+     "Das ist beunruhigend. Bitte schreib uns eine DM. ^AB", "de", "thin"),
+    ("Sorry! Diese App wird nicht mehr unterstützt. ^AB",
+     "Sorry! Diese App wird nicht länger unterstützt. ^AB", "de", "ok"),
+    ("Entschuldigung! Fahrgäste müssen das Ticket im Zug nicht ausdrucken. ^AB",
+     "Entschuldigung! Fahrgäste müssen die Fahrkarte im Zug nicht ausdrucken. ^AB", "de", "ok"),
+    ("Tut mir leid, das zu hören. Frag in der Filiale einfach nach einer größeren Portion. ^AB",
+     "Tut mir leid, das zu lesen. Frag in der Filiale einfach nach einer größeren Portion. ^AB", "de", "ok"),
+    ("Wir entschuldigen uns. Leider können wir Ihnen bei Pauschalreisen nicht helfen. ^AB",
+     "Wir entschuldigen uns. Leider können wir Ihnen bei Pauschalbuchungen nicht helfen. ^AB", "de", "bare"),
+    ("Es tut uns leid, dass Sie warten müssen. Wir sind für Sie da. ^AB",
+     "Es tut uns sehr leid, dass Sie warten müssen. Wir sind für Sie da. ^AB", "de", "bare"),
+    ("Sorry for the delay. We're unable to help with package holidays here. ^AB",
+     "Sorry for the delay. We are unable to help with package holidays here. ^AB", "en", "bare"),
+    ("Sorry about that! They're available again for all members. ^AB",
+     "Sorry about that! They are available again for all members. ^AB", "en", "ok"),
 ]
 
 

@@ -325,11 +325,20 @@ def _read_yaml(p: Path) -> object:
         raise PolicyError(f"{where}: invalid YAML: {getattr(exc, 'problem', exc)}") from None
 
 
-def _merge(base: dict, over: dict) -> dict:
-    """``over`` on top of ``base``: mappings merge key by key, every other value (lists too) replaces."""
+def _merge(base: dict, over: dict, where: str = "") -> dict:
+    """``over`` on top of ``base``: mappings merge key by key, every other value (lists too) replaces, except a key
+    written ``name+`` whose list is appended to the base's ``name`` list (a brand adds its own cues to a lexicon
+    and keeps every improvement of the default's)."""
     out = dict(base)
     for key, value in over.items():
-        out[key] = _merge(out[key], value) if isinstance(value, dict) and isinstance(out.get(key), dict) else value
+        if isinstance(key, str) and key.endswith("+"):
+            name = key[:-1]
+            if not isinstance(value, list) or not isinstance(out.get(name, []), list):
+                raise PolicyError(f"{where}{key}: '+' appends a list to the list '{name}' of the policy it extends")
+            out[name] = [*out.get(name, []), *value]
+            continue
+        out[key] = (_merge(out[key], value, f"{where}{key}.") if isinstance(value, dict) and isinstance(out.get(key), dict)
+                    else value)
     return out
 
 
@@ -350,7 +359,10 @@ def _resolve(p: Path, chain: tuple[Path, ...] = ()) -> object:
     base = _resolve(base_path, (*chain, p.resolve()))
     if not isinstance(base, dict):
         raise PolicyError(f"{base_path}: the policy must be a mapping of keys")
-    return _merge(base, data)
+    try:
+        return _merge(base, data)
+    except PolicyError as exc:
+        raise PolicyError(f"{p.name}: {exc}") from None
 
 
 @lru_cache(maxsize=8)

@@ -62,3 +62,19 @@ def test_demo_policy_keeps_the_demo_brand():
     assert demo.replies.text("signoff", "de", "Sie", "email") == "Freundliche Grüße\nIhr {brand}-Team"
     assert demo.escalation_rx.search("Ich gehe zur Bundesnetzagentur")
     assert demo.allowed_url_rx.fullmatch("funkwerk.example/status")
+
+
+def test_a_plus_key_appends_to_the_default_list_and_a_bad_one_names_file_and_key(tmp_path):
+    default = load_policy(ROOT / "guardrails" / "policy.yaml")
+    p = load_policy(_write(tmp_path, "extends: default\nbrand: Acme\n"
+                                     "lexicons: {de: {fact+: ['acme\\.example']}}\n"))
+    assert p.lexicons["de"].fact == [*default.lexicons["de"].fact, "acme\\.example"]  # default's cues kept
+    with pytest.raises(PolicyError, match=r"brand.yaml: lexicons.de.fact\+: '\+' appends a list"):
+        load_policy(_write(tmp_path, "extends: default\nlexicons: {de: {fact+: 'x'}}\n"))
+
+
+def test_the_demo_brand_gets_every_default_no_bare_sorry_cue():
+    default = load_policy(ROOT / "guardrails" / "policy.yaml")
+    demo = load_policy(ROOT / "knowledge_base" / "demo" / "policy.yaml")
+    for lang in ("de", "en"):
+        assert set(default.lexicons[lang].fact) <= set(demo.lexicons[lang].fact)

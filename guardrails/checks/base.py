@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import threading
-
 from guardrails.models import CheckContext, Finding, Severity
 
 MESSAGES: dict[str, dict[str, str]] = {}
@@ -30,50 +28,15 @@ def draft_language(draft: str, ctx: CheckContext) -> str:
 
 # ---- one sentence embedding per draft, shared by the rules that read meaning -----------------------------------
 # The multilingual USE encoder (knowledge_base.embeddings, ~5 ms per draft) is the expensive part of a check. Rules
-# ask for the embedding of a text through ``text_embedding``; the vector is computed once and kept in a small
-# per-process LRU keyed by the text, so several rules reading the same draft (or sentence) embed it once. The
-# encoder loads lazily on first use (never at import); without it (package missing) the answer is None and the
-# rules fall back to their lexical readings.
-_EMBED_CACHE_SIZE = 512
-_embed_cache: dict[str, object] = {}
-_encoder = None
-_encoder_lock = threading.Lock()
-
-
-def _get_encoder():
-    global _encoder
-    with _encoder_lock:
-        if _encoder is None:
-            try:
-                from knowledge_base.embeddings import UseEmbedder
-
-                _encoder = UseEmbedder(workers=1)
-                _encoder.embed(["warm up"])
-            except Exception:  # noqa: BLE001 - no encoder: rules run on their lexicons alone
-                _encoder = False
-        return _encoder
-
-
+# ask for the embedding of a text through ``text_embedding``; the vector is computed once per process and kept in
+# the one cache of ``guardrails.meaning`` (the same encoder and cache the meaning-based rules use), so several rules
+# reading the same draft (or sentence) embed it once. The encoder loads lazily on first use (never at import);
+# without it (package missing) the answer is None and the rules fall back to their lexical readings.
 def text_embeddings(texts: list[str]):
     """L2-normalised USE vectors (numpy, one row per text) or None without an encoder; cached per text."""
-    import numpy as np
+    from guardrails import meaning
 
-    if not texts:
-        return np.zeros((0, 512), dtype=np.float32)
-    found = {t: _embed_cache[t] for t in texts if t in _embed_cache}
-    missing = [t for t in dict.fromkeys(texts) if t not in found]
-    if missing:
-        enc = _get_encoder()
-        if enc is False:
-            return None
-        found.update(zip(missing, enc.embed(missing), strict=True))
-    out = np.vstack([found[t] for t in texts])
-    for t in dict.fromkeys(texts):  # most recently used last; the oldest go first
-        _embed_cache.pop(t, None)
-        _embed_cache[t] = found[t]
-    for key in list(_embed_cache)[: max(0, len(_embed_cache) - _EMBED_CACHE_SIZE)]:
-        _embed_cache.pop(key, None)
-    return out
+    return meaning.vectors(list(texts))
 
 
 def text_embedding(text: str):

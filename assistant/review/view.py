@@ -373,8 +373,19 @@ _ERRORS = [
     (r"this reply is not waiting for a second approval any more",
      "Diese Antwort wartet nicht mehr auf eine zweite Freigabe."),
     (r"a reason is required", "Bitte einen Grund angeben."),
-    (r"this reply is already posted or being posted: it cannot be (rejected|escalated) any more",
-     "Diese Antwort ist schon gepostet oder wird gerade gepostet: sie kann nicht mehr {0} werden."),
+    (r"this reply is already posted(?: or being posted)?: it cannot be (rejected|escalated) any more",
+     "Diese Antwort ist schon gepostet: sie kann nicht mehr {0} werden."),
+    (r"the outcome of posting this reply is unknown \(it is being posted, or an attempt may have reached the "
+     r"channel\): it cannot be (rejected|escalated) now\. .*",
+     "Ob diese Antwort angekommen ist, ist noch offen (sie wird gerade gepostet, oder ein Versuch hat den Kanal "
+     "vielleicht erreicht): sie kann jetzt nicht {0} werden. Bitte warten, bis der Postausgang sie abschließt (er "
+     "versucht es mit demselben Idempotenz-Schlüssel, sie wird also nie doppelt gepostet), oder im Kanal "
+     "nachsehen, ob sie angekommen ist."),
+    (r"(\S+) is editing this message; take over first \(a lead can take it over\) or wait until \S+ is done",
+     "{0} bearbeitet diese Nachricht gerade: zuerst übernehmen (das darf eine Teamleitung) oder warten, bis {0} "
+     "fertig ist."),
+    (r"no follow-up (.+)", "Keine Wiedervorlage {0}."),
+    (r"follow-up (\S+) is already done", "Wiedervorlage {0} ist schon erledigt."),
     (r"this message is (\w+): it cannot be (rejected|escalated)",
      "Diese Nachricht ist {0}: sie kann nicht {1} werden."),
     (r"this message is (\w+): nothing to redraft", "Diese Nachricht ist {0}: es gibt nichts neu zu entwerfen."),

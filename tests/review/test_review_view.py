@@ -131,3 +131,21 @@ def test_review_errors_in_german():
     assert de("anna needs the role approver for this (has: agent)", "de") == \
         "anna braucht dafür die Rolle approver (hat: agent)."
     assert de("something new", "de") == "Fehler: something new"
+
+
+def test_every_review_error_the_service_raises_has_german_text():
+    """Each ReviewError the review services raise, produced by the services themselves, has a German text."""
+    from assistant.review.approvals import OUTCOME_UNKNOWN
+    from assistant.review.locking import lock_error
+
+    samples = [
+        OUTCOME_UNKNOWN.format(action="rejected"), OUTCOME_UNKNOWN.format(action="escalated"),
+        str(lock_error("carl")), "this reply is already posted: it cannot be escalated any more",
+        "no follow-up 7", "follow-up 7 is already done", "this message is drafted: nothing to redraft",
+        "four eyes: the author of a reply cannot be its second approver", "no approval 3",
+    ]
+    for text in samples:
+        german = view.error_text(text, "de")
+        assert not german.startswith("Fehler:"), text
+    assert "carl bearbeitet diese Nachricht" in view.error_text(str(lock_error("carl")), "de")
+    assert "nicht eskaliert werden" in view.error_text(OUTCOME_UNKNOWN.format(action="escalated"), "de")

@@ -225,8 +225,27 @@ def _h(feature: str) -> int:
     return zlib.crc32(feature.encode("utf-8")) & (DIM - 1)
 
 
+@lru_cache(maxsize=65536)
+def _word_features(w: str) -> tuple[int, ...]:
+    """The hashed features of one word (the word itself and its character 3-5-grams), as ``ngrams`` makes them."""
+    g = f"<{w}>"
+    feats = ["w:" + w]
+    for n in (3, 4, 5):
+        feats.extend(g[i:i + n] for i in range(max(1, len(g) - n + 1)))
+    return tuple(map(_h, feats))
+
+
 def hashed(text: str) -> tuple[list[int], float]:
-    idx = list(map(_h, ngrams(text)))
+    """The hashed indices of ``ngrams(text)`` (the same multiset; per-word features cached, so a draft costs a few
+    dictionary lookups instead of hashing ~500 strings)."""
+    t = _NOISE.sub(" ", _fold(text[:MAX_CHARS]))
+    words = _TOKEN.findall(t)
+    idx: list[int] = []
+    for w in words:
+        idx.extend(_word_features(w))
+    idx.extend(_h(f"b:{a}_{b}") for a, b in zip(words, words[1:], strict=False))
+    if sum(1 for c in text if c.isupper()) > 0.5 * max(1, sum(1 for c in text if c.isalpha())):
+        idx.append(_h("x:caps"))
     return idx, 1.0 / math.sqrt(max(len(idx), 1))
 
 

@@ -87,16 +87,18 @@ def queue_panel(filters: QueueFilters, username: str) -> None:
                                                            st.session_state.get("open_id")),
                     unsafe_allow_html=True)
     nav = st.columns([1, 2, 1, 2])
-    if nav[0].button("◀", disabled=page_no == 0, help=tr("Vorige Seite", "Previous page")):
-        st.session_state["queue_page"] = page_no - 1
-        st.rerun(scope="fragment")
+
+    def _turn(to: int) -> None:  # a callback: the click's own fragment run shows the new page (no second run)
+        st.session_state["queue_page"] = to
+
+    nav[0].button("◀", disabled=page_no == 0, help=tr("Vorige Seite", "Previous page"), on_click=_turn,
+                  args=(page_no - 1,))
     nav[1].caption(f"{page_no * PAGE_SIZE + 1}–{page_no * PAGE_SIZE + len(page.rows)} / {page.total}")
-    if nav[2].button("▶", disabled=(page_no + 1) * PAGE_SIZE >= page.total, help=tr("Nächste Seite", "Next page")):
-        st.session_state["queue_page"] = page_no + 1
-        st.rerun(scope="fragment")
-    if nav[3].button("⟳ " + tr("Aktualisieren", "Refresh"), key="rd_refresh",
-                     help=tr("Die Liste aktualisiert sich auch von selbst.", "The list also refreshes on its own.")):
-        st.rerun(scope="fragment")
+    nav[2].button("▶", disabled=(page_no + 1) * PAGE_SIZE >= page.total, help=tr("Nächste Seite", "Next page"),
+                  on_click=_turn, args=(page_no + 1,))
+    # the click itself reruns this fragment (a st.rerun after it would run the queue a second time)
+    nav[3].button("⟳ " + tr("Aktualisieren", "Refresh"), key="rd_refresh",
+                  help=tr("Die Liste aktualisiert sich auch von selbst.", "The list also refreshes on its own."))
     st.caption(tr("Stand ", "As of ") + view.local_time(now, lang, with_date=False)
                + (tr(" · aktualisiert sich selbst", " · refreshes on its own") if refresh_interval() else ""),
                help=None)

@@ -23,8 +23,6 @@ from assistant.review.queue import claim, lock_holder, take_over
 from assistant.review.service import ReviewError
 from assistant.review.snippets import insert_at
 from ui.common import current_user, database, esc, has_role, highlight, review_service, tr, ui_lang
-from ui.components import review_events
-from ui.review_queue import step
 from ui.review_tools import kb_panel, notes_panel
 
 
@@ -45,28 +43,8 @@ def _flash_and_rerun(text: str) -> None:
     st.rerun()
 
 
-def _events() -> None:
-    """The keyboard/click component, mounted inside this fragment: opening a row or j/k reruns only the item (the
-    queue's highlight follows in the browser, from the open item's ``data-rd-open`` marker)."""
-    clicked, action = review_events()
-    if clicked:
-        st.session_state["open_id"] = clicked
-    if not action:
-        return
-    if action["action"] == "help":  # a dialog is opened by the page, not from inside a fragment
-        st.session_state["rd_show_help"] = True
-        st.rerun()
-    elif action["action"] in ("next", "previous"):
-        st.session_state["open_id"] = step(st.session_state.get("queue_ids") or [], st.session_state.get("open_id"),
-                                           action["action"], st.session_state.get("last_place"))
-    else:  # taken (once) by the item that is open now, in a full run as before (the queue may change)
-        st.session_state["rd_action"] = {**action, "mid": st.session_state.get("open_id")}
-        st.rerun()
-
-
 @st.fragment
 def item_panel() -> None:
-    _events()
     message_id = st.session_state.get("open_id")
     action = st.session_state.get("rd_action")
     if action and action.get("mid") != message_id:  # meant for an item that is no longer open
@@ -102,8 +80,7 @@ def _item(message_id: str, action: dict | None) -> None:  # noqa: C901, PLR0912,
         close_item()
         return
     msg = item.message
-    # the marker tells the browser which queue row is open (the queue is not rerun when the item changes)
-    st.markdown(view.ITEM_CSS + f"<span data-rd-open='{esc(message_id)}' hidden></span>", unsafe_allow_html=True)
+    st.markdown(view.ITEM_CSS, unsafe_allow_html=True)
     st.subheader(f"{esc(msg['author_handle'])} · {esc(view.channel_label(msg['channel'], msg['visibility'], lang))}")
     history = [e for e in conversation(db, message_id) if not e.current]
     if history:  # compact and scrollable: the editor and the actions stay in view on a 1366×768 laptop

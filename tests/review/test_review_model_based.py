@@ -26,6 +26,7 @@ from collections import Counter
 from datetime import timedelta
 
 import hypothesis.strategies as st
+import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule, run_state_machine_as_test
 from sqlalchemy import select, update
@@ -331,10 +332,11 @@ class ReviewMachine(RuleBasedStateMachine):
                 assert not live and not posted, (status, [(a.id, a.state) for a in approvals])
 
 
-MACHINE_SETTINGS = settings(max_examples=80, stateful_step_count=25, deadline=None,
+MACHINE_SETTINGS = settings(max_examples=40, stateful_step_count=25, deadline=None,
                             suppress_health_check=[HealthCheck.too_slow])
 
 
+@pytest.mark.timeout(900)  # 40 examples × 25 steps; ~30 s on a quiet machine, several minutes on a loaded CI box
 def test_review_state_machine_model_based(db, tmp_path):
     """Runs the machine on the `db` fixture (SQLite and PostgreSQL); each example uses fresh messages."""
     pipeline = StaticPipeline()

@@ -192,10 +192,10 @@ def test_team_mode_two_workers_two_api_replicas_on_postgres_and_a_chroma_server(
                      what="the new article through a replica")
 
         # The same message approved through both replicas at once: one delivery.
-        with db.session() as s:
-            message_id = s.scalar(select(Message.id).where(Message.status == "drafted",
-                                                           Message.visibility == "private")
-                                  .order_by(Message.id).limit(1))
+        with db.session() as s:  # a private message whose draft passed the guardrails (a blocked one is refused)
+            message_id = s.scalar(select(Message.id).join(Draft, Draft.message_id == Message.id)
+                                  .where(Message.status == "drafted", Message.visibility == "private",
+                                         Draft.passed.is_(True)).order_by(Message.id).limit(1))
         assert message_id is not None
         with ThreadPoolExecutor(2) as pool:
             answers = list(pool.map(lambda r: r.client.post(f"/messages/{message_id}/approve", json={}), replicas))

@@ -3,7 +3,6 @@ throttling / 5xx / no connection (tenacity). Used by :mod:`assistant.connectors.
 
 from __future__ import annotations
 
-import logging
 import os
 import re
 from datetime import UTC, datetime
@@ -18,8 +17,6 @@ from pydantic_settings import (
 )
 
 from assistant.review.channels import PostError
-
-log = logging.getLogger("replydesk.whatsapp")
 
 PREFIX = "whatsapp"  # the key of the adapter's state in a message's raw
 OUTSIDE_WINDOW = 131047  # "Re-engagement message": more than 24 h since the customer's last message

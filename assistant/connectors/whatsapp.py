@@ -26,7 +26,6 @@ message) fails at once telling the agent that a template message is needed. The 
 
 from __future__ import annotations
 
-import copy
 import logging
 import time
 from datetime import UTC, datetime
@@ -34,6 +33,7 @@ from typing import Any
 
 from tenacity import Retrying, retry_if_exception_type, stop_after_attempt
 
+from assistant.connectors.common import MessageState
 from assistant.connectors.whatsapp_client import (  # noqa: F401  (re-exported)
     HINTS,
     OUTSIDE_WINDOW,
@@ -56,32 +56,8 @@ from replydesk.db import Database, utcnow
 log = logging.getLogger("replydesk.whatsapp")
 
 
-def _state(raw: dict | None) -> dict:
-    st = copy.deepcopy((raw or {}).get(PREFIX) or {})  # a copy: the JSON column must see a new value
-    for k in ("posted", "sending", "resolved"):
-        st.setdefault(k, {})
-    return st
-
-
-def _update_state(db: Database, message_id: str, fn) -> dict:
-    from assistant.orm import Message
-
-    with db.transaction() as s:
-        msg = s.get(Message, message_id, with_for_update=db.is_postgres)
-        if msg is None:
-            raise WhatsAppError(f"no message {message_id!r}")
-        st = _state(msg.raw)
-        fn(st)
-        msg.raw = {**(msg.raw or {}), PREFIX: st}
-        return st
-
-
-def _read_state(db: Database, message_id: str) -> dict:
-    from assistant.orm import Message
-
-    with db.session() as s:
-        msg = s.get(Message, message_id)
-        return _state(msg.raw if msg else {})
+_STATE = MessageState(PREFIX, ("posted", "sending", "resolved"), WhatsAppError)
+_state, _update_state, _read_state = _STATE.of, _STATE.update, _STATE.read
 
 
 def _when(ts: float) -> str:

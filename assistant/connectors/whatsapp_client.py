@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import re
-from datetime import UTC, datetime
 
 import httpx
 from pydantic import Field, SecretStr
@@ -16,6 +15,7 @@ from pydantic_settings import (
     SettingsConfigDict,
 )
 
+from assistant.connectors.common import parse_retry_after
 from assistant.review.channels import PostError
 
 PREFIX = "whatsapp"  # the key of the adapter's state in a message's raw
@@ -95,24 +95,6 @@ class _Retryable(Exception):
 
 class _Unknown(Exception):
     """The request reached WhatsApp and no answer came back (read timeout, connection reset): maybe sent."""
-
-
-def parse_retry_after(value: str | None) -> float | None:
-    from email.utils import parsedate_to_datetime
-
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - datetime.now(UTC)).total_seconds())
 
 
 def wa_id(handle: str) -> str:

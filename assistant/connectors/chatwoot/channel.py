@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import logging
 import time
 from datetime import datetime
@@ -18,6 +17,7 @@ from assistant.connectors.chatwoot.client import (
     ChatwootSettings,
     _Retryable,
 )
+from assistant.connectors.common import MessageState
 from assistant.review.channels import PostError, Receipt, Reply
 from replydesk.db import Database, utcnow
 
@@ -44,34 +44,8 @@ class ChatwootRef(BaseModel):
             return None
 
 
-def _state(raw: dict | None) -> dict:
-    # a deep copy: changing the loaded JSON in place would make the new value equal the old one (no UPDATE)
-    cw = copy.deepcopy((raw or {}).get(PREFIX) or {})
-    cw.setdefault("posted", {})
-    cw.setdefault("sending", {})
-    return cw
-
-
-def _update_state(db: Database, message_id: str, fn) -> dict:
-    """Change the connector's state of one message in one transaction (row-locked on PostgreSQL)."""
-    from assistant.orm import Message
-
-    with db.transaction() as s:
-        msg = s.get(Message, message_id, with_for_update=db.is_postgres)
-        if msg is None:
-            raise ChatwootError(f"no message {message_id!r}")
-        cw = _state(msg.raw)
-        fn(cw)
-        msg.raw = {**(msg.raw or {}), PREFIX: cw}  # a new dict: the JSON column sees the change
-        return cw
-
-
-def _read_state(db: Database, message_id: str) -> dict:
-    from assistant.orm import Message
-
-    with db.session() as s:
-        msg = s.get(Message, message_id)
-        return _state(msg.raw if msg else {})
+_STATE = MessageState(PREFIX, ("posted", "sending"), ChatwootError)
+_state, _update_state, _read_state = _STATE.of, _STATE.update, _STATE.read
 
 
 def _created_ts(m: dict) -> float | None:

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import email.utils
 import logging
-from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from assistant.connectors.common import parse_retry_after
 from assistant.review.channels import PostError
 
 log = logging.getLogger("replydesk.chatwoot")
@@ -51,22 +50,6 @@ class _Retryable(Exception):
     def __init__(self, message: str, retry_after: float | None = None) -> None:
         super().__init__(message)
         self.retry_after = retry_after
-
-
-def parse_retry_after(value: str | None) -> float | None:
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - datetime.now(UTC)).total_seconds())
 
 
 class ChatwootClient:

@@ -59,9 +59,17 @@ def database():
 
 @st.cache_resource(show_spinner=False)
 def _pipeline(url: str):
+    import gc
+
     from assistant.pipeline import Pipeline
 
-    return Pipeline.from_settings(database())
+    built = Pipeline.from_settings(database())
+    # The models, indexes and libraries just loaded live as long as the server: move them out of the collector's
+    # way, so a later full collection does not walk millions of objects in the middle of an agent's click
+    # (Streamlit's own collection after every run is off in .streamlit/config.toml).
+    gc.collect()
+    gc.freeze()
+    return built
 
 
 def pipeline():

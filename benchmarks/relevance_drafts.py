@@ -22,8 +22,11 @@ import replydesk  # noqa: E402,F401
 ALTERNATIVES = 2
 
 
-def forced(pipeline, ctx, article):
-    """The draft context with one issue built on ``article`` (as find_issues would, without choosing)."""
+def forced(pipeline, ctx, article, passage=None):
+    """The draft context with one issue built on ``article`` (as find_issues would, without choosing). ``passage``:
+    the article's passage the retriever found for this message — the composer cites it, as it does its own choice
+    (without it the citation is the article's opening, a form no composer draft has, and a check could learn the
+    form instead of the fit)."""
     from assistant.drafting.issues import search_text
     from assistant.models import Issue
     from knowledge_base.service import clean_query
@@ -38,7 +41,7 @@ def forced(pipeline, ctx, article):
         blocks = body_sentences(article, lang)
     vec = pipeline.kb.embed_queries([clean_query(search_text(ctx.request.text))])[0]
     scored = pipeline.blocks.score(ctx.request.text, vec, ctx.understanding.asks, article, blocks)
-    issue = Issue(question=None, article=article, answers=[b for _, b in scored] or blocks)
+    issue = Issue(question=None, article=article, answers=[b for _, b in scored] or blocks, passage=passage)
     return ctx.model_copy(update={"issues": [issue], "articles": [article], "gap": False})
 
 
@@ -70,14 +73,15 @@ def build(src: Path, pipeline) -> list[dict]:
         own = pipeline.composer.draft(ctx)
         own_cited = [c.ref.split("#")[0] for c in own.citations if c.kind == "kb"]
         seen = set(e.articles) | set(own_cited[:1])
-        alts = [p.article_id for p in ctx.passages] + [p.article_id for p in pipeline.kb.search(
-            ctx.request.text, None, k=8)]
-        for aid in dict.fromkeys(alts):
+        found = {}
+        for p in list(ctx.passages) + pipeline.kb.search(ctx.request.text, None, k=8):
+            found.setdefault(p.article_id, p)
+        for aid in found:
             if len(variants) > ALTERNATIVES or aid in seen:
                 continue
             seen.add(aid)
             article = pipeline.kb.get_articles([aid])[0]
-            variants.append((f"forced:{aid}", forced(pipeline, ctx, article)))
+            variants.append((f"forced:{aid}", forced(pipeline, ctx, article, found[aid])))
         for kind, vctx in variants:
             proposal = own if kind == "own" else pipeline.composer.draft(vctx)
             cited = [c.ref.split("#")[0] for c in proposal.citations if c.kind == "kb"]

@@ -3,12 +3,14 @@
 Two signals, both cheap and explainable:
 - **tone** (on): a cheerful opener ("Schön, dass …", "Great that …") to a message the pipeline read as angry or
   sarcastic (``CheckContext.customer_mood``);
-- **meaning** (on; issue 11): the message (as a whole and sentence by sentence) is compared with the passages the
-  reply cites and with the other passages it had as evidence, by multilingual sentence embeddings
-  (``guardrails.meaning``). A reply whose cited article is far from the message (``min_similarity``) or clearly
-  farther than the best other evidence passage (``min_margin``) is warned. Only replies that cite an article are
-  judged (an honest hand-off is not). Thresholds: ``rules: {relevance: {…}}``, calibrated with grouped
-  cross-validation on the drafting dev set (``benchmarks/bench_relevance.py``);
+- **meaning** (on; issue 11): a logistic regression over ``guardrails.relevance_features`` — the message (whole and
+  sentence by sentence) against the cited passages, the other evidence passages and the reply (multilingual sentence
+  embeddings), and the share of the message's content words (German compounds by their parts) the cited article and
+  the reply cover — with weights and threshold learned by grouped cross-validation on the drafting dev set
+  (``benchmarks/bench_relevance.py --write`` → ``checks/data/relevance_lr.json``). The finding names the part of the
+  message that is least addressed. Only replies that cite an article are judged (an honest hand-off is not). Without
+  the weights file, or when the evidence holds no other article's passage (a context not built by the pipeline),
+  the two thresholds of the rule before apply (``min_similarity``, ``min_margin``);
 - **topic** (off by default; ``rules: {relevance: {topic_check: true}}`` in the policy, or
   ``Relevance(policy, topic_check=True)``): the reply cites an article and none of the
   message's content words (stemmed, ≥ 4 letters, no stop words) appears in the reply or that article.
@@ -16,8 +18,11 @@ Two signals, both cheap and explainable:
 
 from __future__ import annotations
 
+import json
 import re
 import unicodedata
+from functools import lru_cache
+from pathlib import Path
 
 from guardrails.checks.base import finding, msg
 from guardrails.models import CheckContext, Finding
@@ -79,17 +84,30 @@ class Relevance:
                                           "Check the article, or hand off honestly."))]
 
     def _meaning(self, draft: str, message: str, ctx: CheckContext) -> list[Finding]:
-        scores = meaning_scores(message, ctx.cited, ctx.evidence)
-        if scores is None:
-            return []
-        similarity, margin = scores
-        if similarity >= self.min_similarity and margin >= self.min_margin:
-            return []
-        return [finding(self.rule_id, "warn", msg(
-            ctx, "Der zitierte Artikel passt inhaltlich kaum zur Nachricht – beantwortet die Antwort die Frage?",
-            "The cited article is far from what the message asks – does the reply answer it?"),
-            0, len(draft), suggestion=msg(ctx, "Artikel prüfen oder ehrlich übergeben.",
-                                          "Check the article, or hand off honestly."))]
+        verdict = learned_verdict(message, draft, ctx.cited, ctx.evidence)
+        if verdict is None:  # no weights, or nothing to compare with: the two thresholds of the rule before
+            scores = meaning_scores(message, ctx.cited, ctx.evidence)
+            if scores is None or (scores[0] >= self.min_similarity and scores[1] >= self.min_margin):
+                return []
+            from guardrails.relevance_features import surface_words
+
+            both = " ".join(ctx.cited).lower() + " " + draft.lower()
+            part, words = None, [w for s, w in surface_words(message).items() if s not in both][:4]
+        else:
+            warn, feats = verdict
+            if not warn:
+                return []
+            part, words = feats.worst_part, feats.missing_words[:4]
+        text = msg(ctx, "Der zitierte Artikel passt kaum zur Nachricht", "The cited article is far from what the message asks")
+        if part:
+            quoted = part if len(part) <= 80 else part[:77].rstrip() + "…"
+            text += msg(ctx, f"; am wenigsten beantwortet: „{quoted}“", f"; least addressed: \"{quoted}\"")
+        if words:
+            text += msg(ctx, f" (nicht aufgegriffen: {', '.join(words)})", f" (not taken up: {', '.join(words)})")
+        text += msg(ctx, " – beantwortet die Antwort die Frage?", " – does the reply answer it?")
+        return [finding(self.rule_id, "warn", text, 0, len(draft),
+                        suggestion=msg(ctx, "Artikel prüfen oder ehrlich übergeben.",
+                                       "Check the article, or hand off honestly."))]
 
     def __call__(self, draft: str, ctx: CheckContext) -> list[Finding]:
         message = (ctx.customer_message or "").strip()
@@ -108,6 +126,48 @@ class Relevance:
                 "A cheerful opener to an angry message."), start, start + len(m.group(0)),
                 suggestion=msg(ctx, "Den Ärger anerkennen, dann antworten.", "Acknowledge the frustration first.")))
         return out
+
+
+MODEL = Path(__file__).resolve().parent / "data" / "relevance_lr.json"
+
+
+@lru_cache(maxsize=1)
+def _model() -> dict | None:
+    if not MODEL.exists():
+        return None
+    import numpy as np
+
+    m = json.loads(MODEL.read_text())
+    return {"features": m["features"], "w": np.array(m["weights"]), "b": float(m["bias"]),
+            "mu": np.array(m["mean"]), "sd": np.array(m["sd"]), "t": float(m["threshold"]),
+            "floor": float(m["sim_floor"])}
+
+
+def learned_score(values: dict[str, float]) -> float | None:
+    """The learned check's score (a logit: higher = more likely a wrong article) or None without weights."""
+    m = _model()
+    if m is None:
+        return None
+    import numpy as np
+
+    x = (np.array([values[k] for k in m["features"]]) - m["mu"]) / m["sd"]
+    return float(x @ m["w"] + m["b"])
+
+
+def learned_verdict(message: str, draft: str, cited: list[str], evidence: list[str]):
+    """(warn, Features) by the learned check; None without weights, encoder or a cited passage, or when the evidence
+    holds no passage of another article to compare with (a context not built by the pipeline: the rule before
+    applies)."""
+    from guardrails.relevance_features import features
+
+    m = _model()
+    if m is None:
+        return None
+    feats = features(message, draft, _body(draft), cited, evidence)
+    if feats is None or not feats.others:  # fitted on pipeline contexts, which always hold other passages
+        return None
+    # an article this far from the message is warned whatever the other features say (the floor)
+    return feats.values["sim"] < m["floor"] or learned_score(feats.values) > m["t"], feats
 
 
 EVIDENCE_CHARS = 1000  # an evidence text (an article body) is compared by its first sentences

@@ -67,3 +67,85 @@ def test_cheerful_opener_to_an_angry_message_is_warned(engine, message):
 
 def test_no_message_no_finding(engine):
     assert rules(engine, "Hallo, die Rechnung steht in Mein FunkWerk. ^AB", language="de") == []
+
+
+# ---- the learned check on drafts the pipeline builds (demo knowledge base) ------------------------------------
+# Messages written for this test after the weights were fitted (benchmarks/bench_relevance.py); each pair is a
+# meaning-preserving paraphrase, in German and in English. The composer's own draft (on the right article) passes in
+# every paraphrase; the same message answered from an unrelated article is warned in every paraphrase.
+PARAPHRASES = [
+    (("Was kostet mich mobiles Internet in den USA?", "Wie teuer wird es, wenn ich in Amerika Daten nutze?"),
+     "tariff-change"),
+    (("How much will mobile data cost me in the USA?", "What will using data in the US cost me?"), "tariff-change"),
+    (("Mein Paket ist seit einer Woche unterwegs und kommt nicht an. Wo bleibt es?",
+      "Seit sieben Tagen warte ich auf meine Lieferung, wann kommt sie endlich?"), "return-label"),
+    (("My parcel has been on its way for a week and still hasn't arrived. Where is it?",
+      "I've been waiting seven days for my delivery, when will it finally come?"), "return-label"),
+    (("Ich habe mein Passwort vergessen, wie setze ich es zurück?", "Passwort vergessen – wie bekomme ich ein neues?"),
+     "invoice-explained"),
+    (("I forgot my password, how do I reset it?", "Can't remember my password – how do I get a new one?"),
+     "invoice-explained"),
+    (("Warum ist meine Rechnung diesen Monat so hoch?", "Wieso muss ich diesmal viel mehr zahlen als sonst?"),
+     "router-setup"),
+    (("Why is my bill so high this month?", "How come I have to pay much more than usual this time?"), "router-setup"),
+]
+
+
+@pytest.fixture(scope="module")
+def demo():
+    from guardrails import meaning
+
+    if not meaning.available():
+        pytest.skip("sentence encoder not installed")
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+    from benchmarks.relevance_drafts import demo_pipeline
+
+    return demo_pipeline()
+
+
+def _meaning_findings(pipeline, text, article=None):
+    from assistant.models import DraftRequest
+    from benchmarks.relevance_drafts import forced
+    from guardrails.checks.relevance import Relevance
+
+    req = DraftRequest(text=text, channel="twitter", visibility="public", handle="@anna_s", engine="composer",
+                       agent_signoff="^QA")
+    ctx = pipeline.context(req)
+    if article:
+        found = {p.article_id: p for p in pipeline.kb.search(text, None, k=20)}
+        ctx = forced(pipeline, ctx, pipeline.kb.get_articles([article])[0], found.get(article))
+    proposal = pipeline.composer.draft(ctx)
+    check_ctx = pipeline.check_context(ctx, proposal)
+    return [f for f in Relevance(load_policy())(proposal.text, check_ctx) if "cheerful" not in f.message]
+
+
+@pytest.mark.parametrize(("messages", "wrong"), PARAPHRASES, ids=[m[0][:30] for m, _ in PARAPHRASES])
+def test_learned_check_keeps_its_verdict_in_every_paraphrase(demo, messages, wrong):
+    for message in messages:
+        assert _meaning_findings(demo, message) == [], message  # the composer's own draft, right article
+        found = _meaning_findings(demo, message, wrong)
+        assert [f.severity for f in found] == ["warn"], message
+        assert "does the reply answer it" in found[0].message
+
+
+def test_finding_names_the_part_of_the_message_not_addressed(demo):
+    found = _meaning_findings(demo, "Mein Paket ist seit einer Woche unterwegs und kommt nicht an. Wo bleibt es?",
+                              "return-label")
+    assert "least addressed" in found[0].message or "not taken up" in found[0].message
+    assert "Paket" in found[0].message or "Wo bleibt es" in found[0].message
+
+
+def test_finding_in_german_names_the_words_not_taken_up():
+    from guardrails import meaning
+    from guardrails.checks.relevance import Relevance
+
+    if not meaning.available():
+        pytest.skip("sentence encoder not installed")
+    ctx = CheckContext(language="de", ui_language="de", customer_message="Meine Rechnung zeigt eine doppelte Abbuchung",
+                       cited=["Router einrichten: den Router an die Telefondose anschließen"])
+    found = Relevance(load_policy())("Hallo Anna, schließ den Router an die Telefondose an. ^AB", ctx)
+    assert [f.severity for f in found] == ["warn"]
+    assert "nicht aufgegriffen: Rechnung" in found[0].message and "beantwortet die Antwort" in found[0].message

@@ -186,10 +186,10 @@ def cost(rows, n=120):
         rule(r["draft"], ctx)
         # the rule before on a message text the cache has not seen (it embedded the message's sentences)
         t = time.perf_counter()
-        meaning_scores(ctx.customer_message + f" Gruß {i}.", ctx.cited, ctx.evidence)
+        meaning_scores(ctx.customer_message + f" Viele Grüße und Dank, Nummer {i}.", ctx.cited, ctx.evidence)
         before.append(time.perf_counter() - t)
-        draft = r["draft"] + " Viele Grüße"  # a draft and message text the cache has not seen
-        ctx2 = ctx.model_copy(update={"customer_message": ctx.customer_message + " Danke euch."})
+        draft = r["draft"] + f" Bis bald, Nummer {i}."  # a draft and a message sentence the cache has not seen
+        ctx2 = ctx.model_copy(update={"customer_message": ctx.customer_message + f" Danke euch vielmals, Nummer {i}."})
         t = time.perf_counter()
         rule(draft, ctx2)
         first.append(time.perf_counter() - t)

@@ -3,12 +3,13 @@
 Two signals, both cheap and explainable:
 - **tone** (on): a cheerful opener ("Schön, dass …", "Great that …") to a message the pipeline read as angry or
   sarcastic (``CheckContext.customer_mood``);
-- **meaning** (on; issue 11): a logistic regression over ``guardrails.relevance_features`` — the message (whole and
-  sentence by sentence) against the cited passages, the other evidence passages and the reply (multilingual sentence
-  embeddings), and the share of the message's content words (German compounds by their parts) the cited article and
-  the reply cover — with weights and threshold learned by grouped cross-validation on the drafting dev set
-  (``benchmarks/bench_relevance.py --write`` → ``checks/data/relevance_lr.json``). The finding names the part of the
-  message that is least addressed. Only replies that cite an article are judged (an honest hand-off is not). Without
+- **meaning** (on; issue 11): a logistic regression over ``guardrails.relevance_features`` — the message against the
+  cited passages and against the best passage of another article among the evidence (multilingual sentence
+  embeddings; how many of those are closer), and the share of the message's content words (German compounds by their
+  parts) the cited article and the reply cover, against the best other passage — plus a similarity floor; weights,
+  floor and threshold learned by grouped cross-validation on the drafting dev set (``benchmarks/bench_relevance.py
+  --write`` → ``checks/data/relevance_lr.json``). The finding names the sentence of the message least addressed and
+  the message's words neither article nor reply takes up. Only replies that cite an article are judged (an honest hand-off is not). Without
   the weights file, or when the evidence holds no other article's passage (a context not built by the pipeline),
   the two thresholds of the rule before apply (``min_similarity``, ``min_margin``);
 - **topic** (off by default; ``rules: {relevance: {topic_check: true}}`` in the policy, or

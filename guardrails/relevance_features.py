@@ -59,9 +59,9 @@ ANSWERS = {k: re.compile(v, re.I) for k, v in {
     "status": r"(sendungs\w*|tracking|verfolg\w*|status|unterwegs|on (its|the) way|versand\w*|dispatch\w*|shipp\w*)",
 }.items()}
 FEATURES = ("sim", "whole", "margin", "part_min", "draft_part_min", "word_cover", "word_margin", "ask_missing",
-            "margin_other", "closer_other", "parts", "draft_whole", "draft_margin")
+            "margin_other", "closer_other", "parts", "draft_whole", "draft_margin", "reply_article")
 # the features the learned check reads (chosen by grouped CV among five subsets, benchmarks/README.md)
-MODEL_FEATURES = ("sim", "margin_other", "closer_other", "word_cover", "word_margin")
+MODEL_FEATURES = ("sim", "margin_other", "closer_other", "word_cover", "word_margin", "reply_article")
 # The reply's own embedding (``draft_margin``: reply-vs-message against reply-vs-evidence) added 2.7 points of CV
 # recall but one model call per new draft (first check p50 12.9 vs 4.8 ms on the loaded box): off, ``with_draft``.
 SAME_ARTICLE = 0.8  # an evidence passage this close to a cited passage is taken as part of the cited article
@@ -171,6 +171,11 @@ def features(message: str, draft: str, draft_body: str, cited: list[str], eviden
     other = meaning.similarity(ev, c).max(axis=1) < SAME_ARTICLE if len(ev) else np.zeros(0, dtype=bool)
     best_other = float(ev_to_msg[other].max()) if other.any() else float(to_cited[0])
     closer_other = float((ev_to_msg[other] > to_cited[0]).sum())
+    # the article's sentences the reply uses verbatim (found among the evidence, so their vectors are already there: no
+    # model call): how close the closest of them comes to the message or one of its sentences
+    position = {t: i for i, t in enumerate(evidence_texts)}
+    used = [position[t] for _, _, t in meaning.sentences(draft_body) if t in position]
+    reply_article = float(meaning.similarity(m, ev[used]).max()) if used else float(to_cited.max())
     # the parts of the message: each sentence, by its best cosine to the cited passages or the reply
     part_idx = list(range(1, len(units))) or [0]
     part_scores = to_cited[part_idx]
@@ -209,6 +214,7 @@ def features(message: str, draft: str, draft_body: str, cited: list[str], eviden
         "parts": float(min(len(parts), 6)),
         "draft_whole": draft_whole,
         "draft_margin": draft_margin,
+        "reply_article": reply_article,
     }
     return Features(values, units[part_idx[worst]] if len(part_idx) > 1 else None, missing, not_covered,
                     int(other.sum()))

@@ -35,6 +35,9 @@ STOP = frozenset(
     ["aber", "alle", "auch", "bitte", "dann", "dass", "denn", "diese", "dieser", "doch", "eine", "einen", "einem", "einer", "euch", "eure", "eurem", "euren", "habe", "haben", "hallo", "hast", "hatte", "heute", "immer", "jetzt", "kann", "kannst", "keine", "kein", "mehr", "mein", "meine", "meinem", "meinen", "meiner", "mich", "noch", "oder", "schon", "sein", "seit", "sich", "sind", "sollte", "über", "unser", "warum", "weil", "wenn", "wieder", "wird", "wurde", "zwei", "danke", "schön", "also", "been", "does", "from", "have", "hello", "here", "just", "know", "like", "make", "need", "please", "really", "some", "still", "than", "thanks", "that", "their", "them", "then", "there", "they", "thing", "this", "what", "when", "where", "which", "while", "will", "with", "would", "your", "you're", "about", "after", "again", "could", "didn", "doesn", "don't", "going", "into", "it's", "only", "other", "over", "should", "since", "thank", "very", "want", "were"])  # noqa: SIM905
 CHEERFUL = re.compile(r"^\W*(schön|super|toll|klasse|prima|wie schön|freut (uns|mich)|great|glad|happy|awesome|"
                       r"wonderful|love|nice)\b", re.I)
+# words a finding does not name as "not taken up" (modal verbs, greetings, hearsay markers: they carry no topic)
+NOT_NAMED = frozenset(("sollten", "sollen", "solle", "wollte", "wollten", "könnte", "könnten", "würde", "würden",
+                       "müsste", "guten", "laut", "supposed", "would", "should", "could", "might"))
 _SUFFIX = ("ungen", "ung", "en", "er", "es", "e", "s", "n", "ing", "ed")
 
 
@@ -98,7 +101,7 @@ class Relevance:
             warn, feats = verdict
             if not warn:
                 return []
-            part, words = feats.worst_part, feats.missing_words[:4]
+            part, words = feats.worst_part, [w for w in feats.missing_words if w.lower() not in NOT_NAMED][:4]
         text = msg(ctx, "Der zitierte Artikel passt kaum zur Nachricht", "The cited article is far from what the message asks")
         if part:
             quoted = part if len(part) <= 80 else part[:77].rstrip() + "…"

@@ -8,11 +8,13 @@ all its drafts in one fold).
 
 The learned check: a logistic regression over ``guardrails.relevance_features.MODEL_FEATURES`` (numpy, L2); the
 warning threshold is the highest score that keeps ≤ 5 % of the right-article drafts warned, read from *out-of-fold*
-scores of an inner grouped CV on the training folds (not from the fit). ``--write`` fits it on all dev drafts
-(threshold from the 5-fold out-of-fold scores) and writes ``guardrails/checks/data/relevance_lr.json``.
+scores of an inner grouped CV on the training folds (not from the fit), after a similarity floor (the 1st percentile
+of the right drafts' best cosine) has spent its share of the 5 %. ``--write`` fits it on all dev drafts (threshold
+from the 5-fold out-of-fold scores) and writes ``guardrails/checks/data/relevance_lr.json``; ``--cost`` times the
+rule (first check of a new message and draft, re-check) against the rule before.
 
-Run: ``.venv/bin/python benchmarks/bench_relevance.py [--seeds 4] [--write] [--holdout]`` (≈ 2 min; ``--holdout``
-adds the holdout set — run it once, at the end, and do not tune on it).
+Run: ``.venv/bin/python benchmarks/bench_relevance.py [--seeds 4] [--write] [--cost] [--holdout]`` (≈ 2–3 min;
+``--holdout`` adds the holdout set — run it at the end, and do not tune on it).
 """
 
 from __future__ import annotations

@@ -213,6 +213,7 @@ def _shift_step(page, step, what, mid, outcome):
         page.keyboard.press("Escape")
         _press(page, "1")
         expect(editor).not_to_have_value(before)
+        _idle(page)  # the run that inserted has finished: the block list is the one it rendered
         after = editor.input_value()
         # inserted at the cursor: the text before and after it is unchanged, the new part is a listed block
         assert after.startswith(before[:at] + " ") and after.endswith(before[at:]), (before, after)

@@ -99,6 +99,23 @@ PARAPHRASES = [  # (reply, the same reply with one word changed, language, verdi
      "Sorry for the delay. We are unable to help with package holidays here. ^AB", "en", "bare"),
     ("Sorry about that! They're available again for all members. ^AB",
      "Sorry about that! They are available again for all members. ^AB", "en", "ok"),
+    # decided by the classifier (no lexical substance) or by a specific question; EN and DE counterparts
+    ("We're sorry for the trouble. Thanks so much for your patience while we sort this out. ^AB",
+     "We're sorry for the trouble. Thank you very much for your patience while we sort this out. ^AB", "en", "bare"),
+    ("Sorry to hear that. Which store did you visit? ^AB", "Sorry to hear that. Which shop did you visit? ^AB", "en", "ok"),
+    ("Apologies for the mix-up! You can swap the item at any of our stores with the receipt. ^AB",
+     "Apologies for the mix-up! You can exchange the item at any of our stores with the receipt. ^AB", "en", "ok"),
+    ("So sorry about this. We hope your next visit is a better one. ^AB",
+     "So sorry about this. We hope your next visit goes better. ^AB", "en", "bare"),
+    ("Das tut uns leid. Danke, dass du so geduldig mit uns bist. ^AB",
+     "Das tut uns leid. Danke, dass du so viel Geduld mit uns hast. ^AB", "de", "bare"),
+    ("Entschuldige die Verwechslung! Du kannst den Artikel mit dem Kassenbon in jeder Filiale umtauschen. ^AB",
+     "Entschuldige die Verwechslung! Du kannst den Artikel mit der Quittung in jeder Filiale umtauschen. ^AB", "de",
+     "ok"),
+    ("Sorry für den Ärger. Welche Filiale hast du besucht? ^AB", "Sorry für den Ärger. In welcher Filiale warst du? ^AB",
+     "de", "ok"),
+    ("Es tut uns leid, das zu lesen. Wir wünschen dir, dass dein nächster Besuch besser wird. ^AB",
+     "Es tut uns leid, das zu hören. Wir wünschen dir, dass dein nächster Besuch besser wird. ^AB", "de", "bare"),
 ]
 
 

@@ -30,6 +30,21 @@ export default function(component) {
   rd.installed = true;
   document.documentElement.dataset.rdKeys = "on";  // a state tests (and scripts) can wait for
   const q = (sel) => document.querySelector(sel);
+  // The open item marks itself (data-rd-open); the queue row of that id is the current one. The item reruns
+  // without the queue, so the browser moves the highlight (the queue's own reruns render it the same way).
+  const syncCurrent = () => {
+    const marker = q("[data-rd-open]");
+    const open = marker ? marker.getAttribute("data-rd-open") : null;
+    for (const r of document.querySelectorAll("tr.rd-row[aria-current]")) {
+      if (r.dataset.id !== open) r.removeAttribute("aria-current");
+    }
+    if (open) {
+      const row = q(`tr.rd-row[data-id="${CSS.escape(open)}"]`);
+      if (row && row.getAttribute("aria-current") !== "true") row.setAttribute("aria-current", "true");
+    }
+  };
+  new MutationObserver(syncCurrent).observe(document.body, { childList: true, subtree: true });
+  syncCurrent();
   const editor = () => q(".st-key-rd_editor textarea");
   const act = (action, extra) => rd.send("key", JSON.stringify(Object.assign({ action }, extra || {})));
   const rowOf = (el) => (el && el.closest ? el.closest("tr.rd-row[data-id]") : null);

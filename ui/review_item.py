@@ -23,6 +23,8 @@ from assistant.review.queue import claim, lock_holder, take_over
 from assistant.review.service import ReviewError
 from assistant.review.snippets import insert_at
 from ui.common import current_user, database, esc, has_role, highlight, review_service, tr, ui_lang
+from ui.components import review_events
+from ui.review_queue import step
 from ui.review_tools import kb_panel, notes_panel
 
 
@@ -43,8 +45,28 @@ def _flash_and_rerun(text: str) -> None:
     st.rerun()
 
 
+def _events() -> None:
+    """The keyboard/click component, mounted inside this fragment: opening a row or j/k reruns only the item (the
+    queue's highlight follows in the browser, from the open item's ``data-rd-open`` marker)."""
+    clicked, action = review_events()
+    if clicked:
+        st.session_state["open_id"] = clicked
+    if not action:
+        return
+    if action["action"] == "help":  # a dialog is opened by the page, not from inside a fragment
+        st.session_state["rd_show_help"] = True
+        st.rerun()
+    elif action["action"] in ("next", "previous"):
+        st.session_state["open_id"] = step(st.session_state.get("queue_ids") or [], st.session_state.get("open_id"),
+                                           action["action"], st.session_state.get("last_place"))
+    else:  # taken (once) by the item that is open now, in a full run as before (the queue may change)
+        st.session_state["rd_action"] = {**action, "mid": st.session_state.get("open_id")}
+        st.rerun()
+
+
 @st.fragment
 def item_panel() -> None:
+    _events()
     message_id = st.session_state.get("open_id")
     action = st.session_state.get("rd_action")
     if action and action.get("mid") != message_id:  # meant for an item that is no longer open
@@ -80,7 +102,8 @@ def _item(message_id: str, action: dict | None) -> None:  # noqa: C901, PLR0912,
         close_item()
         return
     msg = item.message
-    st.markdown(view.ITEM_CSS, unsafe_allow_html=True)
+    # the marker tells the browser which queue row is open (the queue is not rerun when the item changes)
+    st.markdown(view.ITEM_CSS + f"<span data-rd-open='{esc(message_id)}' hidden></span>", unsafe_allow_html=True)
     st.subheader(f"{esc(msg['author_handle'])} · {esc(view.channel_label(msg['channel'], msg['visibility'], lang))}")
     history = [e for e in conversation(db, message_id) if not e.current]
     if history:  # compact and scrollable: the editor and the actions stay in view on a 1366×768 laptop
@@ -267,29 +290,27 @@ def _details(item, draft, lang: str) -> None:
     meta = (draft or {}).get("meta") or {}
     asked = (meta.get("understanding") or {}).get("questions") or []
     if asked or meta.get("facts") or meta.get("gap"):
+        # one element per section, not one per line: every element is a delta to send and render on each switch
+        lines = [f"? {q['text'][:200]}  [{', '.join(q.get('asks') or []) or tr('Anliegen', 'concern')}]" for q in asked]
+        lines += [tr("Artikel: ", "Article: ") + a for a in meta.get("articles") or []]
+        lines += [tr("Aus dem Kundenkonto: ", "From the customer record: ") + f["text"] for f in meta.get("facts") or []]
+        if meta.get("gap"):
+            lines.append(tr("Keine passende Antwort in der Wissensdatenbank: ehrliche Übergabe ans Fachteam.",
+                            "Nothing in the knowledge base answers this: an honest hand-off to the team."))
         with st.expander(tr("Was der Entwurf beantwortet", "What the draft answers"), expanded=True):
-            for q in asked:
-                kinds = ", ".join(q.get("asks") or []) or tr("Anliegen", "concern")
-                st.text(f"? {q['text'][:200]}  [{kinds}]")
-            for a in meta.get("articles") or []:
-                st.text(tr("Artikel: ", "Article: ") + a)
-            for f in meta.get("facts") or []:
-                st.text(tr("Aus dem Kundenkonto: ", "From the customer record: ") + f["text"])
-            if meta.get("gap"):
-                st.text(tr("Keine passende Antwort in der Wissensdatenbank: ehrliche Übergabe ans Fachteam.",
-                           "Nothing in the knowledge base answers this: an honest hand-off to the team."))
+            st.text("\n".join(lines))
     if item.customer:
         name = esc(item.customer["display_name"])
         with st.expander(tr(f"Kunde: {name}", f"Customer: {name}"), expanded=True):
-            for heading, body in view.sections_markdown(view.customer_sections(item.customer, lang)):
-                st.markdown(f"**{heading}**  \n{body}")
+            st.markdown("\n\n".join(f"**{heading}**  \n{body}"
+                                      for heading, body in view.sections_markdown(view.customer_sections(item.customer, lang))))
     tri = msg.get("triage") or {}
     if tri:
         with st.expander(tr("Triage (mit Begründung)", "Triage (with reasons)")):
-            for k, val in tri.items():
-                st.write(f"**{esc(k)}**: {esc(val.get('value'))} — {esc(val.get('reason'))}")
+            st.markdown("  \n".join(f"**{esc(k)}**: {esc(val.get('value'))} — {esc(val.get('reason'))}"
+                                     for k, val in tri.items()))
+    citations = (draft or {}).get("citations", [])
     with st.expander(tr("Quellen", "Sources")):
-        for c in (draft or {}).get("citations", []):
-            st.write(esc(f"{c['kind']}: {c['ref']} {c.get('title') or ''}"))
-            if c.get("text"):
-                st.caption(esc(c["text"][:300]))
+        st.markdown("\n\n".join(esc(f"{c['kind']}: {c['ref']} {c.get('title') or ''}")
+                                  + (f"  \n<small>{esc(c['text'][:300])}</small>" if c.get("text") else "")
+                                  for c in citations) or tr("Keine Quellen.", "No sources."), unsafe_allow_html=True)

@@ -68,7 +68,7 @@ def test_review_page_queue_and_item(demo_dir):
     draft = at.text_area(key=f"draft_{mid}")
     assert draft.value.startswith("Hallo Anna")
     # why the draft says what it says: the question found and the customer's record (issue 10)
-    shown = [t.value for t in at.text]
+    shown = [line for t in at.text for line in t.value.splitlines()]  # "what the draft answers" is one text block
     assert any(v.startswith("Aus dem Kundenkonto: ") and "DHL" in v for v in shown), shown
     assert any(v.startswith("? ") for v in shown)
     draft.input("Sorry, wir kümmern uns darum. ^AB").run()

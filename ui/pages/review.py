@@ -1,9 +1,9 @@
 """The queue and the item view: read the conversation, edit (live guardrails), fix, insert building blocks, note,
 approve & post, four eyes — by mouse or keyboard.
 
-The page wires the parts together: the keyboard/click component (``ui.components``), the sidebar filters and the
-self-refreshing queue (``ui.review_queue``), the item (``ui.review_item``, a fragment) and the approver's cards
-(``ui.review_approvals``). Customer-controlled text is never Markdown in any of them.
+The page wires the parts together: the sidebar filters and the self-refreshing queue (``ui.review_queue``), the
+item (``ui.review_item``, a fragment that also mounts the keyboard/click component of ``ui.components``, so opening
+or stepping to a message reruns only the item) and the approver's cards (``ui.review_approvals``). Customer-controlled text is never Markdown in any of them.
 """
 
 from __future__ import annotations
@@ -13,27 +13,17 @@ import streamlit as st
 from assistant.review import view
 from assistant.review.service import ReviewError
 from ui.common import current_user, esc, review_service, tr, ui_lang
-from ui.components import review_events
 from ui.review_approvals import approvals_panel
 from ui.review_item import item_panel
-from ui.review_queue import queue_panel, sidebar_filters, step
+from ui.review_queue import queue_panel, sidebar_filters
 from ui.review_tools import shortcut_help
 
 user = current_user()
 svc = review_service()
 lang = ui_lang()
 st.header(tr("Posteingang", "Queue"))
-clicked, action = review_events()
-if clicked:
-    st.session_state["open_id"] = clicked
-if action:
-    if action["action"] == "help":
-        shortcut_help()
-    elif action["action"] in ("next", "previous"):
-        st.session_state["open_id"] = step(st.session_state.get("queue_ids") or [], st.session_state.get("open_id"),
-                                           action["action"], st.session_state.get("last_place"))
-    else:  # taken (once) by the item that is open now
-        st.session_state["rd_action"] = {**action, "mid": st.session_state.get("open_id")}
+if st.session_state.pop("rd_show_help", False):  # asked for by "?" in the item fragment
+    shortcut_help()
 
 filters = sidebar_filters(user, shortcut_help)
 followups = st.container()  # filled once the queue has counted the due follow-ups

@@ -5,6 +5,10 @@
 - live re-check after an edit: the edit committed (Tab) until the finding (or "all passed") shows (≤ 300 ms)
 - queue refresh: a message written by another process, the refresh button until its row shows (≤ 300 ms)
 
+The per-click figures are also measured against a baseline in the same run: the same server with Streamlit's
+default full garbage collection after every run (``--runner.postScriptGC true``; ``.streamlit/config.toml`` turns
+it off). ``--no-baseline`` skips that pass.
+
 Run: ``.venv/bin/python benchmarks/bench_review_ui.py [--messages 5000]``
 """
 
@@ -87,7 +91,7 @@ def _insert_message(data_dir: Path, text: str) -> None:
     con.close()
 
 
-def measure(n: int, browser) -> dict:
+def measure(n: int, browser, server_args: tuple[str, ...] = ()) -> dict:
     from playwright.sync_api import expect
 
     data_dir = Path(tempfile.mkdtemp(prefix="bench-ui-")) / "data"
@@ -99,7 +103,7 @@ def measure(n: int, browser) -> dict:
     seed(data_dir, n)
     port = free_port()
     proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
-                             "--server.headless", "true", "--server.fileWatcherType", "none"],
+                             "--server.headless", "true", "--server.fileWatcherType", "none", *server_args],
                             cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
     current = "tr.rd-row[aria-current='true']"
@@ -184,11 +188,16 @@ def main() -> None:
 
     ap = argparse.ArgumentParser()
     ap.add_argument("--messages", type=int, default=5000)
+    ap.add_argument("--no-baseline", dest="baseline", action="store_false",
+                    help="skip the pass with Streamlit's default post-run garbage collection")
     args = ap.parse_args()
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
         empty = measure(0, browser)
         full = measure(args.messages, browser)
+        # the same screen with Streamlit's default full garbage collection after every run (.streamlit/config.toml
+        # turns it off): the baseline of this run for the per-click figures
+        base = measure(args.messages, browser, ("--runner.postScriptGC", "true")) if args.baseline else None
         browser.close()
     e, f = statistics.median(empty["open_s"]), statistics.median(full["open_s"])
     print(f"queue open (login → interactive), empty queue: median {e:.2f} s")
@@ -197,8 +206,12 @@ def main() -> None:
                                ("refresh_s", "queue refresh", 300)):
         if full[key]:
             vals = full[key]
-            print(f"{label}: median {statistics.median(vals) * 1000:.0f} ms, max {max(vals) * 1000:.0f} ms "
-                  f"(n={len(vals)}; target ≤ {target} ms)")
+            line = (f"{label}: median {statistics.median(vals) * 1000:.0f} ms, max {max(vals) * 1000:.0f} ms "
+                    f"(n={len(vals)}; target ≤ {target} ms)")
+            if base and base[key]:
+                b = statistics.median(base[key])
+                line += f"; with Streamlit's post-run GC {b * 1000:.0f} ms ({statistics.median(vals) / b:.2f}x)"
+            print(line)
 
 
 if __name__ == "__main__":

@@ -47,3 +47,37 @@ def test_good_brand_replies_get_no_tone_finding():
     assert flagged == []
     report = engine.check("Sorry for the wait! Your parcel arrives tomorrow between 10 and 2. ^AB", ctx)
     assert not [f for f in report.findings if f.rule == "tone"]
+
+
+def test_handles_links_and_line_breaks_do_not_move_the_ngram_score():
+    base = abuse.ngram_logit("du bist so ein erbärmlicher Lügner")
+    for text in ("@someone du bist so ein erbärmlicher Lügner", "du bist so ein erbärmlicher Lügner https://t.co/x1",
+                 "@a_b @c du bist |LBR| so ein erbärmlicher Lügner www.example.org/p"):
+        assert abuse.ngram_logit(text) == pytest.approx(base, abs=1e-6), text
+
+
+# Meaning-preserving rewrites (word order, synonyms, du/Sie, a handle) keep the tone rule's verdict (word list or
+# classifier), and the verdict is the right one.
+PARAPHRASES = [
+    (True, "Diese Regierung besteht nur aus unfähigen Versagern und Lügnern",
+     "Die Regierung: lauter Lügner und unfähige Versager"),
+    (True, "Halt endlich die Klappe, du hast doch keine Ahnung, du Witzfigur",
+     "@max du Witzfigur hast keine Ahnung, halt endlich die Klappe"),
+    (True, "Dieses Pack gehört abgeschoben, Schmarotzer allesamt",
+     "Schmarotzer allesamt, dieses Pack gehört abgeschoben"),
+    (False, "Danke für die schnelle Antwort, das Paket ist heute angekommen",
+     "Vielen Dank für die rasche Rückmeldung, heute kam das Paket an"),
+    (False, "Können Sie mir sagen, wann der Techniker kommt?",
+     "@funk Kannst du mir sagen, wann der Techniker kommt?"),
+    (False, "Wir prüfen das und melden uns morgen bei Ihnen",
+     "Wir schauen uns das an und melden uns morgen bei dir"),
+]
+
+
+@pytest.mark.parametrize(("offensive", "text", "rewrite"), PARAPHRASES)
+def test_paraphrases_keep_the_verdict(offensive, text, rewrite):
+    def verdict(t):
+        return bool(abuse.detect_abuse(t)) or abuse.classifier_flags(t)
+
+    assert verdict(text) is offensive
+    assert verdict(rewrite) is offensive

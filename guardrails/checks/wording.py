@@ -16,6 +16,25 @@ _ACRONYMS = frozenset({"IBAN", "DSGVO", "GDPR", "FAQ", "SEPA", "HTTP", "HTTPS", 
                        "DHL", "UPS", "PDF", "HTML", "AGB", "MWST", "VAT", "PIN", "PUK", "TAN"})
 
 
+# A word in capitals the customer is told to type or send ("reply STOP", "antworte mit STOPP", a quoted 'HILFE') is a
+# keyword, not shouting.
+_KEYWORD_BEFORE = re.compile(r"(?:\b(?:reply(?:ing)?|text(?:ing)?|send(?:ing)?|typ(?:e|ing)|enter(?:ing)?|"
+                             r"antwort\w*\s+(?:\w+\s+)?mit|send\w*|schreib\w*|tipp\w*|gib|geben\s+sie)\s+(?:\w+\s+)?"
+                             r"|[\"'„“‚‘»«›‹])$", re.IGNORECASE)
+_QUOTES = "\"'„“”‚‘’»«›‹"
+
+
+_KEYWORD_AFTER = re.compile(r"\s*(?:$|[.,;:!?)]|(?:to|an|auf|at|as|als|per|via|zur[üu]ck|back)\b)", re.IGNORECASE)
+
+
+def _keyword(text: str, start: int, end: int) -> bool:
+    if start and end < len(text) and text[start - 1] in _QUOTES and text[end] in _QUOTES:
+        return True
+    # after "reply/send/antworte mit …" and before "to/an/auf …" or the end of the clause ("send PROOF of purchase"
+    # is emphasis, not a keyword)
+    return bool(_KEYWORD_BEFORE.search(text[max(0, start - 40):start]) and _KEYWORD_AFTER.match(text, end))
+
+
 class DeadEnd:
     rule_id = "dead-end"
     cost = 1
@@ -87,7 +106,8 @@ class Tone:
                                0, len(draft)))
         acronyms = _ACRONYMS | {a.upper() for a in self.policy.acronyms} | {
             w.upper() for name in self.policy.brand_names for w in re.findall(r"\w+", name)}
-        shouting = [m for m in self.caps_word.finditer(masked) if m.group(0) not in acronyms]
+        shouting = [m for m in self.caps_word.finditer(masked)
+                    if m.group(0) not in acronyms and not _keyword(masked, m.start(), m.end())]
         customer_shouts = bool(ctx.customer_message and (
             len([w for w in self.caps_word.findall(ctx.customer_message) if w not in acronyms]) >= 2
             or "!!" in ctx.customer_message))

@@ -148,3 +148,19 @@ def test_optional_llm_tone_judge_is_recorded_with_model_and_prompt_version():
     assert "tone-judge-v1" in judged[0].message and judged[0].suggestion == "passive-aggressive"
     assert not [f for f in engine.check(text, CheckContext(language="de", address_form="du")).findings if f.rule == "tone"]
     assert model.remaining == 0  # runs once per check, and only when configured
+
+
+@pytest.mark.parametrize(("text", "lang", "shouting"), [
+    # a word in capitals the customer is told to type or send is a keyword, in any phrasing
+    ("Hi, you can opt out by replying STOP to any marketing SMS. It takes effect within 24 hours. ^FW", "en", False),
+    ("Hi, text HELP to 12345 and you get the guide within a minute. ^FW", "en", False),
+    ("Hallo, antworte einfach mit STOPP auf die nächste SMS, dann ist Schluss. ^FW", "de", False),
+    ("Hallo, schreib „HILFE“ an die 12345, dann kommt die Anleitung per SMS. ^FW", "de", False),
+    # emphasis stays shouting, also right after such a verb
+    ("Hi, please send PROOF of purchase via DM so we can check it today. ^FW", "en", True),
+    ("Hallo, das ist WIRKLICH nicht unser Fehler, wir prüfen es heute. ^FW", "de", True),
+])
+def test_tone_tells_a_keyword_in_capitals_from_shouting(text, lang, shouting):
+    report = ENGINE.check(text, CheckContext(language=lang, channel="twitter", visibility="public"))
+    flagged = [text[f.start:f.end] for f in report.findings if f.rule == "tone"]
+    assert bool(flagged) is shouting, flagged

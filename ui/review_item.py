@@ -2,10 +2,11 @@
 draft editor with live guardrails and the actions, fixes, redraft, the knowledge-base/building-block panel, internal
 notes, what the draft answers, the customer card, triage and sources.
 
-It is a Streamlit fragment: editing the draft, writing a note or searching the knowledge base reruns only the item,
-not the queue or the sidebar. Actions that change the queue (approve, reject, escalate) rerun the whole page.
-Shortcut actions arrive in ``st.session_state["rd_action"]`` (set by the page from the keyboard component) and are
-taken from there once, so a later fragment run never repeats them.
+It is a Streamlit fragment: opening a message (click, Enter, j/k), editing the draft, writing a note or searching
+the knowledge base reruns only the item, not the queue or the sidebar. The keyboard/click component is mounted here
+for that reason; the queue's highlight of the open row follows in the browser. Other shortcut actions are put into
+``st.session_state["rd_action"]`` and run the whole page (the queue may change), where the item takes them once, so a
+later fragment run never repeats them. Approve, reject and escalate rerun the whole page too.
 
 Customer-, model- and receiver-controlled text is never Markdown here: ``st.text``, or ``esc()`` wherever an element
 renders Markdown. Whatever replaces the draft in the editor does it before the editor is rendered (callbacks, or

@@ -3,7 +3,8 @@ approve & post, four eyes — by mouse or keyboard.
 
 The page wires the parts together: the sidebar filters and the self-refreshing queue (``ui.review_queue``), the
 item (``ui.review_item``, a fragment that also mounts the keyboard/click component of ``ui.components``, so opening
-or stepping to a message reruns only the item) and the approver's cards (``ui.review_approvals``). Customer-controlled text is never Markdown in any of them.
+or stepping to a message reruns only the item) and the approver's cards (``ui.review_approvals``).
+Customer-controlled text is never Markdown in any of them.
 """
 
 from __future__ import annotations

@@ -149,3 +149,29 @@ def test_finding_in_german_names_the_words_not_taken_up():
     found = Relevance(load_policy())("Hallo Anna, schließ den Router an die Telefondose an. ^AB", ctx)
     assert [f.severity for f in found] == ["warn"]
     assert "nicht aufgegriffen: Rechnung" in found[0].message and "beantwortet die Antwort" in found[0].message
+
+
+@pytest.mark.parametrize(("message", "record", "unrelated"), [
+    ("Hi, wo ist mein Router? Bestellung B-100200.",
+     "Dein Router ist mit DHL unterwegs; geplant war die Zustellung am Mittwoch, 25.11. – verfolgen lässt er sich "
+     "unter https://shop.example/sendung/B-100200.",
+     "Unsere Shops haben Montag bis Samstag von 10 bis 20 Uhr geöffnet; Adressen auf shop.example/shops."),
+    ("Hi, where is my router? Order B-100200.",
+     "Your router is on its way with DHL; delivery was planned for Wednesday 25 Nov – you can track it at "
+     "https://shop.example/sendung/B-100200.",
+     "Our shops are open Monday to Saturday from 10 am to 8 pm; addresses at shop.example/shops."),
+])
+def test_ask_answered_reads_the_record_fact_the_reply_repeats(message, record, unrelated):
+    """``ask_answered``: the message's question against the evidence texts the reply repeats verbatim — a record fact
+    of two sentences ending in a link is found as such (the sentence splitter cuts it differently in the reply), and
+    a reply answering from it scores higher than one repeating only an unrelated passage."""
+    from guardrails import meaning
+    from guardrails.relevance_features import features
+
+    if not meaning.available():
+        pytest.skip("sentence encoder not installed")
+    cited = ["Shops und Öffnungszeiten: " + unrelated]
+    evidence = [record, unrelated, "Router einrichten: den Router anschließen und den Code eingeben."]
+    answered = features(message, f"Hallo Anna, {record} {unrelated} ^AB", f" {record} {unrelated}", cited, evidence)
+    bare = features(message, f"Hallo Anna, {unrelated} ^AB", f" {unrelated}", cited, evidence)
+    assert answered.values["ask_answered"] > bare.values["ask_answered"] + 0.1

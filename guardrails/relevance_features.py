@@ -39,7 +39,11 @@ _STOP_WORDS = (
      "don't going into it's only other over should since thank very want were gibt geht habt ihr nicht eigentlich "
      "irgendwie kurze frage ganz gerade grad einfach team lieben liebe viele vielen gruß grüße regards kind hi hey "
      "everything something anything hier nach dich euer deine deinen dein ihre ihren ihnen wäre gerne bekomme "
-     "bekommen kommt kommen machen mache macht")
+     "bekommen kommt kommen machen mache macht "
+     # function and courtesy words (letter openings, modal verbs, fillers, indefinites): no topic to take up
+     "sehr geehrte geehrter damen herren möchte möchten muss müssen damit wegen leider etwas alles überhaupt nochmal "
+     "eben halt endlich weiß gemacht passiert ganzen diesen dieses irgendwas jemand niemand nichts selbst actually someone "
+     "anyone nobody nothing because quick said says saying exactly same things anyway maybe already never ever also")
 STOP = frozenset(_STOP_WORDS.split())
 ASKS = {k: re.compile(v, re.I) for k, v in {
     "cost": r"(\bkoste\w*|\bpreis\w*|\bgebühr\w*|\bteuer\w*|\bbillig\w*|\bgünstig\w*|\bhow much\b|\bcost\w*|\bprice\w*|"

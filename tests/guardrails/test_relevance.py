@@ -106,12 +106,12 @@ def demo():
     return demo_pipeline()
 
 
-def _meaning_findings(pipeline, text, article=None):
+def _meaning_findings(pipeline, text, article=None, channel="twitter", visibility="public"):
     from assistant.models import DraftRequest
     from benchmarks.relevance_drafts import forced
     from guardrails.checks.relevance import Relevance
 
-    req = DraftRequest(text=text, channel="twitter", visibility="public", handle="@anna_s", engine="composer",
+    req = DraftRequest(text=text, channel=channel, visibility=visibility, handle="@anna_s", engine="composer",
                        agent_signoff="^QA")
     ctx = pipeline.context(req)
     if article:
@@ -129,6 +129,20 @@ def test_learned_check_keeps_its_verdict_in_every_paraphrase(demo, messages, wro
         found = _meaning_findings(demo, message, wrong)
         assert [f.severity for f in found] == ["warn"], message
         assert "does the reply answer it" in found[0].message
+
+
+@pytest.mark.parametrize("message", [
+    "Hi, hier nochmal privat: Bestellung B-558812, wo ist der Router?",  # the demo inbox's message
+    "Hi, me again in private: order B-558812, where is the router?",
+    pytest.param("Hello, writing by DM now: where has my router got to? Order B-558812.", marks=pytest.mark.xfail(
+        reason="known failure: the composer cites the delivery article by its German title alone, whose cosine to "
+               "the English message is ~0, under the similarity floor (benchmarks/README.md)", strict=False)),
+])
+def test_answer_from_the_customers_record_is_not_warned(demo, message):
+    """A false warning seen on the demo: the reply answers "where is it" from the order record (carrier, planned day,
+    tracking) and adds a delivery article's sentence; the filler word "nochmal" counted as a content word not taken
+    up, and the record fact the reply repeats was not read as the answer (``ask_answered`` reads it now)."""
+    assert _meaning_findings(demo, message, channel="dm", visibility="private") == [], message
 
 
 def test_finding_names_the_part_of_the_message_not_addressed(demo):

@@ -5,8 +5,10 @@ Two signals, both cheap and explainable:
   sarcastic (``CheckContext.customer_mood``);
 - **meaning** (on; issue 11): a logistic regression over ``guardrails.relevance_features`` — the message against the
   cited passages and against the best passage of another article among the evidence (multilingual sentence
-  embeddings; how many of those are closer), and the share of the message's content words (German compounds by their
-  parts) the cited article and the reply cover, against the best other passage — plus a similarity floor; weights,
+  embeddings; how many of those are closer), the share of the message's content words (German compounds by their
+  parts) the cited article and the reply cover, against the best other passage, and how well the message's least
+  answered question is met by the evidence texts the reply repeats (article sentences, record facts) — plus a
+  similarity floor; weights,
   floor and threshold learned by grouped cross-validation on the drafting dev set (``benchmarks/bench_relevance.py
   --write`` → ``checks/data/relevance_lr.json``). The finding names the sentence of the message least addressed and
   the message's words neither article nor reply takes up. Only replies that cite an article are judged (an honest hand-off is not). Without

@@ -67,7 +67,9 @@ class Data:
         self.y = np.asarray([TARGET[r.label] for r in rows])
         # a row and its translation share the group (TWCS ids); the team set's ids are its own
         self.group = np.asarray([("team:" if s == "de-team" else "") + r.id for r, s in zip(rows, sets, strict=True)])
-        self.lexical = np.asarray([classify_lexical(r.text, r.lang, self.policy).verdict for r in rows])
+        lexical = [classify_lexical(r.text, r.lang, self.policy) for r in rows]
+        self.lexical = np.asarray([c.verdict for c in lexical])
+        self.filler = np.asarray([c.filler for c in lexical])
         lex = self.policy.lex
         self.naive = np.asarray([lex(r.lang).has("apology", r.text) or lex(r.lang).has("sympathy", r.text)
                                  for r in rows])
@@ -88,13 +90,14 @@ class Data:
         self.own_sv = [v for v, k in zip(sv[len(rows):], keep, strict=True) if k]
 
 
-def predict(model, x, lexical, threshold):
+def predict(model, x, lexical, threshold, filler=None):
     from guardrails.checks import substance_model as sm
     from guardrails.checks.no_bare_sorry import decide
 
     p = sm.predict_proba(model, x)
-    return np.asarray([decide(lex, dict(zip(sm.CLASSES, map(float, pr), strict=True)), threshold)
-                       for lex, pr in zip(lexical, p, strict=True)])
+    filler = np.zeros(len(lexical), dtype=bool) if filler is None else filler
+    return np.asarray([decide(lex, dict(zip(sm.CLASSES, map(float, pr), strict=True)), threshold, bool(f))
+                       for lex, pr, f in zip(lexical, p, filler, strict=True)])
 
 
 def train(x, y, l2, own: tuple | None = None):
@@ -182,7 +185,7 @@ def choose(d: Data, idx: np.ndarray, train_mask: np.ndarray, seed: int, own: tup
             tr, te = inner != f, inner == f
             model = train(x[tr & usable], y[tr & usable], l2, own)
             for _, t in GRID:
-                preds[(l2, t)][te] = predict(model, x[te], lexical[te], t)
+                preds[(l2, t)][te] = predict(model, x[te], lexical[te], t, d.filler[idx][te])
     best, best_score = GRID[0], -1e9
     for key in GRID:
         s = objective(labels, preds[key], sets)
@@ -210,7 +213,7 @@ def cross_validate(d: Data, train_mask: np.ndarray, seeds: int, own: bool = True
             l2, t = fixed or choose(d, np.flatnonzero(tr), train_mask, seed * 10 + f, own_xy, xs)
             chosen.append((l2, t))
             model = train(xs[usable], d.y[usable], l2, own_xy)
-            verdicts[te] = predict(model, xs[te], d.lexical[te], t)
+            verdicts[te] = predict(model, xs[te], d.lexical[te], t, d.filler[te])
         runs.append(verdicts)
     return runs, chosen
 

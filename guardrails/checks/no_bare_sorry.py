@@ -10,6 +10,10 @@ we can help", "we're looking into it", "as soon as possible"). The verdict:
 * any substance → ok;
 * only thin → ``warn`` (thin);
 * nothing → ``block`` (bare).
+
+When the lexicons find nothing, the classifier (:mod:`guardrails.checks.substance_model`) decides by meaning, unless
+every sentence is plainly filler (an apology alone or with a restatement of the problem, or an ``empty``/``hedge``/
+``dead_end`` phrase): that stays bare.
 """
 
 from __future__ import annotations
@@ -40,6 +44,7 @@ class Classification:
     reasons: list[str] = field(default_factory=list)
     details: list[SentenceReading] = field(default_factory=list)
     probabilities: dict[str, float] | None = None  # the classifier's P(bare/thin/ok), when it was consulted
+    filler: bool = False  # bare, and every sentence is an apology (+ a restatement of the problem) or filler
 
 
 def _strip_apology(text: str, lex: CompiledLexicon) -> str:
@@ -99,6 +104,27 @@ def classify_sentence(s: Sentence, lex: CompiledLexicon) -> tuple[str, str]:
     return "empty", "no concrete content"
 
 
+# What follows an apology when it only restates the problem: "sorry *that your order is late*", "es tut uns leid,
+# *dass* …", "apologies *for the wait*", "I understand the frustration *this causes*" (one clause: no second clause after a dash, colon or semicolon).
+_RESTATEMENT = re.compile(
+    r"^(?:(?:mich|uns|dich|sie|ihnen|euch|you|us)\b[\s,]*)?(?:that|for|about|to (?:hear|see|read|learn)|dass|für|"
+    r"wegen|über|zu (?:hören|lesen)|(?:(?:den|die|das|dies|this|that|it|which)\s+)+(?:\w+\s+){0,2}"
+    r"(?:causes|caused|verursacht|verursachen))\b[^;:–—]*$", re.I)
+
+
+def _filler(s: Sentence, lex: CompiledLexicon) -> bool:
+    """The sentence says nothing beyond the apology: filler ("one moment", "we're here to help", "as much as
+    possible"), an apology alone, or an apology followed only by a restatement of the problem."""
+    rest = _strip_apology(s.text, lex).strip(" .,!?:;-()")
+    if len(rest.split()) < 2 or lex.has("empty", rest) or lex.has("hedge", rest) or lex.has("dead_end", rest):
+        return True
+    ends = [m.end() for key in ("apology", "sympathy") for m in lex.find(key, s.text)]
+    if not ends:
+        return False
+    tail = s.text[max(ends):].strip(" .,!?-()")
+    return len(tail.split()) < 2 or bool(_RESTATEMENT.match(tail))
+
+
 def classify_lexical(draft: str, language: str, policy: Policy) -> Classification:
     """The lexicon reading alone (also a feature of the classifier)."""
     lex = policy.lex(language)
@@ -117,15 +143,18 @@ def classify_lexical(draft: str, language: str, policy: Policy) -> Classificatio
         return Classification("ok", first, reasons, details)
     if any(k == "thin" for k, _ in kinds):
         return Classification("thin", first, reasons, details)
-    return Classification("bare", first, reasons, details)
+    return Classification("bare", first, reasons, details, filler=all(_filler(s, lex) for s in sentences))
 
 
-def decide(lexical: Verdict, probs: dict[str, float] | None, block_threshold: float = 0.5) -> Verdict:
+def decide(lexical: Verdict, probs: dict[str, float] | None, block_threshold: float = 0.5,
+           filler: bool = False) -> Verdict:
     """Combine the lexicon reading with the classifier. A concrete element the lexicons found is trusted (cheap
     path); otherwise the classifier decides by meaning: block (bare) when P(bare) reaches ``block_threshold``,
     else ok or thin, whichever is more probable. "Thin" needs a generic channel move or details request, which the
-    lexicons recognise: when they read the draft as bare (no such cue), the classifier's thin mass counts as bare."""
-    if lexical in ("none", "ok") or probs is None:
+    lexicons recognise: when they read the draft as bare (no such cue), the classifier's thin mass counts as bare.
+    A bare reading made only of apologies, restatements of the problem and filler (``filler``) stays bare: the
+    classifier reads long polite filler as content."""
+    if lexical in ("none", "ok") or probs is None or (lexical == "bare" and filler):
         return lexical
     if lexical == "bare":
         return "bare" if probs["bare"] + probs["thin"] >= block_threshold else "ok"
@@ -136,7 +165,7 @@ def decide(lexical: Verdict, probs: dict[str, float] | None, block_threshold: fl
 
 def classify(draft: str, language: str, policy: Policy, use_model: bool = True) -> Classification:
     result = classify_lexical(draft, language, policy)
-    if not use_model or result.verdict in ("none", "ok"):
+    if not use_model or result.verdict in ("none", "ok") or result.filler:
         return result
     from guardrails.checks import substance_model
 

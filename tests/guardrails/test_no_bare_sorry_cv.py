@@ -2,7 +2,8 @@
 
 The CV test fails (does not skip) when a data set is missing. Floors are regression guards below the level measured
 by ``benchmarks/bench_no_bare_sorry.py`` (see benchmarks/README.md), not the issue's targets (F1 ≥ 0.90, ≤ 3 % ok
-blocked), which the cross-validated figures do not reach yet. The German dev translation is required data too.
+blocked), which the nested cross-validated figures reach for German and narrowly miss for English F1. The German dev
+translation is required data too.
 """
 
 from __future__ import annotations
@@ -37,8 +38,9 @@ def test_cross_validated_block_f1_and_good_replies_blocked():
     verdicts = runs[0]
     s = {name: bench.score(d.labels[d.set == name], verdicts[d.set == name]) for name in ("en", "de", "de-team")}
     naive = bench.score(d.labels[d.set == "de"], np.where(d.naive[d.set == "de"], "bare", "none"))
-    assert s["en"]["F1"] >= 0.78 and s["en"]["ok_blocked"] <= 0.05, s["en"]
-    assert s["de"]["F1"] >= 0.76 and s["de"]["ok_blocked"] <= 0.05, s["de"]
+    # measured 2026-11-26 (fifth pass): EN F1 0.906 / 2.4 % ok blocked, DE 0.984 / 0 %
+    assert s["en"]["F1"] >= 0.85 and s["en"]["ok_blocked"] <= 0.04, s["en"]
+    assert s["de"]["F1"] >= 0.90 and s["de"]["ok_blocked"] <= 0.03, s["de"]
     assert s["de-team"]["F1"] >= 0.90 and s["de-team"]["ok_blocked"] <= 0.03, s["de-team"]
     assert s["de"]["F1"] > naive["F1"] + 0.3
 
@@ -52,6 +54,9 @@ def test_decide_trusts_lexical_substance_and_uses_probabilities_otherwise():
     # no channel move or details request found: the classifier's thin mass counts as bare
     assert decide("bare", {"bare": 0.3, "thin": 0.3, "ok": 0.4}, 0.45) == "bare"
     assert decide("bare", {"bare": 0.1, "thin": 0.2, "ok": 0.7}, 0.45) == "ok"
+    # only apologies, restatements of the problem and filler: bare whatever the classifier says
+    assert decide("bare", {"bare": 0.1, "thin": 0.2, "ok": 0.7}, 0.45, filler=True) == "bare"
+    assert decide("ok", {"bare": 0.9, "thin": 0.05, "ok": 0.05}, 0.45, filler=True) == "ok"
 
 
 PARAPHRASES = [  # (reply, the same reply with one word changed, language, verdict)
@@ -116,6 +121,30 @@ PARAPHRASES = [  # (reply, the same reply with one word changed, language, verdi
      "de", "ok"),
     ("Es tut uns leid, das zu lesen. Wir wünschen dir, dass dein nächster Besuch besser wird. ^AB",
      "Es tut uns leid, das zu hören. Wir wünschen dir, dass dein nächster Besuch besser wird. ^AB", "de", "bare"),
+    # the harm named without an apology word; filler around an apology; substance after such an apology (EN + DE)
+    ("We regret the stress and inconvenience that we have caused. ^AB",
+     "We regret the stress and inconvenience this has caused. ^AB", "en", "bare"),
+    ("...the worry, frustration and inconvenience that we have caused. ^AB",
+     "...the worry, frustration and trouble that we have caused. ^AB", "en", "bare"),
+    ("Für die Unannehmlichkeiten, die wir verursacht haben, bitten wir um Nachsicht. ^AB",
+     "Für die Unannehmlichkeiten, die wir Ihnen verursacht haben, bitten wir um Nachsicht. ^AB", "de", "bare"),
+    ("...die Sorgen und die Unannehmlichkeiten, die wir verursacht haben. ^AB",
+     "...die Sorgen und den Ärger, den wir verursacht haben. ^AB", "de", "bare"),
+    ("Oh no! One moment as I take a look. ^AB", "Oh no! One moment while I take a look. ^AB", "en", "bare"),
+    ("Oh nein! Einen Moment, ich schaue nach. ^AB", "Oh nein! Einen kleinen Moment, ich schaue nach. ^AB", "de", "bare"),
+    ("We upgrade as many members as possible. Sorry that you missed out this time. ^AB",
+     "We upgrade as many guests as possible. Sorry that you missed out this time. ^AB", "en", "bare"),
+    ("Wir vergeben so viele Upgrades wie möglich. Es tut uns leid, dass es diesmal nicht geklappt hat. ^AB",
+     "Wir vergeben so viele Upgrades wie wir können. Es tut uns leid, dass es diesmal nicht geklappt hat. ^AB", "de",
+     "bare"),
+    ("I understand the frustration this causes. ^AB", "I understand the frustration this has caused. ^AB", "en", "bare"),
+    ("Ich verstehe den Frust, den das verursacht. ^AB", "Ich verstehe den Ärger, den das verursacht. ^AB", "de", "bare"),
+    ("I'm sorry, I'm here to help. ^AB", "I'm sorry, I'm here to assist. ^AB", "en", "bare"),
+    ("Tut mir leid, ich bin hier, um zu helfen. ^AB", "Tut mir leid, ich bin da, um zu helfen. ^AB", "de", "bare"),
+    ("Sorry for the inconvenience caused. The line is closed for repairs until Friday. ^AB",
+     "Sorry for the trouble caused. The line is closed for repairs until Friday. ^AB", "en", "ok"),
+    ("Entschuldige die Unannehmlichkeiten. Die Strecke ist bis Freitag wegen Bauarbeiten gesperrt. ^AB",
+     "Entschuldige den Ärger. Die Strecke ist bis Freitag wegen Bauarbeiten gesperrt. ^AB", "de", "ok"),
 ]
 
 

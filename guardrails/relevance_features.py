@@ -21,15 +21,13 @@ Signals (all computed from the check context, nothing from the retriever's own r
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
 
 import numpy as np
 
-_WORD = re.compile(r"[a-zäöüß]{4,}")
-_HANDLE = re.compile(r"(?<!\w)[@#]\w+|https?://\S+")
-_SUFFIX = ("ungen", "ung", "en", "er", "es", "e", "s", "n", "ing", "ed")
+from guardrails.text import TOPIC_SKIP_RX, TOPIC_WORD_RX, topic_stem
+
 _STOP_WORDS = (
     "aber alle auch bitte dann dass denn diese dieser doch eine einen einem einer euch eure eurem euren habe haben "
      "hallo hast hatte heute immer jetzt kann kannst keine kein mehr mein meine meinem meinen meiner mich noch oder "
@@ -74,14 +72,6 @@ MODEL_FEATURES = ("sim", "margin_other", "closer_other", "word_cover", "word_mar
 SAME_ARTICLE = 0.8  # an evidence passage this close to a cited passage is taken as part of the cited article
 
 
-def _stem(word: str) -> str:
-    word = unicodedata.normalize("NFC", word)
-    for suffix in _SUFFIX:
-        if word.endswith(suffix) and len(word) - len(suffix) >= 4:
-            return word[: -len(suffix)]
-    return word
-
-
 def content_words(text: str) -> list[str]:
     """The message's content words (lower case, ≥ 4 letters, no stop words), stemmed, in order, each once."""
     return list(surface_words(text))
@@ -90,9 +80,9 @@ def content_words(text: str) -> list[str]:
 def surface_words(text: str) -> dict[str, str]:
     """stem → the word as first written in ``text`` (for naming it in a finding), in order."""
     out: dict[str, str] = {}
-    for m in _WORD.finditer(_HANDLE.sub(lambda h: " " * len(h.group(0)), text.lower())):
+    for m in TOPIC_WORD_RX.finditer(TOPIC_SKIP_RX.sub(lambda h: " " * len(h.group(0)), text.lower())):
         if m.group(0) not in STOP:
-            out.setdefault(_stem(m.group(0)), text[m.start():m.end()])
+            out.setdefault(topic_stem(m.group(0)), text[m.start():m.end()])
     return out
 
 
@@ -107,7 +97,7 @@ def covered(word: str, text: str, words: frozenset[str]) -> bool:
 @lru_cache(maxsize=8192)
 def _indexed(text: str) -> tuple[str, frozenset[str]]:
     low = text.lower()
-    return low, frozenset(_stem(w) for w in _WORD.findall(low) if w not in STOP)
+    return low, frozenset(topic_stem(w) for w in TOPIC_WORD_RX.findall(low) if w not in STOP)
 
 
 def cover(asked: list[str], text: str) -> float:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -131,3 +132,18 @@ def shorten_at_sentence(text: str, limit: int, url_weight: int | None, keep_tail
             return candidate
         k -= 1
     return text[:limit]
+
+
+# Topic words (the relevance rule and its meaning features): lower-case letter runs of ≥ 4, handles, hashtags and
+# links skipped, a light German/English suffix stemmer ("Lieferungen" and "Lieferung" meet).
+TOPIC_WORD_RX = re.compile(r"[a-zäöüß]{4,}")
+TOPIC_SKIP_RX = re.compile(r"(?<!\w)[@#]\w+|https?://\S+")
+_TOPIC_SUFFIXES = ("ungen", "ung", "en", "er", "es", "e", "s", "n", "ing", "ed")
+
+
+def topic_stem(word: str) -> str:
+    word = unicodedata.normalize("NFC", word)
+    for suffix in _TOPIC_SUFFIXES:
+        if word.endswith(suffix) and len(word) - len(suffix) >= 4:
+            return word[: -len(suffix)]
+    return word

@@ -23,16 +23,14 @@ from __future__ import annotations
 
 import json
 import re
-import unicodedata
 from functools import lru_cache
 from pathlib import Path
 
 from guardrails.checks.base import finding, msg
 from guardrails.models import CheckContext, Finding
 from guardrails.policy import Policy
+from guardrails.text import TOPIC_SKIP_RX, TOPIC_WORD_RX, topic_stem
 
-_WORD = re.compile(r"[a-zäöüß]{4,}")
-_HANDLE = re.compile(r"(?<!\w)[@#]\w+|https?://\S+")
 STOP = frozenset(
     ["aber", "alle", "auch", "bitte", "dann", "dass", "denn", "diese", "dieser", "doch", "eine", "einen", "einem", "einer", "euch", "eure", "eurem", "euren", "habe", "haben", "hallo", "hast", "hatte", "heute", "immer", "jetzt", "kann", "kannst", "keine", "kein", "mehr", "mein", "meine", "meinem", "meinen", "meiner", "mich", "noch", "oder", "schon", "sein", "seit", "sich", "sind", "sollte", "über", "unser", "warum", "weil", "wenn", "wieder", "wird", "wurde", "zwei", "danke", "schön", "also", "been", "does", "from", "have", "hello", "here", "just", "know", "like", "make", "need", "please", "really", "some", "still", "than", "thanks", "that", "their", "them", "then", "there", "they", "thing", "this", "what", "when", "where", "which", "while", "will", "with", "would", "your", "you're", "about", "after", "again", "could", "didn", "doesn", "don't", "going", "into", "it's", "only", "other", "over", "should", "since", "thank", "very", "want", "were"])  # noqa: SIM905
 CHEERFUL = re.compile(r"^\W*(schön|super|toll|klasse|prima|wie schön|freut (uns|mich)|great|glad|happy|awesome|"
@@ -40,19 +38,9 @@ CHEERFUL = re.compile(r"^\W*(schön|super|toll|klasse|prima|wie schön|freut (un
 # words a finding does not name as "not taken up" (modal verbs, greetings, hearsay markers: they carry no topic)
 NOT_NAMED = frozenset(("sollten", "sollen", "solle", "wollte", "wollten", "könnte", "könnten", "würde", "würden",
                        "müsste", "guten", "laut", "supposed", "would", "should", "could", "might"))
-_SUFFIX = ("ungen", "ung", "en", "er", "es", "e", "s", "n", "ing", "ed")
-
-
-def _stem(word: str) -> str:
-    word = unicodedata.normalize("NFC", word)
-    for suffix in _SUFFIX:
-        if word.endswith(suffix) and len(word) - len(suffix) >= 4:
-            return word[: -len(suffix)]
-    return word
-
-
 def content_words(text: str) -> set[str]:
-    return {_stem(w) for w in _WORD.findall(_HANDLE.sub(" ", text.lower())) if w not in STOP}
+    """The lexical rule's topic words: the meaning check's tokens and stems, with this rule's (shorter) stop list."""
+    return {topic_stem(w) for w in TOPIC_WORD_RX.findall(TOPIC_SKIP_RX.sub(" ", text.lower())) if w not in STOP}
 
 
 def _body(draft: str) -> str:

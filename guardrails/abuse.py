@@ -14,7 +14,8 @@ The word list was written from general knowledge of German and English abuse (an
 against the OTHER tweets of GermEval 2018, CC BY 4.0), not lifted from single rows.
 ``classifier_flags(text)`` is a classifier trained on GermEval 2018 training tweets (``benchmarks/bench_abuse.py
 --write``): an NB-weighted logistic regression (NB-LR, Wang & Manning 2012) over sublinear TF-IDF hashed
-word/bigram/character 3-5-gram features and one over the multilingual USE sentence embedding, stacked; weights ship in ``checks/data/abuse_model.npz`` (see ``checks/data/README.md``).
+word/bigram/character 3-5-gram features and one over the multilingual USE sentence embedding, stacked; weights ship
+in ``checks/data/abuse_model.npz`` (see ``checks/data/README.md``).
 """
 
 from __future__ import annotations

@@ -105,7 +105,8 @@ def classify_sentence(s: Sentence, lex: CompiledLexicon) -> tuple[str, str]:
 
 
 # What follows an apology when it only restates the problem: "sorry *that your order is late*", "es tut uns leid,
-# *dass* …", "apologies *for the wait*", "I understand the frustration *this causes*" (one clause: no second clause after a dash, colon or semicolon).
+# *dass* …", "apologies *for the wait*", "I understand the frustration *this causes*" (one clause: no second clause
+# after a dash, colon or semicolon).
 _RESTATEMENT = re.compile(
     r"^(?:(?:mich|uns|dich|sie|ihnen|euch|you|us)\b[\s,]*)?(?:that|for|about|to (?:hear|see|read|learn)|dass|für|"
     r"wegen|über|zu (?:hören|lesen)|(?:(?:den|die|das|dies|this|that|it|which)\s+)+(?:\w+\s+){0,2}"

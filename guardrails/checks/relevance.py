@@ -8,12 +8,12 @@ Two signals, both cheap and explainable:
   embeddings; how many of those are closer), the share of the message's content words (German compounds by their
   parts) the cited article and the reply cover, against the best other passage, and how well the message's least
   answered question is met by the evidence texts the reply repeats (article sentences, record facts) — plus a
-  similarity floor; weights,
-  floor and threshold learned by grouped cross-validation on the drafting dev set (``benchmarks/bench_relevance.py
-  --write`` → ``checks/data/relevance_lr.json``). The finding names the sentence of the message least addressed and
-  the message's words neither article nor reply takes up. Only replies that cite an article are judged (an honest hand-off is not). Without
-  the weights file, or when the evidence holds no other article's passage (a context not built by the pipeline),
-  the two thresholds of the rule before apply (``min_similarity``, ``min_margin``);
+  similarity floor; weights, floor and threshold learned by grouped cross-validation on the drafting dev set
+  (``benchmarks/bench_relevance.py --write`` → ``checks/data/relevance_lr.json``). The finding names the sentence of
+  the message least addressed and the message's words neither article nor reply takes up. Only replies that cite an
+  article are judged (an honest hand-off is not). Without the weights file, or when the evidence holds no other
+  article's passage (a context not built by the pipeline), the two thresholds of the rule before apply
+  (``min_similarity``, ``min_margin``);
 - **topic** (off by default; ``rules: {relevance: {topic_check: true}}`` in the policy, or
   ``Relevance(policy, topic_check=True)``): the reply cites an article and none of the
   message's content words (stemmed, ≥ 4 letters, no stop words) appears in the reply or that article.
@@ -38,6 +38,8 @@ CHEERFUL = re.compile(r"^\W*(schön|super|toll|klasse|prima|wie schön|freut (un
 # words a finding does not name as "not taken up" (modal verbs, greetings, hearsay markers: they carry no topic)
 NOT_NAMED = frozenset(("sollten", "sollen", "solle", "wollte", "wollten", "könnte", "könnten", "würde", "würden",
                        "müsste", "guten", "laut", "supposed", "would", "should", "could", "might"))
+
+
 def content_words(text: str) -> set[str]:
     """The lexical rule's topic words: the meaning check's tokens and stems, with this rule's (shorter) stop list."""
     return {topic_stem(w) for w in TOPIC_WORD_RX.findall(TOPIC_SKIP_RX.sub(" ", text.lower())) if w not in STOP}

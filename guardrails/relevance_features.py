@@ -72,11 +72,6 @@ MODEL_FEATURES = ("sim", "margin_other", "closer_other", "word_cover", "word_mar
 SAME_ARTICLE = 0.8  # an evidence passage this close to a cited passage is taken as part of the cited article
 
 
-def content_words(text: str) -> list[str]:
-    """The message's content words (lower case, ≥ 4 letters, no stop words), stemmed, in order, each once."""
-    return list(surface_words(text))
-
-
 def surface_words(text: str) -> dict[str, str]:
     """stem → the word as first written in ``text`` (for naming it in a finding), in order."""
     out: dict[str, str] = {}

@@ -25,24 +25,45 @@ import functools
 import ipaddress
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 
 import phonenumbers
 from stdnum import iban as std_iban
 from stdnum import luhn
-from stdnum.de import idnr, vat
+
+# The span type and the cue helpers live in guardrails.pii_base, the German identifiers in guardrails.pii_de;
+# their public names stay importable from here.
+from guardrails.pii_base import (
+    ADDRESS_CUE,
+    HEALTH_CUE,
+    ID_CARD_CUE,
+    PHONE_CUE,
+    REFERENCE_CUE,
+    TAX_CUE,
+    TECH_CUE,
+    WEAK_PHONE_CUE,
+    PiiSpan,
+    _before,
+    _nearest_cue,
+)
+from guardrails.pii_de import (
+    DE_ID_CARD,
+    DE_IDNR,
+    DE_KVNR,
+    DE_RVNR,
+    DE_VAT,
+    _german_ids,
+    kvnr_valid,
+    rvnr_valid,
+)
+
+__all__ = [
+    "ADDRESS_CUE", "BIRTH", "CARD_CAND", "DEFAULT_REGIONS", "DE_IDNR", "DE_ID_CARD", "DE_KVNR", "DE_RVNR", "DE_STREET",
+    "DE_VAT", "EMAIL", "EMAIL_SPELLED", "EN_STREET", "HEALTH_CUE", "IBAN_CAND", "ID_CARD_CUE", "IPV4", "IPV6",
+    "LABELS", "LANGUAGE_REGIONS", "MAX_CHARS", "PHONE_CAND", "PHONE_CUE", "REFERENCE_CUE", "TAX_CUE", "TECH_CUE",
+    "TOWN", "WEAK_PHONE_CUE", "PiiSpan", "card_valid", "detect", "kvnr_valid", "phone_regions", "rvnr_valid",
+]
 
 MAX_CHARS = 20_000
-
-
-@dataclass(frozen=True, slots=True)
-class PiiSpan:
-    kind: str
-    start: int
-    end: int
-    value: str
-    confidence: float
-
 
 # Labels for messages, (German, English).
 LABELS: dict[str, tuple[str, str]] = {
@@ -65,54 +86,6 @@ LABELS: dict[str, tuple[str, str]] = {
 DEFAULT_REGIONS: tuple[str, ...] = ("DE", "AT", "CH", "GB", "US", "FR", "NL", "IT", "ES", "PL", "TR", "BE", "DK",
                                     "SE")
 LANGUAGE_REGIONS = {"de": ("DE", "AT", "CH"), "en": ("GB", "US", "IE")}
-
-# ------------------------------------------------------------------------------------------------ cues
-# A cue is a word shortly before a candidate (same clause) that says what the number is.
-_WINDOW = 40
-PHONE_CUE = re.compile(
-    r"(?<!\w)(?:tel(?:efon|\.)?|phone|call|ruf|anruf|r[üu]ckruf|erreich|reach|handy|mobil|mobile|cell|whats ?app|"
-    r"signal|ring|text|sms|fax|hotline|festnetz|landline|durchwahl)",
-    re.I,
-)
-# "number"/"Nummer" alone says nothing of its kind: it counts as a phone cue only when no reference cue is near.
-WEAK_PHONE_CUE = re.compile(r"(?<!\w)(?:nummer|number|nr\.?|no\.)(?!\w)", re.I)
-REFERENCE_CUE = re.compile(
-    r"(?:bestell|order|sendung|tracking|paket|parcel|rechnung|invoice|vertrag|contract|kunden|customer|case|fall|"
-    r"ticket|artikel|article|serial|seriennummer|plz|postcode|auftrag|vorgang|buchung|booking|z[äa]hler|meter|"
-    r"gutschein|voucher|coupon|imei|iccid|sim|konto|account|steuer|tax|ust|vat|version|firmware|build|"
-    r"versicher|ausweis|id card)",
-    re.I,
-)
-TECH_CUE = re.compile(r"(?:version|firmware|build|release|update|v|ver\.?)\s*$", re.I)
-TAX_CUE = re.compile(r"(?:steuer|tax|identifikationsnummer|idnr|id-nr|tin\b)", re.I)
-ID_CARD_CUE = re.compile(r"(?:ausweis|identity card|id[ -]?card|passport|reisepass|dokumentennummer)", re.I)
-HEALTH_CUE = re.compile(r"(?:versicherten|kvnr|krankenkasse|krankenversicher|gesundheitskarte|health insurance|"
-                        r"insurance (?:number|no))", re.I)
-ADDRESS_CUE = re.compile(r"(?:adresse|address|anschrift|wohn|liefer|deliver|send (?:it|them) to|ship (?:it )?to|"
-                         r"post (?:it|the \w+) to|moved to|umgezogen|zu\s*$|nach\s*$|an\s*$|to\s*$|in der\s*$)", re.I)
-
-
-_SENTENCE_END = re.compile(r"[.!?]\s+(?=[A-ZÄÖÜ\"'„“])|\n")  # not after "Tel. 0151", "Nr. 12"
-
-
-def _before(text: str, start: int, width: int = _WINDOW) -> str:
-    """The clause before ``start`` (at most ``width`` characters, not across a sentence end or a line break)."""
-    head = text[max(0, start - width):start]
-    ends = [m.end() for m in _SENTENCE_END.finditer(head)]
-    return head[ends[-1]:] if ends else head
-
-
-def _nearest_cue(head: str, *cues: re.Pattern[str]) -> int | None:
-    """Index of the cue whose last match ends nearest to the end of ``head`` (None: no cue)."""
-    best, best_end = None, -1
-    for i, cue in enumerate(cues):
-        end = -1
-        for m in cue.finditer(head):
-            end = m.end()
-        if end > best_end:
-            best, best_end = i, end
-    return best
-
 
 # ------------------------------------------------------------------------------------------------ e-mail
 EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63}){1,8}")  # bounded: linear
@@ -211,68 +184,6 @@ def _ips(text: str) -> list[PiiSpan]:
             except ValueError:
                 continue
             out.append(PiiSpan("ip", m.start(), m.end(), m.group(0), 0.9))
-    return out
-
-
-# ------------------------------------------------------------------------------------------------ German IDs
-DE_VAT = re.compile(r"(?<![A-Za-z0-9])DE[ ]?\d{3}[ ]?\d{3}[ ]?\d{3}(?!\d)", re.I)
-DE_IDNR = re.compile(r"(?<![\d-])\d{2}[ ]?\d{3}[ ]?\d{3}[ ]?\d{3}(?![\d-])")
-_ID_ALPHABET = "CFGHJKLMNPRTVWXYZ"
-DE_ID_CARD = re.compile(rf"(?<![A-Za-z0-9])[{_ID_ALPHABET}][{_ID_ALPHABET}0-9]{{8}}\d?(?![A-Za-z0-9])")
-DE_RVNR = re.compile(r"(?<![\w])(\d{2}) ?(\d{6}) ?([A-Z]) ?(\d{2}) ?(\d)(?!\w)")
-DE_KVNR = re.compile(r"(?<![\w])[A-Z] ?\d{4} ?\d{5}(?!\w)")
-_VALUES = {c: i for i, c in enumerate("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ")}
-
-
-def _check_731(chars: str) -> str:
-    return str(sum(_VALUES[c] * (7, 3, 1)[i % 3] for i, c in enumerate(chars)) % 10)
-
-
-def _cross(n: int) -> int:
-    return n // 10 + n % 10
-
-
-def rvnr_valid(area: str, birth: str, letter: str, serial: str, check: str) -> bool:
-    """Rentenversicherungsnummer: area, birth date DDMMYY, initial, serial, check digit (weights 2121 2 5 7 …)."""
-    day, month = int(birth[:2]), int(birth[2:4])
-    if not (1 <= day % 50 <= 31 and 1 <= month <= 12):
-        return False
-    num = area + birth + f"{ord(letter) - 64:02d}" + serial
-    weights = (2, 1, 2, 5, 7, 1, 2, 1, 2, 1, 2, 1)
-    return sum(_cross(int(d) * w) for d, w in zip(num, weights, strict=True)) % 10 == int(check)
-
-
-def kvnr_valid(value: str) -> bool:
-    """Krankenversichertennummer: a letter (as 01-26), eight digits, a check digit (Luhn-like weights 1, 2)."""
-    value = value.replace(" ", "")
-    num = f"{ord(value[0]) - 64:02d}" + value[1:9]
-    return sum(_cross(int(d) * (1, 2)[i % 2]) for i, d in enumerate(num)) % 10 == int(value[9])
-
-
-def _german_ids(text: str) -> list[PiiSpan]:
-    out = [PiiSpan("de_vat_id", m.start(), m.end(), m.group(0), 0.97)
-           for m in DE_VAT.finditer(text) if vat.is_valid(m.group(0))]
-    for m in DE_IDNR.finditer(text):
-        if not idnr.is_valid(m.group(0)):
-            continue
-        head = _before(text, m.start())
-        cue = _nearest_cue(head, TAX_CUE, REFERENCE_CUE)
-        if cue == 1:  # an order or contract number that happens to pass the check
-            continue
-        out.append(PiiSpan("de_tax_id", m.start(), m.end(), m.group(0), 0.95 if cue == 0 else 0.8))
-    for m in DE_ID_CARD.finditer(text):
-        value = m.group(0)
-        if not ID_CARD_CUE.search(_before(text, m.start())) or value.isdigit():
-            continue
-        if len(value) == 10 and _check_731(value[:9]) != value[9]:
-            continue
-        out.append(PiiSpan("de_id_card", m.start(), m.end(), value, 0.95 if len(value) == 10 else 0.8))
-    for m in DE_RVNR.finditer(text):
-        if rvnr_valid(*m.groups()):
-            out.append(PiiSpan("de_pension_no", m.start(), m.end(), m.group(0), 0.95))
-    for m in DE_KVNR.finditer(text):
-        if HEALTH_CUE.search(_before(text, m.start())) and kvnr_valid(m.group(0)):
-            out.append(PiiSpan("de_health_no", m.start(), m.end(), m.group(0), 0.9))
     return out
 
 

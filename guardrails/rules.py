@@ -28,6 +28,9 @@ class RelevanceRule(RuleConfig):
     # or one of its sentences to a cited passage below min_similarity), or clearly farther than the best other
     # passage the draft had as evidence (difference below min_margin)
     meaning_check: bool = True
+    # warn when the reply is generic: it takes up nothing of the message, the cited article or the customer's record
+    # and names nothing concrete (guardrails/generic_reply.py)
+    generic_check: bool = True
     min_similarity: float = Field(default=0.23, ge=0, le=1)
     min_margin: float = Field(default=-0.16, ge=-1, le=0)
 

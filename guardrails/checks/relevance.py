@@ -14,6 +14,9 @@ Two signals, both cheap and explainable:
   article are judged (an honest hand-off is not). Without the weights file, or when the evidence holds no other
   article's passage (a context not built by the pipeline), the two thresholds of the rule before apply
   (``min_similarity``, ``min_margin``);
+- **generic** (on; issue 11): the reply takes up nothing of the message, the cited article or the customer's record
+  and names nothing concrete — no figure, time span, link or specific piece of information still needed
+  (``guardrails.generic_reply``; judged with or without a cited article, not for a message that only praises);
 - **topic** (off by default; ``rules: {relevance: {topic_check: true}}`` in the policy, or
   ``Relevance(policy, topic_check=True)``): the reply cites an article and none of the
   message's content words (stemmed, ≥ 4 letters, no stop words) appears in the reply or that article.
@@ -64,6 +67,7 @@ class Relevance:
         # override. Kept for callers that want it (e.g. LLM drafts without citations).
         self.topic_check = options.topic_check if topic_check is None else topic_check
         self.meaning_check = options.meaning_check
+        self.generic_check = options.generic_check
         self.min_similarity = options.min_similarity
         self.min_margin = options.min_margin
 
@@ -105,6 +109,20 @@ class Relevance:
                         suggestion=msg(ctx, "Artikel prüfen oder ehrlich übergeben.",
                                        "Check the article, or hand off honestly."))]
 
+    def _generic(self, draft: str, body: str, message: str, ctx: CheckContext) -> list[Finding]:
+        from guardrails.generic_reply import is_generic
+
+        names = [n for n in [ctx.customer_name, *self.policy.brand_names] if n]
+        if not is_generic(body, message, [*ctx.cited, *ctx.evidence], ctx.customer_mood, skip=names):
+            return []
+        return [finding(self.rule_id, "warn", msg(
+            ctx, "Die Antwort ist allgemein: Sie greift nichts aus der Nachricht, dem Artikel oder den Kundendaten auf "
+                 "und nennt keinen konkreten Schritt, keine Frist und keine benötigte Angabe.",
+            "The reply is generic: it takes up nothing from the message, the article or the customer's record and "
+            "names no concrete step, time frame or piece of information needed."), 0, len(draft),
+            suggestion=msg(ctx, "Die Frage beantworten, oder sagen, was als Nächstes passiert und bis wann.",
+                           "Answer the question, or say what happens next and by when."))]
+
     def __call__(self, draft: str, ctx: CheckContext) -> list[Finding]:
         message = (ctx.customer_message or "").strip()
         if not message:
@@ -113,7 +131,10 @@ class Relevance:
         body = _body(draft)
         if self.topic_check:
             out += self._topic(draft, body, message, ctx)
-        if self.meaning_check and ctx.cited and len(content_words(message)) >= self.topic_min_words:
+        judged = len(content_words(message)) >= self.topic_min_words
+        generic = self._generic(draft, body, message, ctx) if self.generic_check and judged else []
+        out += generic
+        if self.meaning_check and ctx.cited and judged and not generic:
             out += self._meaning(draft, message, ctx)
         if ctx.customer_mood in ("angry", "sarcastic") and (m := CHEERFUL.search(body.lstrip())):
             start = len(draft) - len(body.lstrip()) + m.start()

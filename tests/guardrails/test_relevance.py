@@ -23,7 +23,7 @@ def test_topic_check_when_switched_on():
     from guardrails.checks.relevance import Relevance
 
     check = Relevance(load_policy(), topic_check=True)
-    check.meaning_check = False  # the topic words alone
+    check.meaning_check = check.generic_check = False  # the topic words alone
     message = "Meine Rechnung ist diesen Monat doppelt so hoch, warum?"
     off = "Hallo Anna, den Router schließt du an und gibst den Aktivierungscode ein. ^AB"
     on = "Hallo Anna, in der Rechnung stehen alle Posten einzeln; strittige Beträge prüfen wir. ^AB"

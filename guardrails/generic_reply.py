@@ -1,0 +1,119 @@
+"""Is the reply generic? (issue 11, ``relevance``): a reply that takes up nothing of what it answers — neither the
+message's words nor its evidence (the cited article, the customer's record) — and names nothing concrete (a figure,
+a date or time span, a weekday, a link, or the specific piece of information still needed) answers nobody in
+particular: "Thanks for reaching out, our team is looking into it and will get back to you shortly."
+
+Lexical, no model call (a few set operations per draft). What counts:
+- **grounded words**: the reply's content words (stemmed, >= 4 letters, no function or courtesy words, not the
+  customer's name, the brand's name or its sign-off) that the message, the cited passages or the evidence texts
+  have (German compounds by their parts, as ``relevance_features.covered``). A reply built on an article or a
+  record fact repeats several; a stock phrase shares at most one by chance ("team", "message");
+- **concrete**: ``CONCRETE`` below — a digit, a link, a time span ("innerhalb eines Werktags", "within two
+  days", "morgen", a weekday) or a request for a specific identifier ("deine Kundennummer", "your order number").
+
+- **own words**: content words that are neither grounded nor the stock vocabulary of service replies (``STOCK``:
+  courtesy, "we look into it", "we get back to you", vague time, light verbs). A reply with ``NEW_WORDS`` of them
+  says something of its own (a rule, a cause: "this app is no longer supported") even without evidence to match.
+
+Generic = at most ``MAX_GROUNDED`` grounded words, fewer than ``NEW_WORDS`` own words, nothing concrete and no
+question for a specific fact ("Which device is it?"). Not judged: messages that only praise or
+thank (nothing asked, mood ``praise``), where a thank-you is the right answer. Measured in ``benchmarks/README.md``
+("generic replies"): the composer's own drafts for the drafting and demo sets, honest hand-offs included, against
+stock replies written for the purpose (``benchmarks/data/generic_replies.jsonl``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from guardrails.relevance_features import STOP, _indexed, covered
+from guardrails.text import TOPIC_SKIP_RX, TOPIC_WORD_RX, topic_stem
+
+MAX_GROUNDED = 1
+_UNIT = (r"(werktag\w*|arbeitstag\w*|tag|tage|tagen|tages|woche\w*|stunde\w*|minute\w*|monat\w*|working days?|"
+         r"business days?|days?|weeks?|hours?|minutes?|months?)")
+_COUNT = (r"(ein|eine|eines|einem|einen|einer|zwei|drei|vier|fünf|one|two|three|four|five|a|an|next|"
+          r"nächste\w*|kommende\w*|coming)")
+CONCRETE = re.compile(
+    r"\d"
+    r"|\b[\w-]+\.[a-z]{2,}/\S*|https?://\S+|\bwww\.\S+"  # a link
+    rf"|\b{_COUNT}\s+{_UNIT}\b"  # a time span
+    r"|\b(morgen|übermorgen|tomorrow|montag|dienstag|mittwoch|donnerstag|freitag|samstag|sonntag|monday|tuesday|"
+    r"wednesday|thursday|friday|saturday|sunday)\b"
+    # the specific piece of information still needed: an identifier, an address, a screenshot …
+    r"|\w*(nummer|number)\b|\b(ID|IBAN)\b|\b(e-?mail-?)?adresse\b|\b(e-?mail )?address\b|\bscreenshot\w*|\bfoto\w*|"
+    r"\bphoto\w*|\bmodell\w*|\bmodel\b|\bdatum\b|\bdate of\b",
+    re.I,
+)
+_QUESTION = re.compile(r"\?")
+# a question for a specific fact ("Which device …?", "Wann hast du …?"): the information still needed
+_SPECIFIC_QUESTION = re.compile(
+    r"\b(which|welche[rsmn]?|wann|when|where|wo|wie viele|how many|what (kind|type|model|error|version|time|date))\b"
+    r"[^.!?]*\?", re.I)
+# the vocabulary of stock service replies (courtesy, "we look into it", "we get back to you", vague time): words a
+# reply can consist of without saying anything of its own (stems, matched as word starts)
+STOCK = re.compile(
+    r"(danke|dank|thank|bitte|please|gern|glad|happy|froh|freu|sorry|entschuldig|apolog|leid|verst[aä]nd|"
+    r"understand|apprecia|schätz|value|wichtig|important|priorit|concern|anliegen|anfrage|request|enquir|inquir|"
+    r"query|frage|question|nachricht|message|note|hinweis|feedback|rückmeld|info|detail|problem|issue|sache|"
+    r"prüf|check|schau|anseh|ansieh|look|review|investig|kümmer|care|handl|bearbeit|process|arbeit|work|"
+    r"klär|resolv|lös|sort|fix|help|hilf|helf|assist|unterstütz|support|service|kunde|customer|team|abteilung|"
+    r"department|fachabteilung|specialist|spezialist|kolleg|colleague|member|mitarbeit|agent|jemand|someone|"
+    r"weiter|forward|pass|leit|flag|escalat|intern|melde|meld|zurück|back|touch|contact|kontakt|reach|respond|"
+    r"antwort|reply|update|laufend|posted|inform|bescheid|news|neuigkeit|know|wiss|find|herausfind|"
+    r"schnell|quick|prompt|soon|bald|shortly|kürze|zeitnah|umgehend|asap|möglich|possibl|gleich|"
+    r"sofort|course|gegeben|geduld|patien|moment|sure|sicher|assur|best|bestes|hard|hochdruck|"
+    r"erhalten|receiv|got|notiert|noted|gesehen|seen|teil|shar|writ|schreib|schrieb|zeit|time|"
+    r"day|tag|morgen|great|toll|super|gut|good|frag|ask|situation|erfahrung|experience|right|richtig|people|leute|"
+    # light verbs and particles of any such sentence
+    r"geb|gib|halt|mach|bleib|komm|geh|sag|tun|tu|lass|seh|sieh|nehm|stell|dran|darauf|darum|dafür|daran|dabei|"
+    r"total|einfach|direkt|alles|genau|ganz|wirklich|really|totally|complet|absolut|definit|make|take|keep|"
+    r"give|come|tell|hear|hör|let|ensure|sorg)",
+    re.I)
+NEW_WORDS = 5  # a reply with this many content words of its own (neither stock nor grounded) says something
+# a letter's closing and what follows it (the team's name): its words are no reply content
+_CLOSING = re.compile(
+    r"(?:^|[\n.!]\s*)((viele|freundliche|beste|liebe|herzliche|schöne) grüße|mit freundlichen grüßen|gruß|"
+    r"(kind|best|warm|many) (regards|wishes)|regards|cheers|best|take care)\b[^.!?]{0,80}$|\s*\^[A-Z]{2,3}\s*$",
+    re.I)
+
+
+def without_closing(body: str) -> str:
+    """``body`` without a closing line at its end ("Viele Grüße\ndein Service-Team", "Kind regards, …", "^QA")."""
+    for _ in range(2):  # a closing line, then an agent's initials
+        body = _CLOSING.sub("", body.rstrip())
+    return body
+
+
+def _words(text: str, skip: frozenset[str]) -> set[str]:
+    low = TOPIC_SKIP_RX.sub(" ", text.lower())
+    return {topic_stem(w) for w in TOPIC_WORD_RX.findall(low) if w not in STOP and w not in skip}
+
+
+def grounded_words(body: str, sources: Iterable[str], skip: Iterable[str] = ()) -> set[str]:
+    """The reply's content words (stems) that one of ``sources`` (message, cited passages, evidence) has."""
+    skip_words = frozenset(w for s in skip for w in TOPIC_WORD_RX.findall(s.lower()))
+    mine = _words(body, skip_words)
+    if not mine:
+        return set()
+    text, words = _indexed(" \n ".join(sources))  # cached: a re-check of an edited draft reads it again
+    return {w for w in mine if covered(w, text, words)}
+
+
+def is_generic(body: str, message: str, sources: Iterable[str], mood: str | None = None,
+               skip: Iterable[str] = ()) -> bool:
+    """True when ``body`` (the reply without greeting and sign-off) takes up at most ``MAX_GROUNDED`` words of the
+    message and ``sources`` and names nothing concrete. ``skip``: names whose words do not count (the customer, the
+    brand, the sign-off)."""
+    if mood == "praise" and not _QUESTION.search(message):
+        return False  # a thank-you answers praise
+    body = without_closing(body)
+    if CONCRETE.search(body) or _SPECIFIC_QUESTION.search(body):
+        return False
+    skip_words = frozenset(w for s in skip for w in TOPIC_WORD_RX.findall(s.lower()))
+    grounded = grounded_words(body, [message, *sources], skip)
+    if len(grounded) > MAX_GROUNDED:
+        return False
+    own = {w for w in _words(body, skip_words) - grounded if not STOCK.match(w)}
+    return len(own) < NEW_WORDS

@@ -37,7 +37,6 @@ from assistant.review.channels import OutboxChannel, PostError
 from assistant.review.orm import Approval
 from assistant.review.outbox import Outbox
 from assistant.review.service import LIVE_APPROVAL, ReviewError, ReviewService
-from replydesk.db import utcnow
 
 from .conftest import StaticPipeline, add_message  # noqa: TID252
 
@@ -246,7 +245,15 @@ class ReviewMachine(RuleBasedStateMachine):
         each with its approval's own idempotency key."""
         before = {a.id: a for a in self.approvals()}
         calls = len(self.channel.calls)
-        sweeper = Outbox(self.db, self.channel, clock=lambda: utcnow() + timedelta(days=1))
+        # a day passes: every retry time and lease of ours moves a day into the past (rather than the sweeper's clock
+        # a day ahead, which would leave its own leases and retry times in the future for the services)
+        with self.db.transaction() as s:
+            for a in s.scalars(select(Approval).where(Approval.id.in_(before))):
+                if a.next_attempt_at is not None:
+                    a.next_attempt_at -= timedelta(days=1)
+                if a.lease_until is not None:
+                    a.lease_until -= timedelta(days=1)
+        sweeper = Outbox(self.db, self.channel)
         self.crashed = False
         report, _ = self.act(sweeper.sweep, limit=1000)
         due = {i for i, a in before.items() if a.state == "posting" or (a.state == "failed" and a.next_attempt_at)}

@@ -3,7 +3,8 @@ into it") it warns, and how many real drafts it warns by mistake.
 
 - **Stock replies**: ``benchmarks/data/generic_replies.jsonl`` (80, DE + EN, two sets written one after the other
   before and while the check was built: ``first`` and ``second``), each placed in the guardrail context of every
-  drafting case of its language — once with the composer's citation, once without any;
+  drafting case of its language — once with the composer's citation, once without any; and 4 ``restating``
+  templates filled with the message's first two content words ("Thanks for your message about {a} and {b} …");
 - **the composer's own drafts** (answers and honest hand-offs) for the drafting dev set and the demo inbox, with
   the context the pipeline builds: every generic warning there is a false one;
 - **real brand replies** (TWCS dev, labelled for ``no-bare-sorry``; no knowledge base, so only the message grounds
@@ -85,10 +86,17 @@ def main() -> None:
               f"hand-offs {sum(handoffs)}/{len(handoffs)}")
         if name != "drafting holdout":
             contexts += rows
-    for which in ("first", "second"):
+    from guardrails.relevance_features import surface_words
+
+    brand = [n.lower() for n in load_policy().brand_names]
+    for r in contexts:
+        r["topic"] = [w for w in surface_words(r["ctx"]["customer_message"]).values()
+                      if not any(w.lower().startswith(b) for b in brand)][:2]
+    for which in ("first", "second", "restating"):
         for key, label in (("ctx", "with the composer's citation"), ("ctx_bare", "without a citation")):
-            hits = [generic(s["text"], r[key]) for s in stock if s["set"] == which for r in contexts
-                    if r["language"] == s["lang"] and (key == "ctx_bare" or r["cites"])]
+            hits = [generic(s["text"].format(a=r["topic"][0], b=r["topic"][-1]), r[key]) for s in stock
+                    if s["set"] == which for r in contexts
+                    if r["language"] == s["lang"] and (key == "ctx_bare" or r["cites"]) and r["topic"]]
             print(f"stock replies, set {which}, {label}: warned {sum(hits) / len(hits):.1%} ({sum(hits)}/{len(hits)})")
     if TWCS.exists():
         hit, n = Counter(), Counter()

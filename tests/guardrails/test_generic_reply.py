@@ -41,6 +41,11 @@ STOCK = [
     ("en", "Thanks for reaching out. Our team is checking this and will be in touch soon.\n\nKind regards,\n"
            "your customer service team"),
     ("en", "Thank you for contacting us. We are reviewing this and will respond as quickly as possible."),
+    # restating the message answers nothing
+    ("de", "Hallo, danke für deine Nachricht wegen deines neuen Routers. Wir schauen uns das an und melden uns."),
+    ("de", "Hi, wir haben dein Anliegen zum Router aufgenommen und kümmern uns darum."),
+    ("en", "Hi, thanks for your message about your new router. We're looking into it and will get back to you."),
+    ("en", "Hello, we've noted your issue with the router and our team is on it."),
 ]
 
 
@@ -64,6 +69,9 @@ CONCRETE = [
     ("en", "Hi, your FunkWerk Router 5G is on its way with DHL and should arrive tomorrow. ^QA"),
     ("en", "Hi, please DM us your order number and we'll check where it is. ^QA"),
     ("en", "Hi, which address did you order it to? ^QA"),
+    ("en", "Hi, sorry about that! Did you order the black or the white router? ^QA"),  # a specific yes/no question
+    ("en", "Hi, please DM us when you placed the order and we'll look into it. ^QA"),  # a request for a fact
+    ("de", "Hallo, schick uns bitte per DM, wann du bestellt hast, dann schauen wir nach. ^QA"),
     ("en", "Hi, the courier reported a regional backlog after the storm, so parcels in your area are running late "
            "this week. ^QA"),  # a cause, without evidence to match
 ]
@@ -73,6 +81,16 @@ CONCRETE = [
 def test_reply_with_something_concrete_is_not_generic(rule, lang, draft):
     message = MESSAGE_DE if lang == "de" else MESSAGE_EN
     assert generic(rule, draft, message, lang) == []
+
+
+@pytest.mark.parametrize(("lang", "draft"), [
+    ("de", "Hallo, kannst du uns mehr dazu sagen? ^QA"),
+    ("en", "Hi, how can we help you with this? ^QA"),
+    ("en", "Hi, could you tell us a bit more? We'll look into it. ^QA"),
+])
+def test_a_stock_question_is_not_concrete(rule, lang, draft):
+    message = MESSAGE_DE if lang == "de" else MESSAGE_EN
+    assert generic(rule, draft, message, lang)
 
 
 def test_a_thank_you_for_praise_is_not_judged(rule):

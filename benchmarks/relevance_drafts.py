@@ -51,8 +51,13 @@ def demo_pipeline():
     return knowledge_base(Path(tempfile.mkdtemp(prefix="relevance-kb-")), strip=False)[1]
 
 
-def build(src: Path, pipeline) -> list[dict]:
-    """One row per draft: case, kind (own | forced:<article>), wrong (cited article not expected), draft, ctx."""
+def build(src: Path, pipeline, far: int = 0) -> list[dict]:
+    """One row per draft: case, kind (own | forced:<article> | far:<article>), wrong (cited article not expected),
+    draft, ctx. ``far``: that many more drafts per case, forced onto articles drawn at random (seeded) from those the
+    retriever ranks below its top 3 — the easy kind of wrong article, reported apart from the near ones."""
+    import random
+
+    rng = random.Random(0)
     from assistant.models import DraftRequest, ThreadMessage
     from evals.models import EvalCase
     from evals.runner import inline_customer
@@ -82,6 +87,11 @@ def build(src: Path, pipeline) -> list[dict]:
             seen.add(aid)
             article = pipeline.kb.get_articles([aid])[0]
             variants.append((f"forced:{aid}", forced(pipeline, ctx, article, found[aid])))
+        if far:
+            ranked = [p for p in pipeline.kb.search(ctx.request.text, None, k=100) if p.article_id not in e.articles]
+            for p in rng.sample(ranked[3:], min(far, len(ranked[3:]))):
+                article = pipeline.kb.get_articles([p.article_id])[0]
+                variants.append((f"far:{p.article_id}", forced(pipeline, ctx, article, p)))
         for kind, vctx in variants:
             proposal = own if kind == "own" else pipeline.composer.draft(vctx)
             cited = [c.ref.split("#")[0] for c in proposal.citations if c.kind == "kb"]

@@ -98,6 +98,17 @@ def main() -> None:
                     if s["set"] == which for r in contexts
                     if r["language"] == s["lang"] and (key == "ctx_bare" or r["cites"]) and r["topic"]]
             print(f"stock replies, set {which}, {label}: warned {sum(hits) / len(hits):.1%} ({sum(hits)}/{len(hits)})")
+    import time
+
+    from guardrails.generic_reply import is_generic
+
+    worst = 0.0  # catastrophic backtracking guard: every pattern must stay linear on long adversarial drafts
+    for unit in ("a", "please ", "a.b.", "a-b-", "a-b.", "gruß\n", ". ", "x?", "nummer", "a@b.", "ab/", "wann x?"):
+        text = (unit * (12000 // len(unit) + 1))[:12000]
+        t = time.perf_counter()
+        is_generic(text, "Wo ist mein Router? Wann kommt er?", ["Der Router kommt morgen."])
+        worst = max(worst, time.perf_counter() - t)
+    print(f"worst of 12 adversarial 12,000-character drafts: {worst * 1e3:.1f} ms")
     if TWCS.exists():
         hit, n = Counter(), Counter()
         for line in TWCS.read_text().splitlines():

@@ -40,19 +40,19 @@ _COUNT = (r"(ein|eine|eines|einem|einen|einer|zwei|drei|vier|fünf|one|two|three
           r"nächste\w*|kommende\w*|coming)")
 CONCRETE = re.compile(
     r"\d"
-    r"|\b[\w-]+\.[a-z]{2,}/\S*|https?://\S+|\bwww\.\S+"  # a link
+    r"|(?<![\w-])[\w-]+\.[a-z]{2,}/\S*|https?://\S+|\bwww\.\S+"  # a link (from a word run's start: linear)
     rf"|\b{_COUNT}\s+{_UNIT}\b"  # a time span
     r"|\b(morgen|übermorgen|tomorrow|montag|dienstag|mittwoch|donnerstag|freitag|samstag|sonntag|monday|tuesday|"
     r"wednesday|thursday|friday|saturday|sunday)\b"
     # the specific piece of information still needed: an identifier, an address, a screenshot …
-    r"|\w*(nummer|number)\b|\b(ID|IBAN)\b|\b(e-?mail-?)?adresse\b|\b(e-?mail )?address\b|\bscreenshot\w*|\bfoto\w*|"
+    r"|(nummer|number)\b|\b(ID|IBAN)\b|\b(e-?mail-?)?adresse\b|\b(e-?mail )?address\b|\bscreenshot\w*|\bfoto\w*|"
     r"\bphoto\w*|\bmodell\w*|\bmodel\b|\bdatum\b|\bdate of\b",
     re.I,
 )
 _QUESTION = re.compile(r"\?")
 # a question, or a request naming what to tell ("DM us when you visited the store"): specific when it names
 # something beyond the stock vocabulary ("Did you order light cheese?" — not "How can we help?")
-_REQUEST = re.compile(r"\b(please|bitte|dm|schick\w*|send|tell us|let us know|sag uns|nenn\w*)\b.*\b(when|where|which|"
+_REQUEST = re.compile(r"\b(please|bitte|dm|schick\w*|send|tell us|let us know|sag uns|nenn\w*)\b[^.!?\n]{0,160}?\b(when|where|which|"
                       r"what|wann|wo|welche\w*|was für)\b", re.I)
 _SENTENCE = re.compile(r"[^.!?\n]+[.!?]*")
 # the vocabulary of stock service replies (courtesy, "we look into it", "we get back to you", vague time): words a

@@ -84,10 +84,16 @@ _CLOSING = re.compile(
     re.I)
 
 
+_CLOSING_REACH = 160
+_DIGIT = re.compile(r"\d")
+
+
 def without_closing(body: str) -> str:
     """``body`` without a closing line at its end ("Viele Grüße\ndein Service-Team", "Kind regards, …", "^QA")."""
-    for _ in range(2):  # a closing line, then an agent's initials
-        body = _CLOSING.sub("", body.rstrip())
+    for _ in range(2):  # a closing line, then an agent's initials (only the tail is read: a closing is short)
+        body = body.rstrip()
+        cut = max(0, len(body) - _CLOSING_REACH)
+        body = body[:cut] + _CLOSING.sub("", body[cut:])
     return body
 
 
@@ -113,6 +119,8 @@ def is_generic(body: str, message: str, sources: Iterable[str], mood: str | None
     words of its own and names nothing concrete. ``skip``: names whose words do not count (the customer, the brand)."""
     if mood == "praise" and not _QUESTION.search(message):
         return False  # a thank-you answers praise
+    if _DIGIT.search(body):  # the common case, a figure or date: concrete (one fast scan)
+        return False
     body = without_closing(body)
     if CONCRETE.search(body):
         return False

@@ -10,16 +10,17 @@ Lexical, no model call (a few set operations per draft, the evidence's words cac
   fact repeats several; a stock phrase shares at most one by chance ("team", "message");
 - **restated words** (the message's own words) do not ground a reply: "Thanks for your message about your router
   delivery, we're looking into it" restates and answers nothing;
-- **own words**: content words that are neither of these nor the stock vocabulary of service replies (``STOCK``:
-  courtesy, "we look into it", "we get back to you", vague time, light verbs). A reply with ``NEW_WORDS`` of them
-  says something of its own (a rule, a cause) even without evidence to match;
+- **own words**: content words that are neither restated nor the stock vocabulary of service replies (``STOCK``:
+  courtesy, "we look into it", "we get back to you", vague time, light verbs; whole words, so "Internet" or
+  "Bestellung" are content). A reply with ``NEW_WORDS`` of them says something of its own (a rule, a cause, an
+  action) even without evidence to match;
 - **concrete**: ``CONCRETE`` — a digit, a link, a time span ("innerhalb eines Werktags", "within two days",
   "morgen", a weekday), an identifier or detail asked for ("deine Kundennummer", "your order number"); or a question
   (or a request to tell "when/which/where …") that names something beyond the stock vocabulary.
 
 Generic = at most ``MAX_GROUNDED`` taken-up words, fewer than ``NEW_WORDS`` own words and nothing concrete. Not
 judged: messages that only praise or thank (nothing asked, mood ``praise``), where a thank-you is the right answer.
-A letter's closing ("Viele Grüße, dein Service-Team", "^AB") is no content. Measured by
+A letter's closing ("Viele Grüße, dein Service-Team", "^AB") is no content, nor is a handle ("@115757"). Measured by
 ``benchmarks/bench_generic_replies.py`` (``benchmarks/README.md``): the composer's own drafts (answers and honest
 hand-offs) against stock replies written for the purpose (``benchmarks/data/generic_replies.jsonl``) and real brand
 replies.
@@ -46,7 +47,8 @@ CONCRETE = re.compile(
     r"wednesday|thursday|friday|saturday|sunday)\b"
     # the specific piece of information still needed: an identifier, an address, a screenshot …
     r"|(nummer|number)\b|\b(ID|IBAN)\b|\b(e-?mail-?)?adresse\b|\b(e-?mail )?address\b|\bscreenshot\w*|\bfoto\w*|"
-    r"\bphoto\w*|\bmodell\w*|\bmodel\b|\bdatum\b|\bdate of\b",
+    r"\bphoto\w*|\bmodell\w*|\bmodel\b|\bdatum\b|\bdate of\b|\be-?mail\b|\baccount (info\w*|details?)\b|"
+    r"\b(konto|kunden|zugangs|bank)daten\b|\bpostleitzahl\b|\b(post|zip) ?code\b",
     re.I,
 )
 _QUESTION = re.compile(r"\?")
@@ -56,27 +58,33 @@ _REQUEST = re.compile(r"\b(please|bitte|dm|schick\w*|send|tell us|let us know|sa
                       r"what|wann|wo|welche\w*|was für)\b", re.I)
 _SENTENCE = re.compile(r"[^.!?\n]+[.!?]*")
 # the vocabulary of stock service replies (courtesy, "we look into it", "we get back to you", vague time): words a
-# reply can consist of without saying anything of its own (stems, matched as word starts)
-STOCK = re.compile(
-    r"(danke|dank|thank|bitte|please|gern|glad|happy|froh|freu|sorry|entschuldig|apolog|leid|verst[aä]nd|"
-    r"understand|apprecia|schätz|value|wichtig|important|priorit|concern|anliegen|anfrage|request|enquir|inquir|"
-    r"query|frage|question|nachricht|message|note|hinweis|feedback|rückmeld|info|detail|problem|issue|sache|"
-    r"prüf|check|schau|anseh|ansieh|look|review|investig|kümmer|care|handl|bearbeit|process|arbeit|work|"
-    r"klär|resolv|lös|sort|fix|help|hilf|helf|assist|unterstütz|support|service|kunde|customer|team|abteilung|"
-    r"department|fachabteilung|specialist|spezialist|kolleg|colleague|member|mitarbeit|agent|jemand|someone|"
-    r"weiter|forward|pass|leit|flag|escalat|intern|melde|meld|zurück|back|touch|contact|kontakt|reach|respond|"
-    r"antwort|reply|update|laufend|posted|inform|bescheid|news|neuigkeit|know|wiss|find|herausfind|"
-    r"schnell|quick|prompt|soon|bald|shortly|kürze|zeitnah|umgehend|asap|möglich|possibl|gleich|"
-    r"sofort|course|gegeben|geduld|patien|moment|sure|sicher|assur|best|bestes|hard|hochdruck|"
-    r"erhalten|receiv|got|notiert|noted|gesehen|seen|teil|shar|writ|schreib|schrieb|zeit|time|"
-    r"day|tag|morgen|great|toll|super|gut|good|frag|ask|situation|erfahrung|experience|right|richtig|people|leute|"
+# reply can consist of without saying anything of its own. Whole stems with an inflection ending, a separable particle
+# and the participle's ge- ("weitergeleitet", "gemeldet"), never a mere word start: "Internet", "Leitung",
+# "Bestellung", "Gutschrift" are content, not "intern", "leit…", "best", "gut".
+_STOCK_STEMS = (
+    "danke|dank|thank|thankful|bitte|please|pleas|gern|glad|happy|froh|freu|freut|sorry|entschuldig|apolog|apologis|"
+    "apologiz|leid|versteh|verstand|verständnis|understand|understood|apprecia|appreciat|schätz|value|wichtig|"
+    "important|priority|concern|anliegen|anfrag|request|enquiry|enquir|inquiry|inquir|query|frag|question|nachricht|"
+    "message|note|hinweis|feedback|rückmeld|info|information|detail|problem|issue|sach|prüf|check|schau|anseh|"
+    "ansieh|look|review|investigat|kümmer|care|handl|bearbeit|process|arbeit|work|klär|resolv|lös|sort|fix|help|"
+    "hilf|helf|assist|unterstütz|support|servic|kund|kunden|customer|team|abteilung|department|fachabteilung|"
+    "specialist|spezialist|kolleg|colleague|member|mitarbeit|mitarbeiter|agent|jemand|someone|weiter|forward|pass|"
+    "flag|escalat|intern(?!et)|internal|internally|meld|zurück|back|touch|contact|kontakt|kontaktier|reach|respond|"
+    "response|antwort|beantwort|reply|update|laufend|post|inform|bescheid|news|neuigkeit|know|wiss|weiß|find|"
+    "herausfind|schnell|schnellstmöglich|quick|quickly|prompt|promptly|soon|bald|short|shortly|kürz|zeitnah|umgehend|"
+    "asap|möglich|possibl|possible|gleich|sofort|course|gegeb|geduld|patienc|patient|moment|sure|sicher|assur|best|"
+    "bestes|hard|hochdruck|erhalt|receiv|notiert|noted|gesehen|seen|teil|shar|writ|write|written|schreib|schrieb|zeit|"
+    "time|day|tag|great|toll|super|gut|good|ask|situation|erfahrung|experienc|right|richtig|people|leut|"
     # light verbs and particles of any such sentence
-    r"geb|gib|halt|mach|bleib|komm|geh|sag|tun|tu|lass|seh|sieh|nehm|stell|dran|darauf|darum|dafür|daran|dabei|"
-    r"total|einfach|direkt|alles|genau|ganz|wirklich|really|totally|complet|absolut|definit|make|take|keep|"
-    r"dazu|davon|darüber|more|bisschen|little|about|this|that|"
-    r"give|come|tell|hear|hör|let|ensure|sorg)",
-    re.I)
-NEW_WORDS = 5  # a reply with this many content words of its own (neither stock nor grounded) says something
+    "geb|gib|gab|halt|hält|mach|bleib|komm|geh|sag|lass|seh|sieh|nehm|nimm|dran|darauf|darum|dafür|daran|dabei|"
+    "total|einfach|direkt|alles|genau|ganz|wirklich|really|totally|complet|completely|absolut|absolutely|definit|"
+    "definitely|make|take|keep|dazu|davon|darüber|more|bisschen|little|about|this|that|give|come|tell|hear|hör|let|"
+    "ensur|ensure|sorg|weiterleit|weitergeleit|schick|send|sent|get|got|going|tun|doing|done|verständnis|"
+    "anlieg")
+_PARTICLE = "weiter|zurück|nach|an|ab|auf|aus|ein|mit|vor|durch|um|her|hin"
+STOCK = re.compile(rf"(?:{_PARTICLE})?(?:ge)?(?:{_STOCK_STEMS})(?:e|en|er|es|s|t|et|st|est|te|ten|ed|ing|ly|d|n|nd|end|ier|ieren|iert)?$",
+                   re.I)
+NEW_WORDS = 4  # a reply with this many content words of its own (neither stock nor grounded) says something
 # a letter's closing and what follows it (the team's name): its words are no reply content
 _CLOSING = re.compile(
     r"(?:^|[\n.!]\s*)((viele|freundliche|beste|liebe|herzliche|schöne) grüße|mit freundlichen grüßen|gruß|"
@@ -86,6 +94,7 @@ _CLOSING = re.compile(
 
 _CLOSING_REACH = 160
 _DIGIT = re.compile(r"\d")
+_HANDLE = re.compile(r"(?<![\w@])[@#]\w+")  # "@115757", "#Verspätung": an address or a tag, not a figure
 
 
 def without_closing(body: str) -> str:
@@ -95,6 +104,16 @@ def without_closing(body: str) -> str:
         cut = max(0, len(body) - _CLOSING_REACH)
         body = body[:cut] + _CLOSING.sub("", body[cut:])
     return body
+
+
+def _raw_words(text: str, skip: frozenset[str]) -> dict[str, str]:
+    """stem -> the word as written (lower case), for the reply's content words."""
+    low = TOPIC_SKIP_RX.sub(" ", text.lower())
+    return {topic_stem(w): w for w in TOPIC_WORD_RX.findall(low) if w not in STOP and w not in skip}
+
+
+def _stock(word: str) -> bool:
+    return STOCK.match(word) is not None
 
 
 def _words(text: str, skip: frozenset[str]) -> set[str]:
@@ -119,6 +138,7 @@ def is_generic(body: str, message: str, sources: Iterable[str], mood: str | None
     words of its own and names nothing concrete. ``skip``: names whose words do not count (the customer, the brand)."""
     if mood == "praise" and not _QUESTION.search(message):
         return False  # a thank-you answers praise
+    body = _HANDLE.sub(" ", body)
     if _DIGIT.search(body):  # the common case, a figure or date: concrete (one fast scan)
         return False
     body = without_closing(body)
@@ -127,11 +147,11 @@ def is_generic(body: str, message: str, sources: Iterable[str], mood: str | None
     skip_words = frozenset(w for s in skip for w in TOPIC_WORD_RX.findall(s.lower()))
     for sentence in _SENTENCE.findall(body):
         if (sentence.rstrip().endswith("?") or _REQUEST.search(sentence)) and any(
-                not STOCK.match(w) for w in _words(sentence, skip_words)):
+                not _stock(w) for w in _raw_words(sentence, skip_words).values()):
             return False  # a question for a specific fact: the information still needed
     restated = grounded_words(body, [message], skip)
     taken_up = grounded_words(body, list(sources), skip) - restated
     if len(taken_up) > MAX_GROUNDED:
         return False
-    own = {w for w in _words(body, skip_words) - restated - taken_up if not STOCK.match(w)}
+    own = {stem for stem, w in _raw_words(body, skip_words).items() if stem not in restated and not _stock(w)}
     return len(own) < NEW_WORDS

@@ -41,6 +41,7 @@ STOCK = [
     ("en", "Thanks for reaching out. Our team is checking this and will be in touch soon.\n\nKind regards,\n"
            "your customer service team"),
     ("en", "Thank you for contacting us. We are reviewing this and will respond as quickly as possible."),
+    ("en", "@user4711 thanks for your patience, we're looking into it and will update you soon! #support24"),
     # restating the message answers nothing
     ("de", "Hallo, danke für deine Nachricht wegen deines neuen Routers. Wir schauen uns das an und melden uns."),
     ("de", "Hi, wir haben dein Anliegen zum Router aufgenommen und kümmern uns darum."),
@@ -74,6 +75,10 @@ CONCRETE = [
     ("de", "Hallo, schick uns bitte per DM, wann du bestellt hast, dann schauen wir nach. ^QA"),
     ("en", "Hi, the courier reported a regional backlog after the storm, so parcels in your area are running late "
            "this week. ^QA"),  # a cause, without evidence to match
+    # content words that merely start like stock words ("Internet", "Leitung", "Bestellung", "Gutschrift")
+    ("de", "Hallo, bei einer Leitungsstörung hilft oft ein Neustart; läuft das Internet danach, ist alles gut. ^QA"),
+    ("de", "Hallo, die Gutschrift für die doppelte Bestellung ist veranlasst. ^QA"),
+    ("en", "@user4711 please send us your email and we'll check it. ^QA"),  # a handle is no figure; an e-mail asked for
 ]
 
 

@@ -1,10 +1,11 @@
 """``no-bare-sorry``: an apology or sympathy must come with concrete help.
 
 The draft is read sentence by sentence (handles, URLs, signatures and thread markers masked). Each sentence,
-minus its apology phrase, is classified: **substance** (a specific piece of information asked for, a specific
-question, an instruction, a fact with time/number/cause, an action taken, a link with its purpose), **thin**
-(a generic move to another channel or a generic request for "details"), or **empty** (filler: "let us know if
-we can help", "we're looking into it", "as soon as possible"). The verdict:
+minus its apology phrase and the problem it restates ("sorry *that your delivery is delayed*", up to the next
+clause), is classified: **substance** (a specific piece of information asked for, a specific question, an
+instruction, a fact with time/number/cause, an action taken, a link with its purpose), **thin** (a generic move to
+another channel or a generic request for "details"), or **empty** (filler: "let us know if we can help", "we're
+looking into it", "as soon as possible"). The verdict:
 
 * no apology/sympathy → the rule does not apply;
 * any substance → ok;
@@ -47,7 +48,35 @@ class Classification:
     filler: bool = False  # bare, and every sentence is an apology (+ a restatement of the problem) or filler
 
 
+# The problem restated right after an apology, up to the next clause: "sorry *for the delay this morning*", "sorry
+# *that your delivery is delayed* although …", "es tut uns leid*, dass der Zug ausgefallen ist*, weil …". It names
+# the customer's problem, not help, so its time words and states ("this morning", "is delayed") are no facts. A new
+# clause or a concrete detail ends it (and stays to be read): a comma, colon, dash or bracket, a digit, a connective
+# ("and", "but", "because", "due to", "until", "weil", "bis" …), "please"/"bitte" or a first-person future or perfect
+# ("we'll", "I have", "wir werden" …).
+_RESTATED = re.compile(
+    r"[\s,]*(?:(?:mich|uns|dich|sie|ihnen|euch|you|us)\b[\s,]*)?(?:that|for|about|to (?:hear|see|read|learn)|dass|"
+    r"für|wegen|über|zu (?:hören|lesen))\b(?:(?![,;:–—(\d]|\b(?:although|though|but|however|because|since|as|so|"
+    r"and|due to|owing to|caused by|until|till|aber|obwohl|jedoch|doch|da|weil|denn|aufgrund|wegen|infolge|bis|und|"
+    r"please|bitte|we'?ll|we will|we'?ve|we have|i'?ll|i will|i'?ve|i have|wir (?:haben|werden)|ich (?:habe|werde))\b).)*", re.I)
+
+
+def _strip_restated(text: str, lex: CompiledLexicon) -> str:
+    """The text without the restated problem (``_RESTATED``) after each apology or sympathy phrase."""
+    spans = sorted(m.span() for key in ("apology", "sympathy") for m in lex.find(key, text))
+    out, last = [], 0
+    for start, end in spans:
+        if start < last:
+            continue
+        clause = _RESTATED.match(text, end)
+        out.append(text[last:end] + " ")
+        last = clause.end() if clause else end
+    return "".join(out) + text[last:]
+
+
 def _strip_apology(text: str, lex: CompiledLexicon) -> str:
+    """The text without its apology/sympathy phrases and the problem each one restates."""
+    text = _strip_restated(text, lex)
     for key in ("apology", "sympathy"):
         rx = getattr(lex, key)
         if rx:

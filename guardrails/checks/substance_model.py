@@ -80,8 +80,8 @@ def embed(texts: list[str]) -> np.ndarray | None:
 
 
 def content_sentences(draft: str, language: str, policy) -> list[str]:
-    """The draft's sentences (handles, URLs, signature masked) with the apology/sympathy phrase removed, each of
-    at least two words: what is left to carry substance."""
+    """The draft's sentences (handles, URLs, signature masked) with the apology/sympathy phrase and the problem it
+    restates removed, each of at least two words: what is left to carry substance."""
     from guardrails.checks.no_bare_sorry import _strip_apology
     from guardrails.text import analyse
 

@@ -38,7 +38,9 @@ def test_cross_validated_block_f1_and_good_replies_blocked():
     verdicts = runs[0]
     s = {name: bench.score(d.labels[d.set == name], verdicts[d.set == name]) for name in ("en", "de", "de-team")}
     naive = bench.score(d.labels[d.set == "de"], np.where(d.naive[d.set == "de"], "bare", "none"))
-    # measured 2026-11-26 (fifth pass): EN F1 0.906 / 2.4 % ok blocked, DE 0.984 / 0 %
+    # measured 2026-11-26 (fifth pass): EN F1 0.906 / 2.4 % ok blocked, DE 0.984 / 0 %; sixth pass (restated problem
+    # removed, weights refitted): EN 0.889 / 2.4 %, DE 0.984 / 0 %, team DE 0.968 / 0 % (this fixed threshold is not
+    # the one the nested choice makes; the bench: EN 0.913 / 1.6 %)
     assert s["en"]["F1"] >= 0.85 and s["en"]["ok_blocked"] <= 0.04, s["en"]
     assert s["de"]["F1"] >= 0.90 and s["de"]["ok_blocked"] <= 0.03, s["de"]
     assert s["de-team"]["F1"] >= 0.90 and s["de-team"]["ok_blocked"] <= 0.03, s["de-team"]
@@ -57,6 +59,13 @@ def test_decide_trusts_lexical_substance_and_uses_probabilities_otherwise():
     # only apologies, restatements of the problem and filler: bare whatever the classifier says
     assert decide("bare", {"bare": 0.1, "thin": 0.2, "ok": 0.7}, 0.45, filler=True) == "bare"
     assert decide("ok", {"bare": 0.9, "thin": 0.05, "ok": 0.05}, 0.45, filler=True) == "ok"
+
+
+def test_block_log_loss_scores_the_decision_the_rule_makes():
+    """The inner CV ranks L2 by this loss: P(block) is P(bare), plus P(thin) when the lexicons read the draft bare."""
+    probs = np.array([[0.2, 0.6, 0.2], [0.2, 0.6, 0.2], [0.1, 0.1, 0.8]])
+    loss = bench.block_log_loss(probs, np.array(["bare", "thin", "thin"]), np.array(["bare", "bare", "ok"]))
+    assert loss == pytest.approx(-(np.log(0.8) + np.log(0.2) + np.log(0.9)) / 3)
 
 
 PARAPHRASES = [  # (reply, the same reply with one word changed, language, verdict)
@@ -145,6 +154,32 @@ PARAPHRASES = [  # (reply, the same reply with one word changed, language, verdi
      "Sorry for the trouble caused. The line is closed for repairs until Friday. ^AB", "en", "ok"),
     ("Entschuldige die Unannehmlichkeiten. Die Strecke ist bis Freitag wegen Bauarbeiten gesperrt. ^AB",
      "Entschuldige den Ärger. Die Strecke ist bis Freitag wegen Bauarbeiten gesperrt. ^AB", "de", "ok"),
+    # the problem restated right after the apology is no fact ("sorry that your delivery *is delayed*", "for the delay
+    # *this morning*"); a new clause after it (a comma, a cause, "until", "please") is still read (EN + DE)
+    ("I'm so sorry that your delivery is delayed. We appreciate your patience. ^AB",
+     "I'm so sorry that your parcel is delayed. We appreciate your patience. ^AB", "en", "bare"),
+    ("Sorry for the delay this morning. Thanks for bearing with us. ^AB",
+     "Sorry for the wait this morning. Thanks for bearing with us. ^AB", "en", "bare"),
+    ("We're sorry that your flight was cancelled today. ^AB", "We're sorry that your flight got cancelled today. ^AB",
+     "en", "bare"),
+    ("Sorry that your delivery is delayed, it will arrive by Friday. ^AB",
+     "Sorry that your parcel is delayed, it will arrive by Friday. ^AB", "en", "ok"),
+    ("Sorry that your train was cancelled today due to a signal failure at Leeds. ^AB",
+     "Sorry that your train was cancelled this morning due to a signal failure at Leeds. ^AB", "en", "ok"),
+    ("Sorry that the line is closed until Friday for repairs. ^AB",
+     "Sorry that the line is shut until Friday for repairs. ^AB", "en", "ok"),
+    ("Sorry for the delay today, please DM us your booking reference. ^AB",
+     "Sorry for the wait today, please DM us your booking reference. ^AB", "en", "ok"),
+    ("Es tut uns leid, dass deine Lieferung verspätet ist. Danke für deine Geduld. ^AB",
+     "Es tut uns leid, dass dein Paket verspätet ist. Danke für deine Geduld. ^AB", "de", "bare"),
+    ("Sorry wegen der Verspätung heute Morgen. Wir danken dir für deine Geduld. ^AB",
+     "Sorry wegen der Wartezeit heute Morgen. Wir danken dir für deine Geduld. ^AB", "de", "bare"),
+    ("Es tut uns leid, dass der Zug heute ausgefallen ist, weil ein Stellwerk gestört war. ^AB",
+     "Es tut uns leid, dass der Zug heute ausgefallen ist, da ein Stellwerk gestört war. ^AB", "de", "ok"),
+    ("Sorry, dass die Strecke bis Freitag gesperrt ist. ^AB", "Sorry, dass die Strecke bis Freitag geschlossen ist. ^AB",
+     "de", "ok"),
+    ("Es tut uns leid, dass deine Bestellung verspätet ist. Bitte schick uns deine Bestellnummer per DM. ^AB",
+     "Es tut uns leid, dass deine Bestellung zu spät ist. Bitte schick uns deine Bestellnummer per DM. ^AB", "de", "ok"),
 ]
 
 

@@ -143,17 +143,23 @@ def fit_limit(body: str, limit: int | None, url_weight: int | None, *, tail: str
     full = join(body)
     if not limit or weighted_length(full, url_weight) <= limit:
         return full
+    def longest(parts: list[str], render) -> str | None:
+        """The longest prefix of ``parts`` (at least one) whose rendering fits; the length grows with the prefix, so
+        a bisection finds it in log(n) renderings (popping one part at a time was quadratic on a long draft)."""
+        lo, hi = 0, len(parts) - 1  # the fitting prefix has lo..hi parts; the whole does not fit
+        while lo < hi:
+            mid = (lo + hi + 1) // 2
+            if weighted_length(render(parts[:mid]), url_weight) <= limit:
+                lo = mid
+            else:
+                hi = mid - 1
+        return render(parts[:lo]) if lo else None
+
     sentences = [body[a:b].strip() for a, b in _sentences(body, ())]
-    while sentences:
-        sentences.pop()
-        candidate = join(" ".join(sentences))
-        if sentences and weighted_length(candidate, url_weight) <= limit:
-            return candidate
+    if (found := longest(sentences, lambda p: join(" ".join(p)))) is not None:
+        return found
     # the first sentence alone is too long: cut it at a word boundary
     words = body.split()
-    while words:
-        words.pop()
-        candidate = join(" ".join(words).rstrip(",;:–-") + " …" if words else "")
-        if weighted_length(candidate, url_weight) <= limit:
-            return candidate
+    if (found := longest(words, lambda p: join(" ".join(p).rstrip(",;:–-") + " …"))) is not None:
+        return found
     return join("")[:limit]

@@ -198,17 +198,40 @@ def extra_features(head: str, text: str, brand: re.Pattern[str] | None = None) -
     raise ValueError(head)
 
 
+class NgramStack:
+    """Per-class NB-LR n-gram heads (one vs rest: logistic regression over naive-Bayes-scaled sublinear TF-IDF of
+    ``guardrails.abuse.hashed``'s word/bigram/character 3-5-grams; the ratios are folded into the weights) and the
+    softmax layer that stacks their logits with a ridge head's scores (benchmarks/triage_stack.py)."""
+
+    def __init__(self, w: np.ndarray, b: np.ndarray, idf: np.ndarray, stack_w: np.ndarray, stack_b: np.ndarray):
+        self.w, self.b, self.idf = w.astype(np.float32), b, idf.astype(np.float32)
+        self.stack_w, self.stack_b = stack_w, stack_b
+
+    def logits(self, text: str) -> np.ndarray:
+        from guardrails.abuse import hashed, tfidf
+
+        idx = hashed(text)
+        if not idx:
+            return self.b
+        u, v = tfidf(idx, self.idf)
+        return self.b + v @ self.w[u]
+
+    def scores(self, ridge_scores: np.ndarray, text: str) -> np.ndarray:
+        return np.concatenate([ridge_scores, self.logits(text)]) @ self.stack_w + self.stack_b
+
+
 class LinearHead:
     """A linear scorer over [embedding | hashed n-grams | standardised interpretable features] (each block
     optional), trained as a ridge classifier (benchmarks/train_triage.py). Multi-class: argmax of the scores;
-    one output: flag when score ≥ threshold."""
+    one output: flag when score ≥ threshold. ``stack``: NB-LR n-gram heads stacked on top (sentiment)."""
 
     def __init__(self, classes: list[str], b: np.ndarray, w_extra: np.ndarray, mu: np.ndarray, sd: np.ndarray,
                  w_emb: np.ndarray | None = None, w_hash: np.ndarray | None = None, threshold: float = 0.5,
-                 feature_names: list[str] | None = None) -> None:
+                 feature_names: list[str] | None = None, stack: NgramStack | None = None) -> None:
         self.classes, self.b, self.w_extra, self.mu, self.sd = classes, b, w_extra, mu, sd
         self.w_emb, self.w_hash, self.threshold = w_emb, w_hash, threshold
         self.feature_names = feature_names or []
+        self.stack = stack
 
     def contributions(self, extra: np.ndarray) -> np.ndarray:
         """Per interpretable feature, its contribution to each output's score."""
@@ -246,7 +269,9 @@ def load_models(path: str | None = None) -> dict[str, LinearHead]:
         heads[head] = LinearHead(
             [str(c) for c in data[f"{head}_classes"]], data[f"{head}_b"], data[f"{head}_w_extra"],
             data[f"{head}_mu"], data[f"{head}_sd"], data.get(f"{head}_w_emb"), data.get(f"{head}_w_hash"),
-            float(data[f"{head}_threshold"]), [str(c) for c in data[f"{head}_features"]])
+            float(data[f"{head}_threshold"]), [str(c) for c in data[f"{head}_features"]],
+            NgramStack(*(data[f"{head}_{k}"] for k in ("nb_w", "nb_b", "nb_idf", "stack_w", "stack_b")))
+            if f"{head}_nb_w" in data else None)
     return heads
 
 

@@ -9,7 +9,8 @@ Data (development splits only; the public test splits are never used):
 
 Inputs per text: the 512-d multilingual USE embedding (``knowledge_base.embeddings.UseEmbedder``, the model the
 knowledge base ships) plus the interpretable features in ``assistant.triage``. Embeddings are cached under
-``--cache`` so that a re-run does not re-embed. Every figure is 5-fold stratified cross-validation (seed 0);
+``--cache`` so that a re-run does not re-embed. Sentiment ships the ridge head stacked with per-class NB-LR n-gram
+heads (``benchmarks/triage_stack.py``); the ridge alone is reported from the same fits. Every figure is 5-fold stratified cross-validation (seed 0);
 hyper-parameters and thresholds are chosen inside each training fold (nested), never on the fold scored.
 """
 
@@ -28,6 +29,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from assistant import triage as T  # noqa: E402
+from benchmarks import triage_stack as S  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "datasets"
 GE17 = DATA / "germeval2017" / "dev.jsonl"
@@ -47,14 +49,25 @@ class Blocks:
     def __init__(self, extra: np.ndarray, emb: np.ndarray | None = None, hashed: np.ndarray | None = None,
                  names: list[str] | None = None, extra_weight: float = 0.5) -> None:
         self.extra, self.emb, self.hashed, self.names, self.extra_weight = extra, emb, hashed, names, extra_weight
+        self._gram: np.ndarray | None = None
+
+    def gram(self) -> np.ndarray:
+        """Embedding + n-gram inner products of all rows, computed once (every fit slices it)."""
+        if self._gram is None:
+            g = np.zeros((len(self.extra), len(self.extra)))
+            for block in (self.emb, self.hashed):
+                for j in range(0, 0 if block is None else block.shape[1], 4096):
+                    c = block[:, j:j + 4096].astype(np.float64)
+                    g += c @ c.T
+            self._gram = g
+        return self._gram
 
     def kernel(self, rows_a, rows_b, mu, sd):
         ea = (self.extra[rows_a] - mu) / sd
         eb = (self.extra[rows_b] - mu) / sd
         k = self.extra_weight / ea.shape[1] * ea @ eb.T + 1.0  # + 1: the bias
-        for block in (self.emb, self.hashed):
-            if block is not None:
-                k = k + block[rows_a] @ block[rows_b].T
+        if self.emb is not None or self.hashed is not None:
+            k = k + self.gram()[np.ix_(rows_a, rows_b)]
         return k
 
 
@@ -105,9 +118,18 @@ def oof(data: Blocks, rows: np.ndarray, y: np.ndarray, n_out: int, lam: float, k
     return out
 
 
+def pick_lam_oof(data, rows, y, n_out, score) -> tuple[float, np.ndarray]:
+    """Inner 3-fold choice of the ridge strength (higher score is better), with its out-of-fold scores."""
+    best = None
+    for lam in LAM_GRID:
+        o = oof(data, rows, y, n_out, lam, k=3, seed=1)
+        if best is None or score(y, o) > best[0]:
+            best = (score(y, o), lam, o)
+    return best[1], best[2]
+
+
 def pick_lam(data, rows, y, n_out, score) -> float:
-    """Inner 3-fold choice of the ridge strength (higher score is better)."""
-    return max(LAM_GRID, key=lambda lam: score(y, oof(data, rows, y, n_out, lam, k=3, seed=1)))
+    return pick_lam_oof(data, rows, y, n_out, score)[0]
 
 
 def nested_cv(data: Blocks, y: np.ndarray, n_out: int, score, choose_threshold=None):
@@ -265,23 +287,34 @@ def main(argv: list[str] | None = None) -> dict:
     sent = {"n": len(y), "majority_class": SENT_CLASSES[majority],
             "majority_micro_f1": round(float((y == majority).mean()), 3),
             "previous_lexicon_micro_f1": round(micro_f1(y, np.array([old_sentiment(t) for t in texts])), 3)}
+    ridge_name = "embedding+ngrams+lexical (ridge alone; shipped until 2026-11-26)"
     variants = {"lexical_only": Blocks(lex, names=T.FEATURES_LEX, extra_weight=1.0),
                 "embedding+lexical": Blocks(lex, emb, names=T.FEATURES_LEX),
                 "ngrams+lexical": Blocks(lex, None, hashed, names=T.FEATURES_LEX),
-                "embedding+ngrams+lexical (shipped)": Blocks(lex, emb, hashed, names=T.FEATURES_LEX)}
+                ridge_name: Blocks(lex, emb, hashed, names=T.FEATURES_LEX)}
+
+    def summary(pred, extra):
+        return {"micro_f1": round(micro_f1(y, pred), 3), "macro_f1": round(macro_f1(y, pred), 3), **extra,
+                "per_fold_micro_f1": [round(micro_f1(y[f], pred[f]), 3) for f in folds(y)],
+                "confusion(rows=gold neg/neu/pos)": [
+                    [int(np.sum((y == a) & (pred == b))) for b in range(3)] for a in range(3)]}
+
     for name, data in variants.items():
         s, _, lams = nested_cv(data, y, 3, acc)
-        pred = s.argmax(axis=1)
-        sent[name] = {"micro_f1": round(micro_f1(y, pred), 3), "macro_f1": round(macro_f1(y, pred), 3),
-                      "lambda_chosen": lams}
-        if "shipped" in name:
-            sent[name]["per_fold_micro_f1"] = [round(micro_f1(y[f], pred[f]), 3) for f in folds(y)]
-            sent[name]["confusion(rows=gold neg/neu/pos)"] = [
-                [int(np.sum((y == a) & (pred == b))) for b in range(3)] for a in range(3)]
+        sent[name] = summary(s.argmax(axis=1), {"lambda_chosen": lams})
         log(f"sentiment {name}: {sent[name]['micro_f1']}")
-    head, lam = final_head(variants["embedding+ngrams+lexical (shipped)"], y, 3, acc, SENT_CLASSES)
+    # shipped: the ridge head stacked with per-class NB-LR n-gram heads (benchmarks/triage_stack.py); the ridge
+    # alone is re-scored from the very same fits, so before/after share folds and choices
+    docs = S.ngram_docs(texts)
+    stacked, ridge_only, chosen = S.nested(sys.modules[__name__], variants[ridge_name], docs, y, log)
+    sent["same run: ridge alone"] = summary(ridge_only.argmax(axis=1), {})
+    sent["stacked ridge + NB-LR n-grams (shipped)"] = summary(stacked.argmax(axis=1),
+                                                             {"lambda, nb_l2 chosen": chosen})
+    model = S.develop(sys.modules[__name__], variants[ridge_name], docs, y, np.arange(len(y)))
+    head = model["head"]
     saved.update(head.to_arrays("sentiment"))
-    sent["final"] = {"lambda": lam, "lexical_weights(neg/neu/pos)": {
+    saved.update(S.to_arrays(model))
+    sent["final"] = {"lambda": model["lam"], "nb_l2": model["nb_l2"], "lexical_weights(neg/neu/pos)": {
         f: [round(float(v), 3) for v in head.w_extra[i]] for i, f in enumerate(T.FEATURES_LEX)}}
     report["sentiment"] = sent
 

@@ -90,8 +90,6 @@ _CLOSING = re.compile(
     r"(?:^|[\n.!]\s*)((viele|freundliche|beste|liebe|herzliche|schöne) grüße|mit freundlichen grüßen|gruß|"
     r"(kind|best|warm|many) (regards|wishes)|regards|cheers|best|take care)\b[^.!?]{0,80}$|\s*\^[A-Z]{2,3}\s*$",
     re.I)
-
-
 _CLOSING_REACH = 160
 _DIGIT = re.compile(r"\d")
 _HANDLE = re.compile(r"(?<![\w@])[@#]\w+")  # "@115757", "#Verspätung": an address or a tag, not a figure
@@ -116,15 +114,10 @@ def _stock(word: str) -> bool:
     return STOCK.match(word) is not None
 
 
-def _words(text: str, skip: frozenset[str]) -> set[str]:
-    low = TOPIC_SKIP_RX.sub(" ", text.lower())
-    return {topic_stem(w) for w in TOPIC_WORD_RX.findall(low) if w not in STOP and w not in skip}
-
-
 def grounded_words(body: str, sources: Iterable[str], skip: Iterable[str] = ()) -> set[str]:
     """The reply's content words (stems) that one of ``sources`` (cited passages, evidence, message) has."""
     skip_words = frozenset(w for s in skip for w in TOPIC_WORD_RX.findall(s.lower()))
-    mine = _words(body, skip_words)
+    mine = set(_raw_words(body, skip_words))
     if not mine:
         return set()
     text, words = _indexed(" \n ".join(sources))  # cached: a re-check of an edited draft reads it again

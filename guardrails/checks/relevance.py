@@ -1,6 +1,6 @@
 """``relevance`` (warn): the reply does not address the customer's message.
 
-Two signals, both cheap and explainable:
+Its signals, each cheap and explainable:
 - **tone** (on): a cheerful opener ("Schön, dass …", "Great that …") to a message the pipeline read as angry or
   sarcastic (``CheckContext.customer_mood``);
 - **meaning** (on; issue 11): a logistic regression over ``guardrails.relevance_features`` — the message against the
@@ -14,9 +14,10 @@ Two signals, both cheap and explainable:
   article are judged (an honest hand-off is not). Without the weights file, or when the evidence holds no other
   article's passage (a context not built by the pipeline), the two thresholds of the rule before apply
   (``min_similarity``, ``min_margin``);
-- **generic** (on; issue 11): the reply takes up nothing of the message, the cited article or the customer's record
-  and names nothing concrete — no figure, time span, link or specific piece of information still needed
-  (``guardrails.generic_reply``; judged with or without a cited article, not for a message that only praises);
+- **generic** (on; issue 11): the reply takes up nothing of the cited article or the customer's record (restating the
+  message does not count) and names nothing concrete — no figure, time span, link or specific piece of information
+  still needed (``guardrails.generic_reply``; judged with or without a cited article, not for a message that only
+  praises);
 - **topic** (off by default; ``rules: {relevance: {topic_check: true}}`` in the policy, or
   ``Relevance(policy, topic_check=True)``): the reply cites an article and none of the
   message's content words (stemmed, ≥ 4 letters, no stop words) appears in the reply or that article.

@@ -31,8 +31,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from guardrails.relevance_features import STOP, _indexed, covered
-from guardrails.text import TOPIC_SKIP_RX, TOPIC_WORD_RX, topic_stem
+from guardrails.relevance_features import covered, indexed, surface_words
+from guardrails.text import TOPIC_WORD_RX
 
 MAX_GROUNDED = 1
 _UNIT = (r"(werktag\w*|arbeitstag\w*|tag|tage|tagen|tages|woche\w*|stunde\w*|minute\w*|monat\w*|working days?|"
@@ -104,24 +104,20 @@ def without_closing(body: str) -> str:
     return body
 
 
-def _raw_words(text: str, skip: frozenset[str]) -> dict[str, str]:
-    """stem -> the word as written (lower case), for the reply's content words."""
-    low = TOPIC_SKIP_RX.sub(" ", text.lower())
-    return {topic_stem(w): w for w in TOPIC_WORD_RX.findall(low) if w not in STOP and w not in skip}
+def _content_words(text: str, skip: frozenset[str]) -> dict[str, str]:
+    """stem -> the word as written (lower case): the reply's content words (``relevance_features``' tokenizer and stop
+    list), without the words of ``skip``."""
+    return {stem: w for stem, word in surface_words(text).items() if (w := word.lower()) not in skip}
 
 
 def _stock(word: str) -> bool:
     return STOCK.match(word) is not None
 
 
-def grounded_words(body: str, sources: Iterable[str], skip: Iterable[str] = ()) -> set[str]:
-    """The reply's content words (stems) that one of ``sources`` (cited passages, evidence, message) has."""
-    skip_words = frozenset(w for s in skip for w in TOPIC_WORD_RX.findall(s.lower()))
-    mine = set(_raw_words(body, skip_words))
-    if not mine:
-        return set()
-    text, words = _indexed(" \n ".join(sources))  # cached: a re-check of an edited draft reads it again
-    return {w for w in mine if covered(w, text, words)}
+def _covered_by(stems: Iterable[str], sources: Iterable[str]) -> set[str]:
+    """The ``stems`` that one of ``sources`` has (German compounds by their parts)."""
+    text, words = indexed(" \n ".join(sources))  # cached: a re-check of an edited draft reads it again
+    return {w for w in stems if covered(w, text, words)}
 
 
 def is_generic(body: str, message: str, sources: Iterable[str], mood: str | None = None,
@@ -140,11 +136,12 @@ def is_generic(body: str, message: str, sources: Iterable[str], mood: str | None
     skip_words = frozenset(w for s in skip for w in TOPIC_WORD_RX.findall(s.lower()))
     for sentence in _SENTENCE.findall(body):
         if (sentence.rstrip().endswith("?") or _REQUEST.search(sentence)) and any(
-                not _stock(w) for w in _raw_words(sentence, skip_words).values()):
+                not _stock(w) for w in _content_words(sentence, skip_words).values()):
             return False  # a question for a specific fact: the information still needed
-    restated = grounded_words(body, [message], skip)
-    taken_up = grounded_words(body, list(sources), skip) - restated
+    mine = _content_words(body, skip_words)
+    restated = _covered_by(mine, [message])
+    taken_up = _covered_by(mine, sources) - restated
     if len(taken_up) > MAX_GROUNDED:
         return False
-    own = {stem for stem, w in _raw_words(body, skip_words).items() if stem not in restated and not _stock(w)}
+    own = {stem for stem, w in mine.items() if stem not in restated and not _stock(w)}
     return len(own) < NEW_WORDS

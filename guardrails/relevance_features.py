@@ -90,7 +90,7 @@ def covered(word: str, text: str, words: frozenset[str]) -> bool:
 
 
 @lru_cache(maxsize=8192)
-def _indexed(text: str) -> tuple[str, frozenset[str]]:
+def indexed(text: str) -> tuple[str, frozenset[str]]:
     low = text.lower()
     return low, frozenset(topic_stem(w) for w in TOPIC_WORD_RX.findall(low) if w not in STOP)
 
@@ -99,7 +99,7 @@ def cover(asked: list[str], text: str) -> float:
     """The share of ``asked`` (stems) that ``text`` covers (1.0 when nothing is asked)."""
     if not asked:
         return 1.0
-    low, words = _indexed(text)
+    low, words = indexed(text)
     return sum(covered(w, low, words) for w in asked) / len(asked)
 
 
@@ -201,7 +201,7 @@ def features(message: str, draft: str, draft_body: str, cited: list[str], eviden
     asked = list(surface)
     answer_text = " ".join(cited) + " " + draft_body
     word_cover = cover(asked, answer_text)
-    low, words = _indexed(answer_text)
+    low, words = indexed(answer_text)
     not_covered = [surface[w] for w in asked if not covered(w, low, words)]
     other_cover = max((cover(asked, e) for e in evidence_texts), default=word_cover)
     # question kinds asked vs kinds of answer present

@@ -52,7 +52,9 @@ def main() -> None:
               f"(target p95 ≤ 2 ms at 280), n={len(times)} distinct drafts")
     meaning_costs(engine, drafts=[d for d in drafts if len(d) <= 2000])
     for path in (ROOT.parent / "shared" / "datasets" / "twcs" / "replies-labelled-dev.jsonl",
-                 ROOT / "evals" / "datasets" / "replies-labelled-de.jsonl"):
+                 ROOT / "evals" / "datasets" / "replies-labelled-de.jsonl",
+                 ROOT / "benchmarks" / "data" / "no_bare_sorry_probe_en.jsonl",
+                 ROOT / "benchmarks" / "data" / "no_bare_sorry_probe_de.jsonl"):
         if not path.exists():
             print(f"{path}: not found, skipped")
             continue

@@ -180,6 +180,21 @@ PARAPHRASES = [  # (reply, the same reply with one word changed, language, verdi
      "de", "ok"),
     ("Es tut uns leid, dass deine Bestellung verspätet ist. Bitte schick uns deine Bestellnummer per DM. ^AB",
      "Es tut uns leid, dass deine Bestellung zu spät ist. Bitte schick uns deine Bestellnummer per DM. ^AB", "de", "ok"),
+    # a generic move to another team or channel is thin (warn), not bare — and "e-mail" as the channel is not the
+    # e-mail address asked for
+    ("Sorry for the trouble. Please contact our customer service team, they can help. ^AB",
+     "Sorry for the trouble. Please contact our customer support team, they can help. ^AB", "en", "thin"),
+    ("Apologies for this. Please email our support team and they'll take a look. ^AB",
+     "Apologies for this. Please email our support team and they'll have a look. ^AB", "en", "thin"),
+    ("Apologies for this. Please DM us your account email so we can find the booking. ^AB",
+     "Apologies for this. Please DM us your registered email so we can find the booking. ^AB", "en", "ok"),
+    ("Das tut uns leid. Bitte wende dich an unseren Kundenservice, dort hilft man dir weiter. ^AB",
+     "Das tut uns leid. Bitte wende dich an unsere Kundenbetreuung, dort hilft man dir weiter. ^AB", "de", "thin"),
+    ("Entschuldigen Sie den Ärger. Wenden Sie sich bitte an unser Service-Team. ^AB",
+     "Entschuldigen Sie den Ärger. Wenden Sie sich bitte an unsere Hotline. ^AB", "de", "thin"),
+    ("Sorry! Lass uns das per DM klären. ^AB", "Sorry! Lass uns das per Direktnachricht klären. ^AB", "de", "thin"),
+    ("Tut uns leid. Schick uns bitte deine E-Mail-Adresse per DM, dann suchen wir die Buchung. ^AB",
+     "Tut uns leid. Schick uns bitte deine Mailadresse per DM, dann suchen wir die Buchung. ^AB", "de", "ok"),
 ]
 
 

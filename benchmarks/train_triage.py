@@ -5,7 +5,8 @@ figures with baselines measured in the same run.
 
 Data (development splits only; the public test splits are never used):
 - ../shared/datasets/germeval2017/dev.jsonl — sentiment (negative/neutral/positive) and relevance labels.
-- ../shared/datasets/prompt-injections/train.jsonl — deepset/prompt-injections train split (DE+EN).
+- ../shared/datasets/prompt-injections/train.jsonl — deepset/prompt-injections train split (DE+EN), with real customer
+  messages as training-only benign rows (``benchmarks/train_injection.py``, which also retrains that head alone).
 
 Inputs per text: the 512-d multilingual USE embedding (``knowledge_base.embeddings.UseEmbedder``, the model the
 knowledge base ships) plus the interpretable features in ``assistant.triage``. Embeddings are cached under
@@ -355,34 +356,11 @@ def main(argv: list[str] | None = None) -> dict:
     rel["decision_flag_rate"] = round(float(decided.mean()), 3)
     report["relevance"] = rel
 
-    # ---- injection (deepset prompt-injections train, DE+EN) ---------------------------------------------------
-    pi = load(PI)
-    ptexts = [r["text"] for r in pi]
-    pemb = embeddings("pi", ptexts, args.cache)
-    phashed = hashed_matrix(ptexts)
-    yi = np.array([bool(r["injection"]) for r in pi])
-    ilex = np.stack([T.injection_features(t) for t in ptexts])
-    inj = {"n": len(pi), "injection_rate": round(float(yi.mean()), 3)}
-    cue_rule = (ilex[:, 0] > 0) | (ilex[:, 1] > 0)
-    inj["baseline_cue_rule(override or persona cue)"] = dict(zip(
-        ("precision", "recall", "f1", "fpr"), (round(v, 3) for v in prf(yi, cue_rule)), strict=True))
-    inj["baseline_majority(never)"] = {"recall": 0.0, "fpr": 0.0, "accuracy": round(float((~yi).mean()), 3)}
-    choose_fpr = threshold_for_fpr(0.04)
-    variants = {"lexical_only": Blocks(ilex, names=T.FEATURES_INJ, extra_weight=1.0),
-                "embedding+lexical": Blocks(ilex, pemb, names=T.FEATURES_INJ),
-                "embedding+ngrams+lexical (shipped)": Blocks(ilex, pemb, phashed, names=T.FEATURES_INJ)}
-    yi_int = yi.astype(int)
-    for name, data in variants.items():
-        s, thr, lams = nested_cv(data, yi_int, 1, auc0, choose_fpr)
-        prec, rec, f1, fpr = prf(yi, s[:, 0] >= thr)
-        inj[name] = {"auc": round(auc(yi, s[:, 0]), 3), "precision": round(prec, 3), "recall": round(rec, 3),
-                     "f1": round(f1, 3), "fpr": round(fpr, 3), "lambda_chosen": lams}
-        log(f"injection {name}: {inj[name]}")
-    ihead, lam = final_head(variants["embedding+ngrams+lexical (shipped)"], yi_int, 1, auc0, ["injection"],
-                            choose_fpr)
-    saved.update(ihead.to_arrays("injection"))
-    inj["final"] = {"lambda": lam, "threshold": round(ihead.threshold, 3)}
-    report["injection"] = inj
+    # ---- injection (deepset prompt-injections train, DE+EN; customer messages as training-only benign rows) ------
+    from benchmarks.train_injection import train as train_injection
+
+    report["injection"], arrays = train_injection(args.cache, log)
+    saved.update(arrays)
 
     if not args.no_save:
         args.out.parent.mkdir(parents=True, exist_ok=True)

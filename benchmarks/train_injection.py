@@ -1,0 +1,163 @@
+"""Train the triage injection head and print cross-validated figures with the previous head measured in the same run.
+
+    .venv/bin/python benchmarks/train_injection.py [--cache /tmp/triage_cache] [--out assistant/models_data/triage.npz]
+                                                   [--no-save]
+
+Only the ``injection_*`` arrays of ``--out`` are replaced; the other heads stay as they are (``train_triage.py``
+trains all heads and calls :func:`train` for this one).
+
+Data (development splits only; the public test splits are never used):
+- ../shared/datasets/prompt-injections/train.jsonl — deepset/prompt-injections train split (DE+EN), scored;
+- ordinary customer messages as **training-only** benign examples: a seeded sample of ``IN_DOMAIN_N`` real customer
+  tweets (../shared/datasets/twcs/inbound.jsonl, EN) and as many real German posts about a transport company
+  (../shared/datasets/germeval2017/dev.jsonl). Without them the head learned "an imperative or a demand" from
+  deepset's benign class (general questions), and flagged 76 of the 148 ordinary demo inbox messages ("need a return
+  label please", "Bitte löscht alle meine Daten") as prompt injections.
+
+Folds are stratified by class and source; the ridge strength is chosen by the inner AUC on deepset rows and the
+threshold at ``FPR_TARGET`` of deepset's benign prompts in inner out-of-fold scores (nested). The customer messages
+are scored out of fold too ("in-domain flagged"), but never count towards the deepset figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from assistant import triage as T  # noqa: E402
+from benchmarks.train_triage import (  # noqa: E402
+    DATA,
+    LAM_GRID,
+    PI,
+    Blocks,
+    auc,
+    embeddings,
+    fit_ridge,
+    folds,
+    hashed_matrix,
+    head_scores,
+    load,
+    prf,
+    targets_for,
+)
+
+IN_DOMAIN_N = 1200  # per source
+FPR_TARGET = 0.025  # of deepset's benign prompts, inside the training folds
+TWCS = DATA / "twcs" / "inbound.jsonl"
+GE17 = DATA / "germeval2017" / "dev.jsonl"
+
+
+def in_domain_negatives(n: int | None = None, seed: int = 0) -> list[str]:
+    n = IN_DOMAIN_N if n is None else n
+    rng = np.random.default_rng(seed)
+    out = []
+    for path in (TWCS, GE17):
+        texts = [r["text"] for r in load(path)]
+        out += [texts[i] for i in sorted(rng.choice(len(texts), min(n, len(texts)), replace=False))]
+    return out
+
+
+class Task:
+    """Rows: deepset prompts (``dom`` 0) then customer messages (``dom`` 1, all benign)."""
+
+    def __init__(self, data: Blocks, y: np.ndarray, dom: np.ndarray) -> None:
+        self.data, self.y, self.dom = data, y, dom
+        self.strat = y + 2 * dom
+
+    def threshold(self, rows: np.ndarray, scores: np.ndarray) -> float:
+        neg = np.sort(scores[(self.y[rows] == 0) & (self.dom[rows] == 0)])
+        return float(neg[int(np.ceil((1 - FPR_TARGET) * len(neg))) - 1]) + 1e-6
+
+    def fit(self, rows: np.ndarray, lam: float):
+        return fit_ridge(self.data, rows, targets_for(self.y[rows], 1), lam, ["injection"])
+
+    def oof(self, rows: np.ndarray, lam: float, k: int, seed: int) -> np.ndarray:
+        out = np.zeros(len(rows))
+        for test in folds(self.strat[rows], k, seed):
+            train = np.setdiff1d(np.arange(len(rows)), test)
+            out[test] = head_scores(self.fit(rows[train], lam), self.data, rows[test])[:, 0]
+        return out
+
+    def pick_lam(self, rows: np.ndarray) -> float:
+        deep = self.dom[rows] == 0
+        scored = [(auc(self.y[rows][deep].astype(bool), self.oof(rows, lam, 3, 1)[deep]), lam) for lam in LAM_GRID]
+        return max(scored)[1]
+
+    def nested(self, train_on: np.ndarray, seed: int = 0) -> tuple[np.ndarray, np.ndarray, list[float]]:
+        """Out-of-fold scores and thresholds of every row; models see only training-fold rows with ``train_on``."""
+        scores, thresholds, lams = np.zeros(len(self.y)), np.zeros(len(self.y)), []
+        for test in folds(self.strat, 5, seed):
+            train = np.setdiff1d(np.flatnonzero(train_on), test)
+            lam = self.pick_lam(train)
+            lams.append(lam)
+            thresholds[test] = self.threshold(train, self.oof(train, lam, 3, 2))
+            scores[test] = head_scores(self.fit(train, lam), self.data, test)[:, 0]
+        return scores, thresholds, lams
+
+    def final(self):
+        rows = np.arange(len(self.y))
+        lam = self.pick_lam(rows)
+        head = self.fit(rows, lam)
+        head.threshold = self.threshold(rows, self.oof(rows, lam, 5, 2))
+        return head, lam
+
+
+def train(cache: Path, log=print) -> tuple[dict, dict[str, np.ndarray]]:
+    pi = load(PI)
+    extra = in_domain_negatives()
+    texts = [r["text"] for r in pi] + extra
+    y = np.array([int(bool(r["injection"])) for r in pi] + [0] * len(extra))
+    dom = np.array([0] * len(pi) + [1] * len(extra))
+    lex = np.stack([T.injection_features(t) for t in texts])
+    task = Task(Blocks(lex, embeddings(f"injection_{len(texts)}", texts, cache), hashed_matrix(texts),
+                       names=T.FEATURES_INJ), y, dom)
+    deep, yb = dom == 0, y.astype(bool)
+    report = {"n_deepset": int(deep.sum()), "injection_rate": round(float(yb[deep].mean()), 3),
+              "n_customer_messages_training_only": len(extra), "fpr_target": FPR_TARGET}
+    cue = (lex[:, 0] > 0) | (lex[:, 1] > 0)
+    report["baseline_cue_rule(override or persona cue)"] = dict(zip(
+        ("precision", "recall", "f1", "fpr"), (round(v, 3) for v in prf(yb[deep], cue[deep])), strict=True)) | {
+        "in_domain_flagged": round(float(cue[~deep].mean()), 4)}
+    for name, train_on in (("deepset only (shipped until 2026-11-26 evening)", deep),
+                           ("deepset + customer messages (shipped)", np.ones(len(y), dtype=bool))):
+        for seed in (0, 1):
+            s, thr, lams = task.nested(train_on, seed)
+            flag = s >= thr
+            prec, rec, f1, fpr = prf(yb[deep], flag[deep])
+            report[f"{name}, fold seed {seed}"] = {
+                "auc": round(auc(yb[deep], s[deep]), 3), "precision": round(prec, 3), "recall": round(rec, 3),
+                "f1": round(f1, 3), "fpr": round(fpr, 3), "in_domain_flagged": round(float(flag[~deep].mean()), 4),
+                "lambda_chosen": lams}
+            log(f"injection {name}, seed {seed}: {report[f'{name}, fold seed {seed}']}")
+    head, lam = task.final()
+    report["final"] = {"lambda": lam, "threshold": round(head.threshold, 3)}
+    return report, head.to_arrays("injection")
+
+
+def main(argv: list[str] | None = None) -> dict:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--cache", type=Path, default=Path("/tmp/triage_cache"))
+    ap.add_argument("--out", type=Path, default=ROOT / "assistant" / "models_data" / "triage.npz")
+    ap.add_argument("--no-save", action="store_true")
+    args = ap.parse_args(argv)
+    t0 = time.time()
+    report, arrays = train(args.cache, lambda m: print(f"[{time.time() - t0:.0f}s] {m}", file=sys.stderr, flush=True))
+    if not args.no_save:
+        with np.load(args.out, allow_pickle=False) as old:
+            kept = {k: old[k] for k in old.files if not k.startswith("injection_")}
+        np.savez_compressed(args.out, **kept, **arrays)
+        report["saved"] = str(args.out)
+    print(json.dumps(report, indent=1, default=float))
+    return report
+
+
+if __name__ == "__main__":
+    main()

@@ -12,7 +12,10 @@ Data (development splits only; the public test splits are never used):
   tweets (../shared/datasets/twcs/inbound.jsonl, EN) and as many real German posts about a transport company
   (../shared/datasets/germeval2017/dev.jsonl). Without them the head learned "an imperative or a demand" from
   deepset's benign class (general questions), and flagged 76 of the 148 ordinary demo inbox messages ("need a return
-  label please", "Bitte löscht alle meine Daten") as prompt injections.
+  label please", "Bitte löscht alle meine Daten") as prompt injections;
+- each deepset injection once more, framed as a customer would send it (after one of those messages or its @-handle;
+  ``framed_injections``), **training only**, in the same fold as its source prompt: without them the customer
+  messages teach "sounds like a customer, so benign".
 
 Folds are stratified by class and source; the ridge strength is chosen by the inner AUC on deepset rows and the
 threshold at ``FPR_TARGET`` of deepset's benign prompts in inner out-of-fold scores (nested). The customer messages
@@ -65,12 +68,42 @@ def in_domain_negatives(n: int | None = None, seed: int = 0) -> list[str]:
     return out
 
 
-class Task:
-    """Rows: deepset prompts (``dom`` 0) then customer messages (``dom`` 1, all benign)."""
+def framed_injections(injections: list[str], messages: list[str], seed: int = 0) -> list[str]:
+    """Each injection once more, as a customer would send it: after a real customer message ("my DSL is down. P.S.
+    …") or after the message's @-handle. Without these the customer messages teach "sounds like a customer, so
+    benign", and attempts written as customer messages pass."""
+    rng = np.random.default_rng(seed)
+    out = []
+    for text in injections:
+        host = messages[int(rng.integers(len(messages)))].strip()
+        handle = host.split()[0] if host.startswith("@") else "@support"
+        out.append(f"{host} {rng.choice(['', 'P.S. ', 'Also: ', 'Btw '])}{text}" if rng.random() < 0.5
+                   else f"{handle} {text}")
+    return out
 
-    def __init__(self, data: Blocks, y: np.ndarray, dom: np.ndarray) -> None:
-        self.data, self.y, self.dom = data, y, dom
-        self.strat = y + 2 * dom
+
+def grouped_folds(groups: np.ndarray, strat: np.ndarray, k: int, seed: int) -> list[np.ndarray]:
+    """Stratified folds over groups (a prompt and its framed copy are one group, never split across folds)."""
+    first = {g: i for i, g in reversed(list(enumerate(groups)))}
+    keys = np.array(sorted(first))
+    fold_of: dict = {}
+    labels = strat[[first[g] for g in keys]]
+    for i, idx in enumerate(folds(labels, k, seed)):
+        fold_of.update({keys[j]: i for j in idx})
+    f = np.array([fold_of[g] for g in groups])
+    return [np.flatnonzero(f == i) for i in range(k)]
+
+
+class Task:
+    """Rows: deepset prompts (``dom`` 0), customer messages (``dom`` 1, all benign), framed copies of deepset's
+    injections (``dom`` 2, training only, in their source prompt's group)."""
+
+    def __init__(self, data: Blocks, y: np.ndarray, dom: np.ndarray, groups: np.ndarray) -> None:
+        self.data, self.y, self.dom, self.groups = data, y, dom, groups
+        self.strat = y + 2 * np.minimum(dom, 1)
+
+    def folds(self, rows: np.ndarray, k: int, seed: int) -> list[np.ndarray]:
+        return grouped_folds(self.groups[rows], self.strat[rows], k, seed)
 
     def threshold(self, rows: np.ndarray, scores: np.ndarray) -> float:
         neg = np.sort(scores[(self.y[rows] == 0) & (self.dom[rows] == 0)])
@@ -81,7 +114,7 @@ class Task:
 
     def oof(self, rows: np.ndarray, lam: float, k: int, seed: int) -> np.ndarray:
         out = np.zeros(len(rows))
-        for test in folds(self.strat[rows], k, seed):
+        for test in self.folds(rows, k, seed):
             train = np.setdiff1d(np.arange(len(rows)), test)
             out[test] = head_scores(self.fit(rows[train], lam), self.data, rows[test])[:, 0]
         return out
@@ -94,7 +127,7 @@ class Task:
     def nested(self, train_on: np.ndarray, seed: int = 0) -> tuple[np.ndarray, np.ndarray, list[float]]:
         """Out-of-fold scores and thresholds of every row; models see only training-fold rows with ``train_on``."""
         scores, thresholds, lams = np.zeros(len(self.y)), np.zeros(len(self.y)), []
-        for test in folds(self.strat, 5, seed):
+        for test in self.folds(np.arange(len(self.y)), 5, seed):
             train = np.setdiff1d(np.flatnonzero(train_on), test)
             lam = self.pick_lam(train)
             lams.append(lam)
@@ -110,35 +143,53 @@ class Task:
         return head, lam
 
 
+def attempts_in_messages() -> list[str]:
+    """The security suite's injection attempts sent as customer messages (tests/security/data; never trained on)."""
+    path = ROOT / "tests" / "security" / "data" / "injection_attempts.jsonl"
+    return [r["text"] for r in load(path) if r["vector"] == "message"]
+
+
 def train(cache: Path, log=print) -> tuple[dict, dict[str, np.ndarray]]:
     pi = load(PI)
     extra = in_domain_negatives()
-    texts = [r["text"] for r in pi] + extra
-    y = np.array([int(bool(r["injection"])) for r in pi] + [0] * len(extra))
-    dom = np.array([0] * len(pi) + [1] * len(extra))
+    inj = [i for i, r in enumerate(pi) if r["injection"]]
+    framed = framed_injections([pi[i]["text"] for i in inj], extra)
+    texts = [r["text"] for r in pi] + extra + framed
+    y = np.array([int(bool(r["injection"])) for r in pi] + [0] * len(extra) + [1] * len(framed))
+    dom = np.array([0] * len(pi) + [1] * len(extra) + [2] * len(framed))
+    groups = np.r_[np.arange(len(pi) + len(extra)), np.array(inj)]
     lex = np.stack([T.injection_features(t) for t in texts])
     task = Task(Blocks(lex, embeddings(f"injection_{len(texts)}", texts, cache), hashed_matrix(texts),
-                       names=T.FEATURES_INJ), y, dom)
-    deep, yb = dom == 0, y.astype(bool)
+                       names=T.FEATURES_INJ), y, dom, groups)
+    deep, cust, yb = dom == 0, dom == 1, y.astype(bool)
     report = {"n_deepset": int(deep.sum()), "injection_rate": round(float(yb[deep].mean()), 3),
-              "n_customer_messages_training_only": len(extra), "fpr_target": FPR_TARGET}
+              "n_customer_messages_training_only": len(extra), "n_framed_injections_training_only": len(framed),
+              "fpr_target": FPR_TARGET}
     cue = (lex[:, 0] > 0) | (lex[:, 1] > 0)
     report["baseline_cue_rule(override or persona cue)"] = dict(zip(
         ("precision", "recall", "f1", "fpr"), (round(v, 3) for v in prf(yb[deep], cue[deep])), strict=True)) | {
-        "in_domain_flagged": round(float(cue[~deep].mean()), 4)}
+        "in_domain_flagged": round(float(cue[cust].mean()), 4)}
     for name, train_on in (("deepset only (shipped until 2026-11-26 evening)", deep),
-                           ("deepset + customer messages (shipped)", np.ones(len(y), dtype=bool))):
+                           ("deepset + customer messages", dom <= 1),
+                           ("deepset + customer messages + framed injections (shipped)", dom <= 2)):
         for seed in (0, 1):
             s, thr, lams = task.nested(train_on, seed)
             flag = s >= thr
             prec, rec, f1, fpr = prf(yb[deep], flag[deep])
             report[f"{name}, fold seed {seed}"] = {
                 "auc": round(auc(yb[deep], s[deep]), 3), "precision": round(prec, 3), "recall": round(rec, 3),
-                "f1": round(f1, 3), "fpr": round(fpr, 3), "in_domain_flagged": round(float(flag[~deep].mean()), 4),
+                "f1": round(f1, 3), "fpr": round(fpr, 3), "in_domain_flagged": round(float(flag[cust].mean()), 4),
                 "lambda_chosen": lams}
             log(f"injection {name}, seed {seed}: {report[f'{name}, fold seed {seed}']}")
     head, lam = task.final()
     report["final"] = {"lambda": lam, "threshold": round(head.threshold, 3)}
+    attempts = attempts_in_messages()
+    a_lex = np.stack([T.injection_features(t) for t in attempts])
+    a_hash = hashed_matrix(attempts)
+    a_emb = embeddings(f"attempts_{len(attempts)}", attempts, cache)
+    a_scores = head.b[0] + ((a_lex - head.mu) / head.sd) @ head.w_extra[:, 0] + a_emb @ head.w_emb[:, 0] \
+        + a_hash @ head.w_hash[:, 0]
+    report["final"]["security_suite_attempts_flagged"] = f"{int((a_scores >= head.threshold).sum())} of {len(attempts)}"
     return report, head.to_arrays("injection")
 
 

@@ -54,6 +54,8 @@ from assistant.triage_features import (  # noqa: F401  (re-exported: the trainin
     reply_cues,
     reply_features,
 )
+from assistant.understanding import UPSET
+from assistant.understanding import mood as read_mood
 from guardrails.language_id import detect
 from replydesk.db import utcnow
 
@@ -73,6 +75,11 @@ class Triage(BaseModel):
     troll: TriageValue
     no_reply: TriageValue = TriageValue(value=False, reason="not assessed")  # True: not addressed to the brand
     injection: TriageValue = TriageValue(value=False, reason="not assessed")  # True: looks like a prompt injection
+    # angry | sarcastic | worried | praise | neutral, from the message's cues (assistant.understanding.mood). The
+    # sentiment head learned German posts about a railway, where shouting and irony are often news or banter: it
+    # reads most angry customer messages as neutral, so urgency, risk and four eyes also count an angry or
+    # sarcastic mood as negative.
+    mood: TriageValue = TriageValue(value="neutral", reason="not assessed")
 
     def flat(self) -> dict[str, Any]:
         return {k: v.model_dump(mode="json") for k, v in self}
@@ -210,17 +217,20 @@ def triage(text: str, channel: str, visibility: str, *, followers: int = 0, cust
     vec = _embedding(text, embedding)
     grams = hashed_ngrams(text)
     mood, score, mood_reason = sentiment(text, vec, grams, lang)
+    tone, tone_reason = read_mood(text, mood)
+    upset = mood == "negative" or tone in UPSET
+    feeling = mood if tone not in UPSET or mood == "negative" else f"{mood} but {tone}"
     escalation_rx = getattr(policy, "escalation_rx", None)
     escalation = [m.group(0) for m in escalation_rx.finditer(text)] if escalation_rx else []
     abusive = abuse_terms(text)
     troll = bool(abusive) and best_article is None
     sla = policy.sla_minutes(channel)
     received = received_at or utcnow()
-    urgency = "high" if (escalation or (visibility == "public" and mood == "negative" and followers >= 1000)) else (
-        "normal" if mood != "positive" else "low")
+    urgency = "high" if (escalation or (visibility == "public" and upset and followers >= 1000)) else (
+        "normal" if mood != "positive" or upset else "low")
     due = received + timedelta(minutes=sla if urgency != "high" else max(15, sla // 2))
     reach = min(1.0, (followers / 50000) ** 0.5) if followers else 0.0
-    risk = (0.35 if visibility == "public" else 0.05) + (0.25 if mood == "negative" else 0.0) + 0.25 * reach + (
+    risk = (0.35 if visibility == "public" else 0.05) + (0.25 if upset else 0.0) + 0.25 * reach + (
         0.15 if escalation else 0.0)
     risk = round(min(1.0, risk), 3)
     intent_reason = (f"best matching article (score {best_score:.2f})" if best_article
@@ -235,15 +245,16 @@ def triage(text: str, channel: str, visibility: str, *, followers: int = 0, cust
         intent=TriageValue(value=best_article, reason=intent_reason),
         urgency=TriageValue(value=urgency, reason=(
             f"escalation words: {', '.join(dict.fromkeys(escalation))}" if escalation else
-            f"{visibility}, {mood}, reach {followers}")),
+            f"{visibility}, {feeling}, reach {followers}")),
         sla_due_at=TriageValue(value=due.isoformat(), reason=f"{channel}: {sla} min SLA" + (
             ", halved for high urgency" if urgency == "high" else "")),
-        risk=TriageValue(value=risk, reason=f"{visibility} × {mood} × reach {followers}" + (
+        risk=TriageValue(value=risk, reason=f"{visibility} × {feeling} × reach {followers}" + (
             " × escalation" if escalation else "")),
         troll=TriageValue(value=troll, reason=(f"abusive words: {', '.join(dict.fromkeys(abusive))}" if abusive
                                                else "no abuse")),
         no_reply=TriageValue(value=skip, reason=skip_reason),
         injection=TriageValue(value=inj, reason=inj_reason),
+        mood=TriageValue(value=tone, reason=tone_reason),
     )
 
 

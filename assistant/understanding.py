@@ -131,6 +131,9 @@ _ACRONYM = re.compile(r"^(DSL|SIM|ESIM|LTE|WLAN|WIFI|IBAN|SEPA|SMS|PIN|TAN|DHL|D
                       r"IMEI|PUK|VOIP|FTTH|MBIT|KBIT|OK|OKAY|TV)$")
 
 
+UPSET = ("angry", "sarcastic")  # moods that count as negative for triage urgency, risk and four eyes
+
+
 def mood(text: str, sentiment: str | None = None) -> tuple[str, str]:
     """angry | sarcastic | worried | praise | neutral, with the cue that decided it."""
     if m := SARCASM.search(text):

@@ -15,7 +15,7 @@ from replydesk.cli import app
 
 runner = CliRunner()
 RECEIVED = "2026-11-23T08:12:00Z"
-FIELDS = {"language", "sentiment", "intent", "urgency", "sla_due_at", "risk", "troll", "no_reply", "injection"}
+FIELDS = {"language", "sentiment", "intent", "urgency", "sla_due_at", "risk", "troll", "no_reply", "injection", "mood"}
 ITEMS = [
     {"id": "de-angry", "text": "@FunkWerk mein Router ist seit 5 Tagen unterwegs?! Langsam reicht's.",
      "received_at": RECEIVED},

@@ -8,7 +8,7 @@ from assistant.orm import Customer, Draft, Message
 
 
 def add_message(db, *, text="@FunkWerk mein Paket ist seit 5 Tagen unterwegs, wo bleibt es?", channel="twitter",
-                visibility="public", followers=100, sentiment="neutral", draft_text=None, customer_id=None):
+                visibility="public", followers=100, sentiment="neutral", draft_text=None, customer_id=None, mood=None):
     mid = uuid.uuid4().hex
     cid = customer_id or f"K-{mid[:6]}"
     with db.transaction() as s:
@@ -17,7 +17,8 @@ def add_message(db, *, text="@FunkWerk mein Paket ist seit 5 Tagen unterwegs, wo
                            followers=followers, dm_allowed=True))
             s.flush()
         s.add(Message(id=mid, external_id=f"ext-{mid}", channel=channel, visibility=visibility, author_handle="@anna_s",
-                      customer_id=cid, text=text, raw={}, triage={"sentiment": {"value": sentiment, "reason": "test"}},
+                      customer_id=cid, text=text, raw={}, triage={"sentiment": {"value": sentiment, "reason": "test"}} | (
+                          {"mood": {"value": mood, "reason": "test"}} if mood else {}),
                       status="drafted", risk=0.5, attempts=0, language="de"))
         s.flush()
         s.add(Draft(message_id=mid, version=1, engine="composer",

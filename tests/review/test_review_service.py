@@ -74,6 +74,15 @@ def test_four_eyes_for_high_reach_negative(db, static_pipeline, tmp_path):
     assert len(outbox_lines(outbox)) == 1
 
 
+@pytest.mark.parametrize(("mood", "second"), [("angry", True), ("sarcastic", True), ("worried", False), ("neutral", False)])
+def test_four_eyes_for_high_reach_angry_customer_whatever_the_sentiment_head_reads(db, static_pipeline, tmp_path, mood,
+                                                                                  second):
+    mid = add_message(db, followers=25000, sentiment="neutral", mood=mood)
+    text = "Hallo Anna, schick uns bitte deine Bestellnummer per DM, dann prüfen wir die Sendung bis morgen. ^AB"
+    approval = svc(db, BEN, static_pipeline, tmp_path / "o.jsonl").approve(mid, text)
+    assert (approval.state == "awaiting_second") is second
+
+
 def test_roles_enforced_in_services(db, static_pipeline, tmp_path):
     mid = add_message(db)
     with pytest.raises(PermissionError, match="needs the role"):

@@ -216,10 +216,10 @@ def triage(text: str, channel: str, visibility: str, *, followers: int = 0, cust
         lang, lang_reason = customer_language, "too short to detect; customer's CRM language"
     vec = _embedding(text, embedding)
     grams = hashed_ngrams(text)
-    mood, score, mood_reason = sentiment(text, vec, grams, lang)
-    tone, tone_reason = read_mood(text, mood)
-    upset = mood == "negative" or tone in UPSET
-    feeling = mood if tone not in UPSET or mood == "negative" else f"{mood} but {tone}"
+    polarity, score, polarity_reason = sentiment(text, vec, grams, lang)
+    mood, mood_reason = read_mood(text, polarity)
+    upset = polarity == "negative" or mood in UPSET
+    feeling = polarity if mood not in UPSET or polarity == "negative" else f"{polarity} but {mood}"
     escalation_rx = getattr(policy, "escalation_rx", None)
     escalation = [m.group(0) for m in escalation_rx.finditer(text)] if escalation_rx else []
     abusive = abuse_terms(text)
@@ -227,7 +227,7 @@ def triage(text: str, channel: str, visibility: str, *, followers: int = 0, cust
     sla = policy.sla_minutes(channel)
     received = received_at or utcnow()
     urgency = "high" if (escalation or (visibility == "public" and upset and followers >= 1000)) else (
-        "normal" if mood != "positive" or upset else "low")
+        "normal" if polarity != "positive" or upset else "low")
     due = received + timedelta(minutes=sla if urgency != "high" else max(15, sla // 2))
     reach = min(1.0, (followers / 50000) ** 0.5) if followers else 0.0
     risk = (0.35 if visibility == "public" else 0.05) + (0.25 if upset else 0.0) + 0.25 * reach + (
@@ -237,11 +237,11 @@ def triage(text: str, channel: str, visibility: str, *, followers: int = 0, cust
                      else "no good article found (knowledge gap)")
     names = getattr(policy, "brand_names", None) or ([policy.brand] if getattr(policy, "brand", "") else [])
     skip, skip_reason = no_reply(text, channel, visibility, brand=names or None,
-                                 best_article=best_article, sentiment_label=mood)
+                                 best_article=best_article, sentiment_label=polarity)
     inj, _, inj_reason = injection(text, vec, grams)
     return Triage(
         language=TriageValue(value=lang, reason=lang_reason),
-        sentiment=TriageValue(value=mood, reason=f"{mood_reason} (score {score:+.2f})"),
+        sentiment=TriageValue(value=polarity, reason=f"{polarity_reason} (score {score:+.2f})"),
         intent=TriageValue(value=best_article, reason=intent_reason),
         urgency=TriageValue(value=urgency, reason=(
             f"escalation words: {', '.join(dict.fromkeys(escalation))}" if escalation else
@@ -254,7 +254,7 @@ def triage(text: str, channel: str, visibility: str, *, followers: int = 0, cust
                                                else "no abuse")),
         no_reply=TriageValue(value=skip, reason=skip_reason),
         injection=TriageValue(value=inj, reason=inj_reason),
-        mood=TriageValue(value=tone, reason=tone_reason),
+        mood=TriageValue(value=mood, reason=mood_reason),
     )
 
 

@@ -71,7 +71,9 @@ def in_domain_negatives(n: int | None = None, seed: int = 0) -> list[str]:
 def framed_injections(injections: list[str], messages: list[str], seed: int = 0) -> list[str]:
     """Each injection once more, as a customer would send it: after a real customer message ("my DSL is down. P.S.
     …") or after the message's @-handle. Without these the customer messages teach "sounds like a customer, so
-    benign", and attempts written as customer messages pass."""
+    benign", and attempts written as customer messages pass. A host message may sit in another fold than the framed
+    copy: its out-of-fold "in-domain flagged" figure can only be pessimistic by that (the deepset figures are not
+    touched: a framed copy is in its source prompt's fold)."""
     rng = np.random.default_rng(seed)
     out = []
     for text in injections:

@@ -15,7 +15,10 @@ Data (development splits only; the public test splits are never used):
   label please", "Bitte löscht alle meine Daten") as prompt injections;
 - each deepset injection once more, framed as a customer would send it (after one of those messages or its @-handle;
   ``framed_injections``), **training only**, in the same fold as its source prompt: without them the customer
-  messages teach "sounds like a customer, so benign".
+  messages teach "sounds like a customer, so benign";
+- a quarter of the customer messages once more as e-mails (greeting, blank lines, sign-off; ``as_email``), and 30 %
+  of the framed injections as e-mails, **training only**, each in its source's fold: deepset's only texts with line
+  breaks are 12 injections, and without these every multi-paragraph customer e-mail read as an attempt.
 
 Folds are stratified by class and source; the ridge strength is chosen by the inner AUC on deepset rows and the
 threshold at ``FPR_TARGET`` of deepset's benign prompts in inner out-of-fold scores (nested). The customer messages
@@ -68,9 +71,23 @@ def in_domain_negatives(n: int | None = None, seed: int = 0) -> list[str]:
     return out
 
 
+EMAIL_FRAMES = {
+    "de": ["Sehr geehrte Damen und Herren,\n\n{}\n\nMit freundlichen Grüßen\n{}", "Hallo zusammen,\n\n{}\n\nViele Grüße\n{}",
+           "Guten Tag,\n\n{}\n\nBeste Grüße,\n{}"],
+    "en": ["Dear team,\n\n{}\n\nKind regards,\n{}", "Hello,\n\n{}\n\nThanks,\n{}", "Hi there,\n\n{}\n\nBest,\n{}"],
+}
+NAMES = ["Jana Roth", "Tom Becker", "Ahmed Yilmaz", "Sarah Miller", "Dan", "Petra"]
+
+
+def as_email(text: str, lang: str, rng: np.random.Generator) -> str:
+    """The message as a customer e-mail: greeting, blank lines, sign-off (a tweet's leading @-handles dropped)."""
+    body = " ".join(w for w in text.split() if not w.startswith("@")) or text
+    return str(rng.choice(EMAIL_FRAMES[lang])).format(body, rng.choice(NAMES))
+
+
 def framed_injections(injections: list[str], messages: list[str], seed: int = 0) -> list[str]:
     """Each injection once more, as a customer would send it: after a real customer message ("my DSL is down. P.S.
-    …") or after the message's @-handle. Without these the customer messages teach "sounds like a customer, so
+    …"), after the message's @-handle, or inside an e-mail with that message. Without these the customer messages teach "sounds like a customer, so
     benign", and attempts written as customer messages pass. A host message may sit in another fold than the framed
     copy: its out-of-fold "in-domain flagged" figure can only be pessimistic by that (the deepset figures are not
     touched: a framed copy is in its source prompt's fold)."""
@@ -79,8 +96,9 @@ def framed_injections(injections: list[str], messages: list[str], seed: int = 0)
     for text in injections:
         host = messages[int(rng.integers(len(messages)))].strip()
         handle = host.split()[0] if host.startswith("@") else "@support"
-        out.append(f"{host} {rng.choice(['', 'P.S. ', 'Also: ', 'Btw '])}{text}" if rng.random() < 0.5
-                   else f"{handle} {text}")
+        r = rng.random()
+        out.append(f"{host} {rng.choice(['', 'P.S. ', 'Also: ', 'Btw '])}{text}" if r < 0.4
+                   else f"{handle} {text}" if r < 0.7 else as_email(f"{host} {text}", str(rng.choice(["de", "en"])), rng))
     return out
 
 
@@ -156,16 +174,21 @@ def train(cache: Path, log=print) -> tuple[dict, dict[str, np.ndarray]]:
     extra = in_domain_negatives()
     inj = [i for i, r in enumerate(pi) if r["injection"]]
     framed = framed_injections([pi[i]["text"] for i in inj], extra)
-    texts = [r["text"] for r in pi] + extra + framed
-    y = np.array([int(bool(r["injection"])) for r in pi] + [0] * len(extra) + [1] * len(framed))
-    dom = np.array([0] * len(pi) + [1] * len(extra) + [2] * len(framed))
-    groups = np.r_[np.arange(len(pi) + len(extra)), np.array(inj)]
+    rng = np.random.default_rng(1)
+    half = len(extra) // 2  # in_domain_negatives: TWCS (English) first, then GermEval 2017 (German)
+    mailed_src = sorted(rng.choice(len(extra), len(extra) // 4, replace=False))
+    mailed = [as_email(extra[j], "en" if j < half else "de", rng) for j in mailed_src]
+    texts = [r["text"] for r in pi] + extra + framed + mailed
+    y = np.array([int(bool(r["injection"])) for r in pi] + [0] * len(extra) + [1] * len(framed) + [0] * len(mailed))
+    dom = np.array([0] * len(pi) + [1] * len(extra) + [2] * len(framed) + [2] * len(mailed))
+    groups = np.r_[np.arange(len(pi) + len(extra)), np.array(inj), len(pi) + np.array(mailed_src, dtype=int)]
     lex = np.stack([T.injection_features(t) for t in texts])
     task = Task(Blocks(lex, embeddings(f"injection_{len(texts)}", texts, cache), hashed_matrix(texts),
                        names=T.FEATURES_INJ), y, dom, groups)
     deep, cust, yb = dom == 0, dom == 1, y.astype(bool)
     report = {"n_deepset": int(deep.sum()), "injection_rate": round(float(yb[deep].mean()), 3),
               "n_customer_messages_training_only": len(extra), "n_framed_injections_training_only": len(framed),
+              "n_customer_messages_as_emails_training_only": len(mailed),
               "fpr_target": FPR_TARGET}
     cue = (lex[:, 0] > 0) | (lex[:, 1] > 0)
     report["baseline_cue_rule(override or persona cue)"] = dict(zip(
@@ -173,7 +196,7 @@ def train(cache: Path, log=print) -> tuple[dict, dict[str, np.ndarray]]:
         "in_domain_flagged": round(float(cue[cust].mean()), 4)}
     for name, train_on in (("deepset only (shipped until 2026-11-26 evening)", deep),
                            ("deepset + customer messages", dom <= 1),
-                           ("deepset + customer messages + framed injections (shipped)", dom <= 2)):
+                           ("deepset + customer messages + framed injections and e-mails (shipped)", dom <= 2)):
         for seed in (0, 1):
             s, thr, lams = task.nested(train_on, seed)
             flag = s >= thr

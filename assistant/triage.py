@@ -54,7 +54,7 @@ from assistant.triage_features import (  # noqa: F401  (re-exported: the trainin
     reply_cues,
     reply_features,
 )
-from assistant.understanding import UPSET
+from assistant.understanding import UPSET, upset
 from assistant.understanding import mood as read_mood
 from guardrails.language_id import detect
 from replydesk.db import utcnow
@@ -218,7 +218,7 @@ def triage(text: str, channel: str, visibility: str, *, followers: int = 0, cust
     grams = hashed_ngrams(text)
     polarity, score, polarity_reason = sentiment(text, vec, grams, lang)
     mood, mood_reason = read_mood(text, polarity)
-    upset = polarity == "negative" or mood in UPSET
+    is_upset = upset(polarity, mood)
     feeling = polarity if mood not in UPSET or polarity == "negative" else f"{polarity} but {mood}"
     escalation_rx = getattr(policy, "escalation_rx", None)
     escalation = [m.group(0) for m in escalation_rx.finditer(text)] if escalation_rx else []
@@ -226,11 +226,11 @@ def triage(text: str, channel: str, visibility: str, *, followers: int = 0, cust
     troll = bool(abusive) and best_article is None
     sla = policy.sla_minutes(channel)
     received = received_at or utcnow()
-    urgency = "high" if (escalation or (visibility == "public" and upset and followers >= 1000)) else (
-        "normal" if polarity != "positive" or upset else "low")
+    urgency = "high" if (escalation or (visibility == "public" and is_upset and followers >= 1000)) else (
+        "normal" if polarity != "positive" or is_upset else "low")
     due = received + timedelta(minutes=sla if urgency != "high" else max(15, sla // 2))
     reach = min(1.0, (followers / 50000) ** 0.5) if followers else 0.0
-    risk = (0.35 if visibility == "public" else 0.05) + (0.25 if upset else 0.0) + 0.25 * reach + (
+    risk = (0.35 if visibility == "public" else 0.05) + (0.25 if is_upset else 0.0) + 0.25 * reach + (
         0.15 if escalation else 0.0)
     risk = round(min(1.0, risk), 3)
     intent_reason = (f"best matching article (score {best_score:.2f})" if best_article

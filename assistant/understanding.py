@@ -134,6 +134,11 @@ _ACRONYM = re.compile(r"^(DSL|SIM|ESIM|LTE|WLAN|WIFI|IBAN|SEPA|SMS|PIN|TAN|DHL|D
 UPSET = ("angry", "sarcastic")  # moods that count as negative for triage urgency, risk and four eyes
 
 
+def upset(sentiment: str | None, mood_value: str | None) -> bool:
+    """Negative sentiment, or an angry or sarcastic mood whatever the sentiment head reads (urgency, risk, four eyes)."""
+    return sentiment == "negative" or mood_value in UPSET
+
+
 def mood(text: str, sentiment: str | None = None) -> tuple[str, str]:
     """angry | sarcastic | worried | praise | neutral, with the cue that decided it."""
     if m := SARCASM.search(text):

@@ -84,7 +84,12 @@ def feature_matrix(rows):
 def fit_lr(X, y, l2=L2, iters=50):
     """L2 logistic regression on standardised features (Newton steps); returns (weights incl. bias, mean, sd)."""
     mu, sd = X.mean(0), X.std(0) + 1e-9
-    Z = np.c_[np.ones(len(X)), (X - mu) / sd]
+    return newton_lr((X - mu) / sd, y, l2, iters), mu, sd
+
+
+def newton_lr(z, y, l2, iters=50):
+    """L2 logistic regression (bias not penalised) by Newton steps on features as given; weights incl. bias."""
+    Z = np.c_[np.ones(len(z)), z]
     w = np.zeros(Z.shape[1])
     reg = l2 * np.diag(np.r_[0.0, np.ones(Z.shape[1] - 1)])
     for _ in range(iters):
@@ -93,7 +98,7 @@ def fit_lr(X, y, l2=L2, iters=50):
         w -= step
         if np.abs(step).max() < 1e-8:
             break
-    return w, mu, sd
+    return w
 
 
 def lr_score(model, X):

@@ -46,6 +46,7 @@ from benchmarks.bench_relevance import (  # noqa: E402
     floor_of,
     folds_of,
     lr_score,
+    newton_lr,  # noqa: E402
     oof_scores,
     threshold,
 )
@@ -87,19 +88,10 @@ def contrast_design(m, c, o):
     return pair_design(m, c) - pair_design(m, o)
 
 
-def fit_plain(z, y, l2, iters=50):
-    """L2 logistic regression (bias not penalised), Newton steps, on features as given (no per-column scaling: the
-    penalty acts on the PCA geometry, so small components are not blown up)."""
-    Z = np.c_[np.ones(len(z)), z]
-    w = np.zeros(Z.shape[1])
-    reg = l2 * np.diag(np.r_[0.0, np.ones(Z.shape[1] - 1)])
-    for _ in range(iters):
-        p = 1 / (1 + np.exp(-Z @ w))
-        step = np.linalg.solve((Z.T * (p * (1 - p))) @ Z + reg, Z.T @ (p - y) + reg @ w)
-        w -= step
-        if np.abs(step).max() < 1e-8:
-            break
-    return w
+def fit_plain(z, y, l2):
+    """L2 logistic regression on features as given (no per-column scaling: the penalty acts on the PCA geometry, so
+    small components are not blown up)."""
+    return newton_lr(z, y, l2)
 
 
 def pair_basis(P):

@@ -27,7 +27,6 @@ are scored out of fold too ("in-domain flagged"), but never count towards the de
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 import time
@@ -51,6 +50,7 @@ from benchmarks.train_triage import (  # noqa: E402
     hashed_matrix,
     head_scores,
     load,
+    parse_args,
     prf,
     targets_for,
 )
@@ -212,18 +212,13 @@ def train(cache: Path, log=print) -> tuple[dict, dict[str, np.ndarray]]:
     a_lex = np.stack([T.injection_features(t) for t in attempts])
     a_hash = hashed_matrix(attempts)
     a_emb = embeddings(f"attempts_{len(attempts)}", attempts, cache)
-    a_scores = head.b[0] + ((a_lex - head.mu) / head.sd) @ head.w_extra[:, 0] + a_emb @ head.w_emb[:, 0] \
-        + a_hash @ head.w_hash[:, 0]
+    a_scores = head_scores(head, Blocks(a_lex, a_emb, a_hash), np.arange(len(attempts)))[:, 0]
     report["final"]["security_suite_attempts_flagged"] = f"{int((a_scores >= head.threshold).sum())} of {len(attempts)}"
     return report, head.to_arrays("injection")
 
 
 def main(argv: list[str] | None = None) -> dict:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--cache", type=Path, default=Path("/tmp/triage_cache"))
-    ap.add_argument("--out", type=Path, default=ROOT / "assistant" / "models_data" / "triage.npz")
-    ap.add_argument("--no-save", action="store_true")
-    args = ap.parse_args(argv)
+    args = parse_args(argv, __doc__)
     t0 = time.time()
     report, arrays = train(args.cache, lambda m: print(f"[{time.time() - t0:.0f}s] {m}", file=sys.stderr, flush=True))
     if not args.no_save:

@@ -258,12 +258,17 @@ def embeddings(name: str, texts: list[str], cache: Path) -> np.ndarray:
     return x
 
 
-def main(argv: list[str] | None = None) -> dict:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def parse_args(argv: list[str] | None, doc: str) -> argparse.Namespace:
+    """The training scripts' options: embedding cache, the weights file, --no-save."""
+    ap = argparse.ArgumentParser(description=doc.split("\n\n")[0])
     ap.add_argument("--cache", type=Path, default=Path("/tmp/triage_cache"))
     ap.add_argument("--out", type=Path, default=ROOT / "assistant" / "models_data" / "triage.npz")
     ap.add_argument("--no-save", action="store_true")
-    args = ap.parse_args(argv)
+    return ap.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> dict:
+    args = parse_args(argv, __doc__)
     t0 = time.time()
     report: dict = {}
     saved: dict[str, np.ndarray] = {}

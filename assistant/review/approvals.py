@@ -16,7 +16,7 @@ from assistant.review.auth import require
 from assistant.review.locking import lock_error
 from assistant.review.orm import Approval
 from assistant.review.states import APPROVABLE, CANCELLABLE, LIVE_APPROVAL, REJECTABLE, ReviewError, diff
-from assistant.understanding import UPSET
+from assistant.understanding import upset
 from replydesk.db import utcnow
 
 OUTCOME_UNKNOWN = ("the outcome of posting this reply is unknown (it is being posted, or an attempt may have "
@@ -47,7 +47,7 @@ class ApprovalsMixin:
             followers = s.scalar(select(Customer.followers).where(Customer.id == msg.customer_id)) or 0
             triage = msg.triage or {}
             sentiment = triage.get("sentiment", {}).get("value")
-            if triage.get("mood", {}).get("value") in UPSET:
+            if upset(sentiment, triage.get("mood", {}).get("value")):
                 sentiment = "negative"  # an angry or sarcastic customer, whatever the sentiment head reads
             policy = self.pipeline.policy
             needs_second = (policy.needs_second_approver(msg.visibility, followers, sentiment, bool(overrides))

@@ -59,8 +59,16 @@ class UnsupportedClaim:
             allowed = self.policy.allowed_url_rx and self.policy.allowed_url_rx.fullmatch(bare)
             if allowed or bare in evidence_urls or any(u.startswith(bare + "/") for u in evidence_urls):
                 continue
-            out.append(finding(self.rule_id, severity,
-                               msg(ctx, "Link ist durch keinen zitierten Artikel gedeckt.",
+            # A policy that names the brand's official domains decides a link without any cited passage: a link to
+            # another host is a block even in `replydesk check` without evidence (a look-alike or phishing domain
+            # is never a figure to verify later). Without official domains, only evidence can back a link.
+            official = self.policy.allowed_url_rx is not None
+            out.append(finding(self.rule_id, "block" if official else severity,
+                               msg(ctx, "Link führt auf keine offizielle Domain der Marke und steht in keinem "
+                                        "zitierten Artikel." if official else
+                                   "Link ist durch keinen zitierten Artikel gedeckt.",
+                                   "Link to a domain that is not one of the brand's official domains and not in a "
+                                   "cited article or the CRM record." if official else
                                    "Link not backed by a cited article or the CRM record."),
                                m.start(), m.start() + len(url),
                                suggestion=msg(ctx, "Nur Links aus dem Wissensartikel verwenden.",

@@ -10,6 +10,7 @@ import pytest
 
 from guardrails.engine import GuardrailEngine
 from guardrails.models import CheckContext
+from guardrails.policy import DEFAULT_POLICY
 from guardrails.text import TLDS, URL_RX
 from knowledge_base.demo import DEMO_POLICY
 
@@ -35,6 +36,27 @@ def test_links_by_any_domain_are_blocked_unless_official(link):
     found = _links(f"Hallo Anna, hier geht es weiter: {link} ^FW", evidence=["Die Störung ist behoben."])
     assert found and found[0][0] == "block", found
     assert link.rstrip(".") in found[0][1]
+
+
+@pytest.mark.parametrize("text", [
+    "Hallo Anna, alle Infos unter funkwerk-hilfe.app/tarife ^FW",
+    "Hi Anna, details here: funkwerk.example.evil.shop/win ^FW",
+    "Hi Anna, claim your voucher at bit.ly/3xFw9 ^FW",
+])
+def test_unofficial_link_blocks_without_any_evidence(text):
+    # `replydesk check` without --evidence: a brand with official domains still blocks any other host
+    found = _links(text)
+    assert found and found[0][0] == "block", found
+    report = ENGINE.check(text, CheckContext(language="en", ui_language="en"))
+    assert any("official" in f.message for f in report.findings if f.rule == "unsupported-claim")
+
+
+def test_without_official_domains_an_unbacked_link_only_warns():
+    neutral = GuardrailEngine.from_policy(DEFAULT_POLICY)  # the brand-neutral policy names no official domain
+    assert neutral.policy.allowed_url_rx is None
+    report = neutral.check("Hi Anna, details here: example.shop/offer", CheckContext(language="en"))
+    assert [(f.rule, f.severity) for f in report.findings if f.rule == "unsupported-claim"] == [
+        ("unsupported-claim", "warn")]
 
 
 @pytest.mark.parametrize("link", [

@@ -22,6 +22,10 @@ from knowledge_base.store import Actor
 from tests.support import fixtures as _shared
 
 env, small_kb_dir = _shared.env, _shared.small_kb_dir  # shared fixtures: a small demo KB, customers, a pipeline
+# The module-scoped suggestions are accepted by one test and re-accepted by a later one: the module runs on one
+# xdist worker in file order (with --dist loadgroup a lone test could otherwise land on a worker where the
+# suggestion is still open).
+pytestmark = pytest.mark.xdist_group("kb_mining")
 
 ADDED = "Öffne den Link am besten im Browser und nicht in der App."
 TRAINER = Actor(username="tina", roles=["trainer"])

@@ -55,6 +55,7 @@ from guardrails.pii_de import (
     kvnr_valid,
     rvnr_valid,
 )
+from guardrails.pii_disguised import spelled_phones, strip_invisible
 
 __all__ = [
     "ADDRESS_CUE", "BIRTH", "CARD_CAND", "DEFAULT_REGIONS", "DE_IDNR", "DE_ID_CARD", "DE_KVNR", "DE_RVNR", "DE_STREET",
@@ -348,11 +349,19 @@ def detect(text: str, *, regions: Sequence[str] | None = None, references: Itera
     characters are read (None: all, as the pseudonymiser needs). ``lenient``: see :func:`_phones`."""
     if max_chars is not None:
         text = text[:max_chars]
+    stripped = strip_invisible(text)
+    if stripped is not None:  # a zero-width character inside a value: detect without them, map the spans back
+        clean, kept = stripped
+        return [PiiSpan(s.kind, kept[s.start], kept[s.end - 1] + 1, text[kept[s.start]:kept[s.end - 1] + 1],
+                        s.confidence)
+                for s in detect(clean, regions=regions, references=references, kinds=kinds, lenient=lenient,
+                                max_chars=None)]
     ibans, iban_shapes = _ibans(text)
     spans = [*_emails(text), *ibans, *_cards(text, iban_shapes), *_ips(text), *_german_ids(text),
              *_birth_dates(text), *_addresses(text)]
     if any(c.isdigit() for c in text):
         spans += _phones(text, regions or DEFAULT_REGIONS, iban_shapes, lenient)
+    spans += spelled_phones(text, regions or DEFAULT_REGIONS, _trunk_prefix, lenient)
     for rx in references:
         spans += [PiiSpan("reference", m.start(), m.end(), m.group(0), 0.8) for m in rx.finditer(text) if m.group(0)]
     if kinds is not None:

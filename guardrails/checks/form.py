@@ -80,11 +80,19 @@ class LanguageMatch:
 
     def __init__(self, policy: Policy) -> None:
         self.policy = policy
+        names = sorted({n for name in policy.brand_names for n in (name, name.replace("_", " "))}, key=len,
+                       reverse=True)
+        self._brand_rx = (re.compile(r"(?<!\w)(?:" + "|".join(re.escape(n) for n in names) + r")(?!\w)", re.I)
+                          if names else None)
 
     def __call__(self, draft: str, ctx: CheckContext) -> list[Finding]:
         if not ctx.language:
             return []
         masked, _ = analyse(draft)
+        if self._brand_rx is not None:
+            # the brand's own names ("FunkWerk", "Mein FunkWerk" portal) belong to no language: a German-looking
+            # brand name tipped an English reply to "German"
+            masked = self._brand_rx.sub(lambda m: " " * len(m.group(0)), masked)
         found = detect(masked)
         if found is None or found == ctx.language:
             return []

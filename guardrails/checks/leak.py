@@ -28,10 +28,21 @@ from guardrails.models import CheckContext, Finding
 from guardrails.policy import Policy
 
 WORD = re.compile(r"\w+")
-# A reply that talks about its own prompt or instructions is disclosing them, whatever follows.
+# A reply that talks about its own prompt or instructions, or cites what internal notes say, is disclosing them,
+# whatever follows. Adding a note ("I've left an internal note for my colleagues") is no disclosure: only citing
+# one ("laut interner Notiz …", "the agent notes say …") is.
+_NOTE = r"(?:interne[nrms]?\s+|agent\w*-?\s*|mitarbeiter-?\s*|crm-?\s*)(?:notiz|notizen|vermerk\w*|anmerkung\w*|kommentar\w*)"
+_NOTE_EN = r"(?:internal|agent|staff|crm|case|account)\s+(?:notes?|memos?|comments?|remarks?)"
 DISCLOSURE = re.compile(
-    r"\b(?:my (?:system )?(?:prompt|instructions)|system ?prompt|(?:mein|meine) (?:system)?(?:prompt|anweisungen)|"
-    r"systemprompt|systemanweisung\w*)\b", re.I)
+    r"\b(?:my (?:system )?(?:prompt|instructions)|system ?prompt|mein\w{0,2} (?:system)?(?:prompt|anweisung\w*|"
+    r"instruktion\w*)|systemprompt|systemanweisung\w*|"
+    r"(?:i(?:'ve| have)? been|i was|i am|i'm) (?:instructed|programmed) (?:not )?to|"
+    r"ich (?:wurde|bin) (?:\w+ )?(?:angewiesen|instruiert)|man hat mich (?:\w+ )?angewiesen|"
+    rf"(?:laut|gemäß|nach|in|aus)\s+(?:de[rnm]\s+|unsere[rnm]?\s+|einer\s+)?{_NOTE}|"
+    rf"{_NOTE}\s+(?:\w+\s+)?(?:sagt|sagen|besagt|besagen|steht|stehen|zeigt|zeigen|lautet|vermerkt)|"
+    rf"(?:according to|as per|per|in)\s+(?:the\s+|our\s+|my\s+|your\s+)?{_NOTE_EN}|"
+    rf"{_NOTE_EN}\s+(?:on (?:your|the) (?:account|file|case)\s+)?(?:say|says|said|state|states|show|shows|mention|"
+    r"mentions|read|reads|describe|describes))\b", re.I)
 SHINGLE = 6  # six consecutive words shared with a confidential text is a leak
 
 ZERO_WIDTH = frozenset("\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180e\u200b\u200c\u200d\u200e\u200f"

@@ -90,7 +90,7 @@ class LanguageMatch:
             return []
         masked, _ = analyse(draft)
         if self._brand_rx is not None:
-            # the brand's own names ("FunkWerk", "Mein FunkWerk" portal) belong to no language: a German-looking
+            # the brand's own names (and product names built on them) belong to no language: a German-looking
             # brand name tipped an English reply to "German"
             masked = self._brand_rx.sub(lambda m: " " * len(m.group(0)), masked)
         found = detect(masked)

@@ -41,20 +41,13 @@ def promise_rows():
 
 
 def promise_score(draft: str, evidence: list[str], policy) -> float | None:
-    """None: no promise in the draft (never blocked); else the weakest promise's best support (cosine)."""
-    from guardrails import meaning
+    """None: no promise in the draft (never blocked); else the weakest promise's best support (cosine), as the rule
+    computes it (``guardrails.promises.promise_support``)."""
     from guardrails.checks.grounding import UnapprovedPromise
-    from guardrails.promises import is_commitment, is_policy, support_text
+    from guardrails.promises import promise_support
 
-    lexicons = UnapprovedPromise(policy)._lexicons("de")
-    promises = [support_text(s) for _, _, s in meaning.sentences(draft) if is_commitment(s, lexicons)]
-    if not promises:
-        return None
-    pol = list(dict.fromkeys(support_text(s) for t in evidence for _, _, s in meaning.sentences(t)
-                             if is_policy(s, lexicons)))
-    if not pol:
-        return 0.0
-    return float(meaning.similarity(meaning.vectors(promises), meaning.vectors(pol)).max(axis=1).min())
+    scored = promise_support(draft, evidence, UnapprovedPromise(policy)._lexicons("de"))
+    return min(x for _, _, x in scored) if scored else None
 
 
 def promise_lexical_baseline(draft: str, evidence: list[str], policy) -> bool:

@@ -30,8 +30,24 @@ BENEFIT_EXTRA = re.compile(
     r"\w*kosten\s+(?:tragen|zahlen|bezahlen)\s+wir|(?:tragen|zahlen|bezahlen)\s+wir\s+(?:\w+\s+){0,2}?\w*kosten|"
     r"auf uns|auf unsere kosten|zahl\w*\s+(?:\w+\s+){0,3}?nichts|nichts\s+(?:zu\s+)?(?:be)?zahlen|umsonst|"
     r"ohne\s+(?:zusätzliche\s+|weitere\s+)?kosten|nicht\s+(?:in\s+rechnung|berechn)\w*|erlass\w*|gutschein\w*|"
-    r"kulanz\w*|garant\w*|geld\s+(?:zurück|wieder)|(?:schreib\w*\s+wir|wir\s+schreib\w*)\s+(?:\S+\s+){0,8}?gut)\b",
+    r"kulanz\w*|garant\w*|geld\s+(?:zurück|wieder)|(?:schreib\w*\s+wir|wir\s+schreib\w*)\s+(?:\S+\s+){0,8}?gut|"
+    r"keine\s+(?:zusätzlichen\s+|weiteren\s+)?kosten|zurück(?:zahl|überweis|erstatt)\w*|pa(?:y|id)\s+(?:you\s+)?back|"
+    r"wiedergutmachung|(?:wir\s+)?schenk(?:en|e|t)\s+(?:dir|ihnen|euch)|geschenkt|complimentary|"
+    r"as\s+a\s+(?:small\s+)?(?:gift|thank[- ]you|gesture))\b",
     re.I)
+# Money coming back in a split German verb ("die 49,99 EUR bekommst du … zurück", "zahlen wir dir … zurück"): a
+# benefit only when the sentence speaks of money (a device also comes back from repair).
+MONEY_BACK = re.compile(r"\b(?:bekomm\w*|erhält\w*|erhalt\w*|krieg\w*|zahl\w*|überweis\w*|buch\w*)\s+"
+                        r"(?:\S+\s+){0,6}?zurück\b", re.I)
+MONEY = re.compile(r"\d|€|\b(?:eur|euro|cent|geld\w*|betr[aä]g\w*|gebühr\w*|\w*kosten|summe)\b", re.I)
+# A refusal is no promise ("we can't waive it", "Roaming erstatten wir leider nicht"): a negation in the clause of
+# the benefit cue that is not part of the cue itself ("you won't be charged", "zahlst nichts" are benefits). English
+# negates before the verb, and its relative clauses have no commas ("we'll credit the charges you don't
+# recognise"), so an English negation counts only before the cue; German sets off relative clauses with commas and
+# negates after the verb ("erstatten wir nicht"), so a German one counts anywhere in the clause.
+CLAUSE = re.compile(r"[,;:\u2013]\s*|\s(?:but|however|aber|doch|jedoch|sondern)\s", re.I)
+NEGATION_EN = re.compile(r"\b(?:not|never|cannot|unable)\b|n't\b|\bno\s+longer\b", re.I)
+NEGATION_DE = re.compile(r"\b(?:nicht|keine?[nmrs]?|nie)\b", re.I)
 # a mention of a benefit, not a statement of it ("the status of your refund", "questions about credits")
 MENTION = re.compile(
     r"\b(?:whether|if eligible|apply for|status|questions? (?:about|on)|track|see|ob|beantrag\w*|antrag\w*|"
@@ -57,24 +73,71 @@ def support_text(sentence: str) -> str:
 def benefit_spans(sentence: str, lexicons=()) -> list[tuple[int, int]]:
     """Spans of benefit cues: the generic phrases and every given ``promise`` lexicon regex."""
     spans = [m.span() for m in BENEFIT_EXTRA.finditer(sentence)]
+    if MONEY.search(sentence):
+        spans += [m.span() for m in MONEY_BACK.finditer(sentence)]
     for rx in lexicons:
         if rx is not None:
             spans += [m.span() for m in rx.finditer(sentence)]
     return sorted(spans)
 
 
+def benefit_clauses(sentence: str, lexicons=()) -> list[str]:
+    """The clauses of a sentence that grant a benefit: a benefit cue and no negation outside the cue."""
+    out = []
+    bounds = [(0, 0)] + [m.span() for m in CLAUSE.finditer(sentence)] + [(len(sentence), len(sentence))]
+    for (_, start), (end, _) in zip(bounds, bounds[1:], strict=False):
+        clause = sentence[start:end]
+        spans = benefit_spans(clause, lexicons)
+        negations = [n for n in NEGATION_EN.finditer(clause) if n.start() < spans[0][0]] if spans else []
+        negations += NEGATION_DE.finditer(clause) if spans else []
+        if spans and not any(all(n.end() <= a or n.start() >= b for a, b in spans) for n in negations):
+            out.append(clause.strip())
+    return out
+
+
 def is_commitment(sentence: str, lexicons=()) -> bool:
-    """A reply's promise: a benefit cue, no modal or mention cue, not a question."""
+    """A reply's promise: a clause granting a benefit, no modal or mention cue, not a question."""
     s = sentence.strip()
-    if not s or s.endswith("?"):
+    if not s or s.endswith("?") or MODAL.search(s) or MENTION.search(s):
         return False
-    return bool(benefit_spans(s, lexicons)) and not MODAL.search(s) and not MENTION.search(s)
+    return bool(benefit_clauses(s, lexicons))
 
 
 def is_policy(sentence: str, lexicons=()) -> bool:
-    """A passage's policy statement: a benefit cue, not a mention, not a possibility of the brand's ("we may",
-    "kann erstattet werden"); the customer's options ("you can switch it on free of charge") state the policy."""
+    """A passage's policy statement: a clause granting a benefit, not a mention, not a possibility of the brand's
+    ("we may", "kann erstattet werden"); the customer's options ("you can switch it on free of charge") state the
+    policy. A refusal ("refunds are not possible for top-ups") states none."""
     s = sentence.strip()
-    if not s or s.endswith("?"):
+    if not s or s.endswith("?") or BRAND_MODAL.search(s) or MENTION.search(s):
         return False
-    return bool(benefit_spans(s, lexicons)) and not BRAND_MODAL.search(s) and not MENTION.search(s)
+    return bool(benefit_clauses(s, lexicons))
+
+
+def promise_support(draft: str, evidence, lexicons=()) -> list[tuple[int, int, float]] | None:
+    """(start, end, support) for every promise sentence of ``draft``: the best cosine to a policy sentence of the
+    evidence. A sentence with one benefit clause takes the better of the whole sentence and that clause (a sentence
+    joining a figure and a promise with ";" is supported when the promise clause is; a condition before the promise
+    names its case); a sentence with several takes its weakest clause (each promise must be stated). 0.0 without
+    any policy sentence; None without the sentence encoder (the caller falls back to words)."""
+    from guardrails import meaning
+
+    promises = [(a, b, s) for a, b, s in meaning.sentences(draft) if is_commitment(s, lexicons)]
+    if not promises:
+        return []
+    policy = list(dict.fromkeys(support_text(s) for text in evidence for _, _, s in meaning.sentences(text)
+                                if is_policy(s, lexicons)))
+    if not meaning.available():
+        return None
+    if not policy:
+        return [(a, b, 0.0) for a, b, _ in promises]
+    units = [[s] + [c for c in benefit_clauses(s, lexicons) if c != s.strip()] for _, _, s in promises]
+    flat = [support_text(u) for unit in units for u in unit]
+    sims = meaning.similarity(meaning.vectors(flat), meaning.vectors(policy)).max(axis=1)
+    out, i = [], 0
+    for (a, b, _), unit in zip(promises, units, strict=True):
+        best = sims[i:i + len(unit)]
+        whole, clauses = float(best[0]), best[1:]
+        out.append((a, b, max(whole, float(clauses[0])) if len(clauses) == 1 else
+                    float(clauses.min()) if len(clauses) else whole))
+        i += len(unit)
+    return out

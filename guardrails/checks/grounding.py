@@ -106,24 +106,23 @@ class UnapprovedPromise:
         return [self.policy.lex(lang).promise] + [self.policy.lex(x).promise for x in LANGUAGES if x != lang]
 
     def __call__(self, draft: str, ctx: CheckContext) -> list[Finding]:
-        from guardrails import meaning
-        from guardrails.promises import benefit_spans, is_commitment, is_policy, support_text
+        from guardrails.promises import benefit_spans, promise_support
 
         lexicons = self._lexicons(draft_language(draft, ctx))
-        promises = [(a, b, s) for a, b, s in meaning.sentences(draft) if is_commitment(s, lexicons)]
-        if not promises:
+        scored = promise_support(draft, ctx.evidence, lexicons)
+        if scored == []:
             return []
-        policy_sentences = list(dict.fromkeys(
-            support_text(s) for text in ctx.evidence for _, _, s in meaning.sentences(text) if is_policy(s, lexicons)))
-        supported = [False] * len(promises)
-        if policy_sentences and meaning.available():
-            sims = meaning.similarity(meaning.vectors([support_text(s) for _, _, s in promises]),
-                                      meaning.vectors(policy_sentences))
-            supported = [bool(row.max() >= self.threshold) for row in sims]
-        elif not meaning.available():  # lexical fallback: the evidence names this kind of benefit
+        if scored is None:  # lexical fallback without the encoder: the evidence names this kind of benefit
+            from guardrails import meaning
+            from guardrails.promises import is_commitment
+
             evidence = " \n ".join(ctx.evidence).lower()
+            promises = [(a, b, s) for a, b, s in meaning.sentences(draft) if is_commitment(s, lexicons)]
             supported = [any(draft[a + x:a + y].lower()[:6] in evidence for x, y in benefit_spans(draft[a:b], lexicons))
                          for a, b, _ in promises]
+        else:
+            promises = [(a, b, "") for a, b, _ in scored]
+            supported = [support >= self.threshold for _, _, support in scored]
         out = []
         for (a, b, _), ok in zip(promises, supported, strict=True):
             if ok:

@@ -1,0 +1,58 @@
+"""``unapproved-promise`` reads clauses: a refusal is no promise, money coming back in a split German verb or a
+gift is one, and a sentence joining a figure and a promise with ";" is supported when its promise clause is."""
+
+from __future__ import annotations
+
+import pytest
+
+from guardrails.engine import GuardrailEngine
+from guardrails.models import CheckContext
+from knowledge_base.demo import DEMO_POLICY
+
+ENGINE = GuardrailEngine.from_policy(DEMO_POLICY)
+
+
+def _blocked(text: str, lang: str, evidence: list[str] | None = None) -> bool:
+    report = ENGINE.check(text, CheckContext(language=lang, channel="dm", visibility="private",
+                                             evidence=evidence or []))
+    return any(f.rule == "unapproved-promise" for f in report.findings)
+
+
+@pytest.mark.parametrize("text, lang", [
+    ("Hi Jack, the fee comes from your contract terms, so we can't waive it here. DM us to go through them.", "en"),
+    ("Hi Jack, we're unable to refund prepaid top-ups; the balance stays on your card.", "en"),
+    ("Hi Jack, we cannot credit roaming charges you agreed to abroad, sorry.", "en"),
+    ("Hallo Jack, Roaminggebühren erstatten wir leider nicht, sie stehen so in deinem Tarif.", "de"),
+    ("Hallo Jack, die Gebühr erlassen wir dir nicht, sie ist Teil deines Vertrags.", "de"),
+])
+def test_a_refusal_is_no_promise(text, lang):
+    assert not _blocked(text, lang)
+
+
+@pytest.mark.parametrize("text, lang", [
+    ("Hallo Max, die 49,99 EUR bekommst du noch heute von uns zurück.", "de"),
+    ("Hallo Max, den doppelt abgebuchten Betrag zahlen wir dir sofort zurück.", "de"),
+    ("Hallo Max, wir schenken dir als Wiedergutmachung 10 GB Datenvolumen.", "de"),
+    ("Hi Max, we'll pay you back the 49.99 euros today.", "en"),
+    ("Hi Max, next month's router rent is complimentary.", "en"),
+    ("Hi Max, we'll credit the charges you don't recognise on the bill.", "en"),  # negation in a relative clause
+    ("Hallo Max, die Gebühren, die du nicht kennst, erstatten wir dir.", "de"),
+    ("Hi Max, unfortunately we can't refund the fee, but we'll send you a 10 EUR voucher.", "en"),
+])
+def test_money_back_gifts_and_promises_next_to_a_negation_are_promises(text, lang):
+    assert _blocked(text, lang)
+
+
+def test_money_back_needs_money():
+    assert not _blocked("Hallo Max, dein Gerät bekommst du nach der Reparatur per Paket zurück.", "de")
+
+
+def test_a_promise_clause_after_a_figure_is_supported_by_its_policy_sentence():
+    evidence = ["For a missed technician appointment you get 20 EUR.",
+                "We credit missed-appointment payments automatically on your next invoice."]
+    text = ("Hi Mia, our technician missed Tuesday's slot, so you get 20 EUR; we credit it automatically on your "
+            "next invoice.")
+    assert not _blocked(text, "en", evidence)
+    # the same clause for another case than the policy states stays unsupported
+    assert _blocked("Hi Mia, the roaming bill was high, so we refund the roaming charges in full; we credit it "
+                    "automatically on your next invoice.", "en", evidence)

@@ -37,7 +37,7 @@ DISCLOSURE = re.compile(
     r"\b(?:my (?:system )?(?:prompt|instructions)|system ?prompt|mein\w{0,2} (?:system)?(?:prompt|anweisung\w*|"
     r"instruktion\w*)|systemprompt|systemanweisung\w*|"
     r"(?:i(?:'ve| have)? been|i was|i am|i'm) (?:instructed|programmed) (?:not )?to|"
-    r"ich (?:wurde|bin) (?:\w+ )?(?:angewiesen|instruiert)|man hat mich (?:\w+ )?angewiesen|"
+    r"(?:ich (?:wurde|bin)|(?:wurde|bin) ich) (?:\w+ )?(?:angewiesen|instruiert)|man hat mich (?:\w+ )?angewiesen|"
     rf"(?:laut|gemäß|nach|in|aus)\s+(?:de[rnm]\s+|unsere[rnm]?\s+|einer\s+)?{_NOTE}|"
     rf"{_NOTE}\s+(?:\w+\s+)?(?:sagt|sagen|besagt|besagen|steht|stehen|zeigt|zeigen|lautet|vermerkt)|"
     rf"(?:according to|as per|per|in)\s+(?:the\s+|our\s+|my\s+|your\s+)?{_NOTE_EN}|"

@@ -67,7 +67,9 @@ _WORDS_EN = [
 ]
 _PHRASES = [
     # German
-    r"halt(?:'?s|\s+die|\s+deine?)?\s+(?:fresse|klappe|schnauze|maul|maull?)", r"halt'?s\s+maul", r"fick\s+dich",
+    # modal particles may sit between verb and object: "halt doch einfach mal die Klappe"
+    r"halt(?:'?s)?(?:\s+(?:doch|einfach|mal|endlich|jetzt|bloß|bloss|nur|lieber|gefälligst|du|ihr)){0,4}"
+    r"(?:\s+(?:die|deine?|eure))?\s+(?:fresse|klappe|schnauze|maul|maull?)", r"halt'?s\s+maul", r"fick\s+dich",
     r"f(?:i|ü)ck\s+(?:euch|dich|sie)", r"verpiss\s+dich", r"leck\s+mich", r"geh\s+sterben", r"stirb",
     r"du\s+(?:bist\s+)?(?:so\s+)?(?:ein(?:e)?\s+)?(?:kleine[rs]?\s+)?(?:dumm|blöd|doof)\w*",
     r"(?:kannst|können)\s+(?:du|sie)\s+nicht\s+lesen", r"lern(?:e|en\s+sie)?\s+(?:erstmal\s+|mal\s+)?lesen",

@@ -228,7 +228,9 @@ def _phones(text: str, regions: Sequence[str], exclude: Sequence[tuple[int, int]
                 number = phonenumbers.parse("+" + cand[2:] if cand.startswith("00") else cand, None)
             except phonenumbers.NumberParseException:
                 number = None
-            if number is None or not ok(number):
+            # written with "+" and a country code, a number of a possible length is a phone number even outside
+            # today's plan (a reserved or fictional range is still someone's number in a reply)
+            if number is None or not (ok(number) or cand.startswith("+") and phonenumbers.is_possible_number(number)):
                 continue
             confidence = 0.95
         else:

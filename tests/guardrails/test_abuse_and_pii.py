@@ -16,6 +16,8 @@ ABUSIVE = [
     ("Hallo Max, du Hurensohn, das Paket kommt morgen.", "Hurensohn"),
     ("Du Vollhonk, lies die Mail.", "Vollhonk"),
     ("Halt die Fresse, wir melden uns.", "Halt die Fresse"),
+    ("Halt doch einfach mal die Klappe und lies die Mail.", "Halt doch einfach mal die Klappe"),
+    ("Jetzt halt endlich deine Schnauze, das Paket kommt.", "halt endlich deine Schnauze"),
     ("Was für ein Clown.", "Clown"),
     ("Na du Spast.", "Spast"),
     ("Das ist strunzdumm.", "strunzdumm"),

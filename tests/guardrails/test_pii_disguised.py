@@ -66,3 +66,11 @@ def test_the_pseudonymiser_masks_a_spelled_phone_before_a_remote_llm_sees_it():
     text = "Bitte ruf mich zurück: null eins sieben eins, zwei drei vier fünf sechs sieben acht. Danke!"
     masked = Pseudonymizer().pseudonymize(text)
     assert "sieben acht" not in masked and "Danke" in masked, masked
+
+
+@pytest.mark.parametrize("number", ["+44 7700 900123", "+1 555 0100 123", "+49 30 901820"])
+def test_an_international_number_of_a_possible_length_is_a_phone_even_in_a_reserved_range(number):
+    # Ofcom's and NANP's ranges for fiction are not "valid" in phonenumbers, yet written with "+" they are numbers
+    assert [(s.kind, s.value) for s in detect(f"Our engineer will call you on {number} tomorrow.")] == [
+        ("phone", number)]
+    assert detect("Das kostet +12 % mehr, Version +1234 ist neu.") == []

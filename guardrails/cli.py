@@ -139,6 +139,8 @@ def _check_extra(obj: dict, item: dict) -> None:
     if not isinstance(evidence, list) or not all(isinstance(e, str) for e in evidence):
         raise BadLine("field 'evidence': must be a list of strings")
     item["evidence"] = evidence
+    item["customer_name"] = _optional_str(obj, "customer_name")
+    item["address_form"] = _optional_str(obj, "address_form", ("du", "Sie"))
 
 
 def check(
@@ -264,6 +266,7 @@ def _check_batch(path: str, channel: str | None, visibility: str | None, ui_lang
         for item in items:
             ctx = CheckContext(channel=item["channel"], visibility=item["visibility"], language=item["lang"],
                                evidence=item["evidence"], customer_message=item["customer_message"],
+                               customer_name=item["customer_name"], address_form=item["address_form"],
                                ui_language=ui_lang)
             out.append({"id": item["id"], **report_json(engine.check(item["text"], ctx))})
         return out

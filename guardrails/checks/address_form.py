@@ -13,6 +13,12 @@ DU = re.compile(r"\b(du|dich|dir|dein|deine|deinen|deinem|deiner|deines|euch|eue
 SIE = re.compile(r"(?<![.!?:]\s)(?<!^)\b(Sie|Ihnen|Ihre|Ihren|Ihrem|Ihrer|Ihres|Ihr)\b|\b(Ihnen|Ihre[nmrs]?)\b")
 
 
+def customer_form(message: str) -> str | None:
+    """The form a customer writes in: "du" or "Sie" when the message uses only one of them, else None."""
+    du, sie = bool(DU.search(message)), bool(SIE.search(message))
+    return "du" if du and not sie else "Sie" if sie and not du else None
+
+
 class AddressForm:
     rule_id = "address-form"
     cost = 1
@@ -20,12 +26,26 @@ class AddressForm:
     def __init__(self, policy: Policy) -> None:
         self.policy = policy
 
+    def _expected(self, ctx: CheckContext) -> tuple[str | None, str]:
+        """The form to use and how sure it is: the customer's (the context's, else the form the customer writes
+        in) or the channel's own policy entry decide ("block"); the language's default is only a guess when the
+        customer's form is unknown ("warn": `replydesk check` of a DM says nothing about the customer)."""
+        if ctx.address_form:
+            return ctx.address_form, "block"
+        written = customer_form(ctx.customer_message or "")
+        if written:
+            return written, "block"
+        forms = self.policy.voice.address_form.get("de") or {}
+        if forms.get(ctx.channel):
+            return forms[ctx.channel], "block"
+        return forms.get("default"), "warn"
+
     def __call__(self, draft: str, ctx: CheckContext) -> list[Finding]:
         if draft_language(draft, ctx) != "de":
             return []
         du = list(DU.finditer(draft))
         sie = list(SIE.finditer(draft))
-        expected = ctx.address_form or self.policy.address_form("de", ctx.channel)
+        expected, severity = self._expected(ctx)
         out = []
         if du and sie:
             wrong = sie if (expected == "du" or (expected is None and len(du) >= len(sie))) else du
@@ -36,11 +56,11 @@ class AddressForm:
                                    m.start(), m.end()))
             return out
         if expected == "du" and sie:
-            out = [finding(self.rule_id, "block", msg(ctx, "Dieser Kunde/Kanal wird geduzt.",
+            out = [finding(self.rule_id, severity, msg(ctx, "Dieser Kunde/Kanal wird geduzt.",
                                                       "This customer/channel is addressed with 'du'."),
                            m.start(), m.end()) for m in sie]
         elif expected == "Sie" and du:
-            out = [finding(self.rule_id, "block", msg(ctx, "Dieser Kunde/Kanal wird gesiezt.",
+            out = [finding(self.rule_id, severity, msg(ctx, "Dieser Kunde/Kanal wird gesiezt.",
                                                       "This customer/channel is addressed with 'Sie'."),
                            m.start(), m.end()) for m in du]
         return out

@@ -126,3 +126,20 @@ def test_a_thousand_lines_in_one_run(tmp_path):
     # spot-check against single runs: the engine loaded once gives the same verdicts
     for k in (0, 1, 2, 3, 4, 999):
         assert {key: v for key, v in out[k].items() if key != "id"} == _single(items[k]), k
+
+
+def test_address_form_and_customer_name_lines(tmp_path):
+    reply = "Hallo Julia, unser Techniker ruft dich morgen zwischen 8 und 12 Uhr an."
+    path = tmp_path / "forms.jsonl"
+    path.write_text("\n".join(json.dumps(x) for x in [
+        {"id": "sie", "text": reply, "channel": "email", "visibility": "private", "lang": "de", "address_form": "Sie"},
+        {"id": "du", "text": reply, "channel": "email", "visibility": "private", "lang": "de", "address_form": "du",
+         "customer_name": "Julia Roth"},
+        {"id": "bad", "text": reply, "address_form": "Ihr"},
+    ]) + "\n", encoding="utf-8")
+    result = runner.invoke(app, ["check", "--batch", str(path)])
+    out = {o["id"]: o for o in _lines(result)}
+    assert result.exit_code == 2
+    assert [f["severity"] for f in out["sie"]["findings"] if f["rule"] == "address-form"] == ["block"]
+    assert not [f for f in out["du"]["findings"] if f["rule"] == "address-form"]
+    assert out["bad"]["error"].startswith("field 'address_form':")

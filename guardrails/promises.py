@@ -40,6 +40,13 @@ BENEFIT_EXTRA = re.compile(
 MONEY_BACK = re.compile(r"\b(?:bekomm\w*|erhält\w*|erhalt\w*|krieg\w*|zahl\w*|überweis\w*|buch\w*)\s+"
                         r"(?:\S+\s+){0,6}?zurück\b", re.I)
 MONEY = re.compile(r"\d|€|\b(?:eur|euro|cent|geld\w*|betr[aä]g\w*|gebühr\w*|\w*kosten|summe)\b", re.I)
+# The cost of reaching the brand is no promise to the customer ("unsere kostenlose Hotline", "erreichst du kostenlos
+# unter …", "call us free on …"): a benefit cue inside such a phrase does not count.
+CONTACT_FREE = re.compile(
+    r"\b(?:kostenlos\w*|gebührenfrei\w*|gratis|free|toll-free)\s+(?:[^\s,;.!?]+\s+){0,2}?(?:\w*hotline|\w*rufnummer|\w*nummer|"
+    r"number|phone\s?line|call\w*|anruf\w*)\b|"
+    r"\b(?:\w*hotline|\w*rufnummer|number|anruf\w*|call\w*|erreich\w*|ruf\w*)\s+(?:[^\s,;.!?]+\s+){0,4}?"
+    r"(?:kostenlos|gebührenfrei|gratis|for\s+free|free\s+of\s+charge|toll-free)\b", re.I)
 # A refusal is no promise ("we can't waive it", "Roaming erstatten wir leider nicht"): a negation in the clause of
 # the benefit cue that is not part of the cue itself ("you won't be charged", "zahlst nichts" are benefits). English
 # negates before the verb, and its relative clauses have no commas ("we'll credit the charges you don't
@@ -78,6 +85,9 @@ def benefit_spans(sentence: str, lexicons=()) -> list[tuple[int, int]]:
     for rx in lexicons:
         if rx is not None:
             spans += [m.span() for m in rx.finditer(sentence)]
+    contact = [m.span() for m in CONTACT_FREE.finditer(sentence)]
+    if contact:
+        spans = [(a, b) for a, b in spans if not any(x <= a and b <= y for x, y in contact)]
     return sorted(spans)
 
 

@@ -56,3 +56,21 @@ def test_a_promise_clause_after_a_figure_is_supported_by_its_policy_sentence():
     # the same clause for another case than the policy states stays unsupported
     assert _blocked("Hi Mia, the roaming bill was high, so we refund the roaming charges in full; we credit it "
                     "automatically on your next invoice.", "en", evidence)
+
+
+@pytest.mark.parametrize("text, lang", [
+    ("Hallo Rainer, unsere Hotline erreichst du kostenlos unter 0800 123 4567, Montag bis Samstag.", "de"),
+    ("Hallo Tim, sperr die SIM bitte sofort über unsere kostenlose Hotline 0800 123 4567.", "de"),
+    ("Hi Tim, call us free on 0800 123 4567 and we'll block the SIM right away.", "en"),
+    ("Hi Tim, our toll-free number 0800 123 4567 is open until 10 pm.", "en"),
+])
+def test_the_cost_of_reaching_the_brand_is_no_promise(text, lang):
+    assert not _blocked(text, lang)
+
+
+@pytest.mark.parametrize("text, lang", [
+    ("Hallo Tim, wir rufen dich morgen an, die Reparatur ist kostenlos.", "de"),
+    ("Hi Tim, give us a call: the repair is free of charge.", "en"),
+])
+def test_a_promise_next_to_a_call_is_still_a_promise(text, lang):
+    assert _blocked(text, lang)

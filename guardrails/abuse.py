@@ -75,6 +75,11 @@ _PHRASES = [
     r"(?:kannst|können)\s+(?:du|sie)\s+nicht\s+lesen", r"lern(?:e|en\s+sie)?\s+(?:erstmal\s+|mal\s+)?lesen",
     r"selber\s+schuld", r"selbst\s+schuld", r"wer\s+lesen\s+kann", r"(?:ist\s+)?(?:doch\s+)?nicht\s+so\s+schwer",
     r"informier(?:e|en\s+sie)\s+(?:dich|sich)\s+(?:doch\s+)?(?:erst|mal|erstmal)",
+    # the counterparts of "stop whining/crying/complaining" and "before complaining"
+    r"(?:hör|hört|hören\s+sie)(?:\s+(?:doch|endlich|mal|jetzt|bitte))*\s+auf(?:\s+(?:so|hier))?\s+(?:rum|herum)?zu"
+    r"\s*(?:jammern|heulen|flennen|meckern|nörgeln|weinen)",
+    r"(?:rum|herum)(?:zu)?(?:heul|jammer|flenn|mecker|nörgel|zeter)\w*",
+    r"(?:heul|jammer|flenn|mecker|nörgel)(?:e|t|st)?(?:\s+(?:doch|hier|jetzt|mal|bloß|nicht|so))+\s+(?:rum|herum)",
     # English
     r"shut\s+(?:the\s+\w+\s+)?up", r"f+u+c+k\s+(?:you|off|u)", r"screw\s+(?:you|u|off)", r"go\s+to\s+hell",
     r"piss\s+off", r"get\s+lost", r"kill\s+yourself", r"kys", r"(?:son\s+of\s+a\s+)bitch",
@@ -83,6 +88,7 @@ _PHRASES = [
     r"(?:it'?s\s+)?not\s+(?:that\s+)?(?:hard|difficult|rocket\s+science)", r"use\s+your\s+(?:brain|head)",
     r"(?:if\s+you\s+had\s+)?(?:bothered|cared)\s+to\s+read", r"do\s+your\s+(?:own\s+)?(?:research|homework)",
     r"before\s+(?:tweeting|complaining|whining|posting)", r"stop\s+(?:whining|crying|complaining)",
+    r"(?:is|are|was)n'?t\s+(?:that\s+|so\s+)?(?:hard|difficult|rocket\s+science)",
     r"grow\s+up", r"get\s+a\s+(?:life|clue|brain)", r"are\s+you\s+(?:stupid|dumb|blind|serious)",
     r"what\s+is\s+wrong\s+with\s+you", r"you\s+people", r"no\s+one\s+cares", r"nobody\s+cares", r"deal\s+with\s+it",
 ]
@@ -186,6 +192,30 @@ def _safe(term: str) -> bool:
     return any(term.startswith(a) and _INFL_RX.fullmatch(term[len(a):]) for a in _NEUTRAL_SENSE)
 
 
+# A word with letters starred out ("f***ing", "sh*t", "Sch***e", "A****loch"): each run of stars stands for as many
+# letters (or one more); the word is abusive when a listed word fits.
+_CENSORED = re.compile(r"(?<![\wäöüß*])[a-zäöüß]{1,12}(?:[*#]{1,6}[a-zäöüß]{0,12}){1,3}(?![\wäöüß*])")
+
+
+@lru_cache(maxsize=1)
+def _censor_vocabulary() -> tuple[str, ...]:
+    extra = ["fucking", "fucked", "fucker", "shitty", "bullshit", "scheiße", "scheisse", "arschloch", "hurensohn",
+             "wichser", "fotze", "ficken", "fick", "verfickt", "kacke", "bitch", "asshole", "cunt", "dick"]
+    return tuple(sorted({*_WORDS_EN, *_HEADS_DE, *extra}))
+
+
+def _censored(folded: str) -> list[tuple[int, int]]:
+    out = []
+    for m in _CENSORED.finditer(folded):
+        word = m.group(0)
+        pattern = re.sub(r"[*#]+", lambda r: f"[a-zäöüß]{{1,{len(r.group(0)) + 1}}}", re.escape(word).replace(
+            r"\*", "*").replace(r"\#", "#"))
+        rx = re.compile(pattern)
+        if any(rx.fullmatch(w) for w in _censor_vocabulary()):
+            out.append(m.span())
+    return out
+
+
 def detect_abuse(text: str) -> list[tuple[int, int, str]]:
     """Spans of abuse in ``text`` as ``(start, end, matched term)``, sorted, non-overlapping."""
     text = text[:MAX_CHARS]
@@ -194,6 +224,8 @@ def detect_abuse(text: str) -> list[tuple[int, int, str]]:
         folded = text.lower()
     head_rx, adj_rx, prefix_rx, phrase_rx = _patterns()
     spans: list[tuple[int, int, str]] = []
+    if "*" in folded or "#" in folded:
+        spans += [(a, b, text[a:b]) for a, b in _censored(folded)]
     for rx in (phrase_rx, head_rx, adj_rx, prefix_rx):
         for m in rx.finditer(folded):
             term = m.group(0)

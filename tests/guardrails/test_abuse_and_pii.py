@@ -18,6 +18,13 @@ ABUSIVE = [
     ("Halt die Fresse, wir melden uns.", "Halt die Fresse"),
     ("Halt doch einfach mal die Klappe und lies die Mail.", "Halt doch einfach mal die Klappe"),
     ("Jetzt halt endlich deine Schnauze, das Paket kommt.", "halt endlich deine Schnauze"),
+    ("What a f***ing mess you made of the form.", "f***ing"),
+    ("Honestly, sh*t happens when you ignore the manual.", "sh*t"),
+    ("So eine Sch***e, lies die Mail.", "Sch***e"),
+    ("Hör doch endlich auf zu jammern, der Techniker kommt morgen.", "Hör doch endlich auf zu jammern"),
+    ("Bevor du hier rumjammerst, schau in die App.", "rumjammerst"),
+    ("Meckere nicht so rum, die Rechnung stimmt.", "Meckere nicht so rum"),
+    ("It really isn't that hard to find the reset button.", "isn't that hard"),
     ("Was für ein Clown.", "Clown"),
     ("Na du Spast.", "Spast"),
     ("Das ist strunzdumm.", "strunzdumm"),
@@ -33,6 +40,9 @@ ABUSIVE = [
     ("Sie sind wohl behindert.", "behindert"),
 ]
 CLEAN = [
+    "Unsere Mitarbeiter*innen im Shop helfen dir gern, Preise* inkl. MwSt.",
+    "**Wichtig**: bitte den Router 30 Sekunden vom Strom nehmen. #FunkWerkHilft",
+    "Wir jammern nicht rum, wir reparieren: der Techniker kommt morgen.",
     "Das Paket kommt morgen, idiotensicher verpackt.",
     "Der Dummy für den Test ist da.",
     "Wir packen das Paket heute und versenden es morgen.",

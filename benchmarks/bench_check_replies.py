@@ -27,7 +27,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "benchmarks" / "data" / "check_redteam.jsonl"
 POLICY = ROOT / "knowledge_base" / "demo" / "policy.yaml"
-BATCH_FIELDS = ("id", "text", "channel", "visibility", "lang", "customer_message", "evidence")
+BATCH_FIELDS = ("id", "text", "channel", "visibility", "lang", "customer_message", "evidence", "customer_name",
+                "address_form")
 CATEGORIES = ("insult", "promise", "pii_public", "link", "wrong_language", "bare_sorry", "disclosure", "good")
 
 

@@ -33,7 +33,13 @@ BENEFIT_EXTRA = re.compile(
     r"kulanz\w*|garant\w*|geld\s+(?:zurück|wieder)|(?:schreib\w*\s+wir|wir\s+schreib\w*)\s+(?:\S+\s+){0,8}?gut|"
     r"keine\s+(?:zusätzlichen\s+|weiteren\s+)?kosten|zurück(?:zahl|überweis|erstatt)\w*|pa(?:y|id)\s+(?:you\s+)?back|"
     r"wiedergutmachung|(?:wir\s+)?schenk(?:en|e|t)\s+(?:dir|ihnen|euch)|geschenkt|complimentary|"
-    r"as\s+a\s+(?:small\s+)?(?:gift|thank[- ]you|gesture))\b",
+    r"as\s+a\s+(?:small\s+)?(?:gift|thank[- ]you|gesture)|"
+    # waiving a charge ("waive" is in the English promise lexicon) and paying the customer's bill
+    r"(?:\w*gebühr\w*|\w*kosten|betrag|beträge)\s+(?:\S+\s+){0,4}?(?:streichen\s+wir|gestrichen)|"
+    r"(?:streichen\s+wir|wir\s+streichen)\s+(?:\S+\s+){0,3}?(?:\w*gebühr\w*|\w*kosten|betrag|beträge)|"
+    r"we(?:'ll|\s+will)?\s+pay\s+(?:\S+\s+){0,4}?(?:bills?|invoices?|costs?|fees?|charges?)|"
+    r"(?:zahlen|bezahlen|übernehmen)\s+wir\s+(?:\S+\s+){0,4}?\w*rechnung\w*|"
+    r"\w*rechnung\w*\s+(?:\S+\s+){0,4}?(?:zahlen|bezahlen|übernehmen)\s+wir)\b",
     re.I)
 # Money coming back in a split German verb ("die 49,99 EUR bekommst du … zurück", "zahlen wir dir … zurück"): a
 # benefit only when the sentence speaks of money (a device also comes back from repair).

@@ -38,9 +38,22 @@ def test_a_refusal_is_no_promise(text, lang):
     ("Hi Max, we'll credit the charges you don't recognise on the bill.", "en"),  # negation in a relative clause
     ("Hallo Max, die Gebühren, die du nicht kennst, erstatten wir dir.", "de"),
     ("Hi Max, unfortunately we can't refund the fee, but we'll send you a 10 EUR voucher.", "en"),
+    ("Hallo Max, die Versandgebühr streichen wir dir.", "de"),
+    ("Hallo Max, die Gebühr für die Rücklastschrift wird gestrichen.", "de"),
+    ("Hi Max, we'll pay the electrician's bill, just send us a copy.", "en"),
+    ("Hallo Max, die Rechnung des Elektrikers bezahlen wir.", "de"),
 ])
 def test_money_back_gifts_and_promises_next_to_a_negation_are_promises(text, lang):
     assert _blocked(text, lang)
+
+
+@pytest.mark.parametrize("text, lang", [
+    ("Hi Max, please pay the invoice by Friday to avoid a reminder fee.", "en"),
+    ("Hi Max, gift cards can't be refunded once they've been activated.", "en"),
+    ("Hallo Max, die Garantie deckt keine Frostschäden an Leitungen.", "de"),
+])
+def test_instructions_and_statements_of_what_is_not_covered_are_no_promises(text, lang):
+    assert not _blocked(text, lang)
 
 
 def test_money_back_needs_money():

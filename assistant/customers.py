@@ -198,6 +198,9 @@ class CustomerService:
                  "occurred_at": r.occurred_at.isoformat() if r.occurred_at else None} for r in records]
         # The surname alone is not personal data in a greeting ("Hallo Herr Becker"); the full name is.
         private = [v for v in (c.display_name, c.email, c.phone, c.postal_address, c.birth_date, c.id) if v]
+        # as other customers' values are indexed (all_private_values): the full name and the street line
+        private += [f"{c.first_name} {c.last_name}"] if c.first_name and c.last_name else []
+        private += [c.postal_address.split(",")[0].strip()] if c.postal_address else []
         private += [r.ref for r in records] + [h for h in handles if "@" in h and "." in h]
         for r in records:
             for key in ("tracking_url", "iban", "amount"):
@@ -228,6 +231,15 @@ class CustomerService:
             if cached and cached[0] == fingerprint and time.monotonic() - cached[1] < 600:
                 return cached[2]
             values = {v for row in s.execute(select(Customer.email, Customer.phone)) for v in row if v}
+            # full names and the street line of postal addresses are other customers' data too
+            for first, last, display, address in s.execute(select(Customer.first_name, Customer.last_name,
+                                                                  Customer.display_name, Customer.postal_address)):
+                if first and last:
+                    values.add(f"{first} {last}")
+                if display and len(display.split()) >= 2:
+                    values.add(display)
+                if address:
+                    values.add(address.split(",")[0].strip())
             for ref, data in s.execute(select(CustomerRecord.ref, CustomerRecord.data)):
                 values.add(ref)
                 values.update(str(data[k]) for k in ("iban", "phone", "email") if (data or {}).get(k))

@@ -42,7 +42,23 @@ DISCLOSURE = re.compile(
     rf"{_NOTE}\s+(?:\w+\s+)?(?:sagt|sagen|besagt|besagen|steht|stehen|zeigt|zeigen|lautet|vermerkt)|"
     rf"(?:according to|as per|per|in)\s+(?:the\s+|our\s+|my\s+|your\s+)?{_NOTE_EN}|"
     rf"{_NOTE_EN}\s+(?:on (?:your|the) (?:account|file|case)\s+)?(?:say|says|said|state|states|show|shows|mention|"
-    r"mentions|read|reads|describe|describes))\b", re.I)
+    r"mentions|read|reads|describe|describes)|"
+    # notes without "internal": cited by what they say, not merely named ("in der Notiz an den Kurier")
+    r"(?:laut|gemäß|nach)\s+(?:de[rnm]\s+|unsere[rnm]?\s+|meine[rnm]?\s+)?(?:notiz|notizen|vermerke?n?)|"
+    r"(?:unsere[rnm]?|meine[rnm]?|den|die)\s+(?:notiz|notizen|vermerke?)\s+(?:\w+\s+)?(?:sagt|sagen|besagt|besagen|"
+    r"zeigt|zeigen|steht|stehen)|"
+    r"according to (?:our|my|the) notes|(?:our|my|the) notes (?:say|says|show|shows|mention|mentions|state|states|"
+    r"indicate|indicates)|(?:flagged|noted|listed) in (?:our|the) notes|"
+    # the customer labelled by an internal flag ("you're flagged as a VIP", "Sie sind bei uns als … vermerkt")
+    r"(?:you(?:'re| are)|du bist|sie sind)\s+(?:bei uns\s+|intern\s+|in our \w+\s+)?(?:(?:als|as)\s+(?:\S+\s+){0,4}?)?"
+    r"(?:flagged|vermerkt|eingestuft)|"
+    # rules of one's own that forbid or require ("meine Regeln verbieten mir …", "my guidelines don't allow …")
+    r"(?:my|meine)\s+(?:rules|regeln|richtlinien|guidelines|programming|programmierung)\s+(?:[\w']+\s+)?"
+    r"(?:verbiet\w*|erlaub\w*|besag\w*|verlang\w*|forbid\w*|allow\w*|prevent\w*|require\w*|say|says|tell\w*))\b",
+    re.I)
+# Machine identifiers of a confidential text (the system prompt's "knowledge_gap", "<data>", "PASSAGES", a note's
+# canary token) never belong in a reply: each is a short secret of its own.
+IDENTIFIER = re.compile(r"(?<![\w<])(?:[a-z]+_[a-z_]+|<[a-z]+>|[A-Z][A-Z_]{6,})(?![\w>])")
 SHINGLE = 6  # six consecutive words shared with a confidential text is a leak
 
 ZERO_WIDTH = frozenset("\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180e\u200b\u200c\u200d\u200e\u200f"
@@ -72,6 +88,7 @@ TOKENS_RX = re.compile(r"[a-z0-9]+(?:[\s\-/.]{1,3}[a-z0-9]+)*")
 COUNTRY_CODES = ("49", "43", "41", "44", "33", "39", "31", "32", "34", "45", "46", "47", "48", "420", "1")
 MIN_DIGITS = 7  # a phone number or numeric reference: shorter digit strings are dates, prices, counts
 MIN_COMPACT = 6  # a reference with letters and digits ("DE89…", "FW-2024-0042")
+NAME_RX = re.compile(r"[^\W\d_]{2,}(?:[ -'][^\W\d_]+){1,3}")  # a full name: two to four words of letters
 
 
 class Norm:
@@ -171,6 +188,7 @@ class ValueIndex:
         self.emails: set[str] = set()
         self.digits: set[str] = set()
         self.compact: set[str] = set()
+        self.names: set[str] = set()  # full names ("thomas becker"): two to four words of letters
         for v in values:
             self.add(v)
         self.digit_lengths = sorted({len(d) for d in self.digits})
@@ -189,12 +207,15 @@ class ValueIndex:
             return
         if v.startswith(("http://", "https://", "www.")):
             return  # a link is the link rule's business (and a tracking URL is evidence for its own customer)
+        if NAME_RX.fullmatch(v):
+            self.names.add(" ".join(WORD.findall(v)))
+            return
         compact = re.sub(r"[\W_]", "", v)
         if len(compact) >= MIN_COMPACT and re.search(r"\d", compact) and re.search(r"[a-z]", compact):
             self.compact.add(compact)
 
     def keys(self) -> set[str]:
-        return self.emails | self.digits | self.compact
+        return self.emails | self.digits | self.compact | self.names
 
     def find(self, view: Norm) -> list[tuple[str, int, int]]:
         """(canonical value, start, end) in the normalised view for every private value the text contains."""
@@ -216,6 +237,14 @@ class ValueIndex:
                     if any(run[i:i + n] in self.digits for i in range(len(run) - n + 1)):
                         hits.append((run, m.start(), m.end()))
                         break
+        if self.names:
+            words = list(WORD.finditer(text))
+            for i in range(len(words) - 1):
+                for n in (2, 3, 4):
+                    if i + n <= len(words):
+                        key = " ".join(w.group(0) for w in words[i:i + n])
+                        if key in self.names:
+                            hits.append((key, words[i].start(), words[i + n - 1].end()))
         if self.compact:
             for m in TOKENS_RX.finditer(text):
                 tokens = list(re.finditer(r"[a-z0-9]+", m.group(0)))
@@ -294,9 +323,15 @@ class ConfidentialLeak:
                     continue
                 for sh in _shingles(text, shingle) & set(draft_shingles):
                     out.append(draft_shingles[sh])
+            for ident in _identifiers(tuple(ctx.confidential)):
+                haystack = draft if ident.isupper() else lower  # upper-case tokens only as written: "PASSAGES"
+                for m in re.finditer(r"(?<![\w<])" + re.escape(ident if ident.isupper() else ident.lower()) + r"(?![\w>])",
+                                     haystack):
+                    out.append((m.start(), m.end()) if ident.isupper() else norm.span(m.start(), m.end()))
         if short or others:
             view = value_view(norm)
-            own = _small_index(tuple(ctx.private_values)).keys() if ctx.private_values else set()
+            own_values = (*ctx.private_values, *([ctx.customer_name] if ctx.customer_name else []))
+            own = _small_index(tuple(own_values)).keys() if own_values else set()
             indexes = ([_small_index(tuple(short))] if short else []) + ([_index_of(others)] if others else [])
             for index in indexes:
                 for key, a, b in index.find(view):
@@ -308,7 +343,12 @@ class ConfidentialLeak:
         if ctx.confidential and 0 < self.meaning_threshold <= 1:
             by_meaning = [span for span in meaning_leaks(draft, ctx.confidential, self.meaning_threshold)
                           if not any(a <= span[0] < b for a, b in out)]
-        spans = sorted(set(out))
+        spans: list[tuple[int, int]] = []
+        for a, b in sorted(set(out)):  # overlapping hits are one leak ("thomas.becker@…" holds the name too)
+            if spans and a < spans[-1][1]:
+                spans[-1] = (spans[-1][0], max(b, spans[-1][1]))
+            else:
+                spans.append((a, b))
         found = [finding(self.rule_id, "block",
                          msg(ctx, "Vertrauliche Inhalte (Systemanweisung, interne Notiz oder fremde Daten) in der Antwort.",
                              "Confidential content (system prompt, internal note or someone else's data) in the reply."),
@@ -319,6 +359,11 @@ class ConfidentialLeak:
                                     "Says what an internal note or the system prompt says: check that nothing "
                                     "confidential is disclosed."),
                                 s, e) for s, e in sorted(set(by_meaning))[:3]]
+
+
+@lru_cache(maxsize=64)
+def _identifiers(texts: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(sorted({m.group(0) for text in texts for m in IDENTIFIER.finditer(text)}))
 
 
 def _core_in(run: str, own: set[str]) -> bool:

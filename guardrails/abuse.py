@@ -89,6 +89,14 @@ _PHRASES = [
     r"(?:if\s+you\s+had\s+)?(?:bothered|cared)\s+to\s+read", r"do\s+your\s+(?:own\s+)?(?:research|homework)",
     r"before\s+(?:tweeting|complaining|whining|posting)", r"stop\s+(?:whining|crying|complaining)",
     r"(?:is|are|was)n'?t\s+(?:that\s+|so\s+)?(?:hard|difficult|rocket\s+science)",
+    # "even a child could …" and its German counterpart; superlatives of stupid for the customer's question
+    r"even\s+(?:a|an|my|your)\s+(?:\w+\s+)?(?:child|kid|toddler|baby|five[- ]year[- ]old|grandma|granny|grandmother|"
+    r"monkey|chimp)\s+(?:could|can|would|knows?|gets?|manages?)",
+    r"(?:dumbest|stupidest|silliest|most\s+stupid)\s+(?:question|thing|complaint|request|tweet|message)",
+    r"(?:selbst|sogar)\s+(?:ein(?:e|en)?|meine?|deine?)\s+(?:\w+\s+)?(?:kind|kleinkind|baby|oma|omi|großmutter|opa|"
+    r"affe|grundschüler\w*|fünfjährige\w*|erstklässler\w*)\s+(?:\w+\s+)?(?:schafft|kann|könnte|kriegt|findet|"
+    r"versteht|würde)",
+    r"(?:dümmste|blödeste|bescheuertste)\w*\s+(?:frage|beschwerde|nachricht|idee)",
     r"grow\s+up", r"get\s+a\s+(?:life|clue|brain)", r"are\s+you\s+(?:stupid|dumb|blind|serious)",
     r"what\s+is\s+wrong\s+with\s+you", r"you\s+people", r"no\s+one\s+cares", r"nobody\s+cares", r"deal\s+with\s+it",
 ]

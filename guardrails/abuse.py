@@ -38,6 +38,8 @@ _HEADS_DE = [
     "schwuchtel", "tunte", "zigeuner", "dreckspack", "pack", "gesindel", "abschaum", "ratte", "ratten", "made",
     "schwein", "drecksau", "sau", "hund", "köter", "affe", "clown", "kasper", "hanswurst", "witzfigur", "pfeife",
     "flachpfeife", "nulpe", "lusche", "knalltüte", "dummkopf", "schwachkopf", "hohlkopf", "holzkopf", "dödel",
+    "hohlbirne", "dumpfbacke", "heulsuse", "trantüte", "schnarchnase", "pappnase", "knallkopf", "knallkopp",
+    "dussel", "schwachmat", "hirni",
     "spacko", "vogel", "bekloppte", "behinderte", "kretin", "psychopath", "nazi", "faschist", "verbrecher",
     "lügner", "heuchler", "schmarotzer", "parasit", "gutmensch", "volksverräter", "verräter", "vieh", "kuh",
     "zicke", "tussi", "weichei", "lauch", "lackaffe", "kackbratze", "bratze", "dreck", "müll",
@@ -64,6 +66,7 @@ _WORDS_EN = [
     "shit", "shitty", "bullshit", "crap", "crappy", "damn", "goddamn", "hell", "piss", "pissed", "fuck",
     "fucking", "fucked", "fucker", "fuckers", "motherfucker", "wtf", "stfu", "rtfm", "ridiculous", "clueless",
     "brainless", "braindead", "ignorant", "troll", "pig", "pigs", "rat", "rats", "liar", "liars",
+    "crybaby", "nitwit", "numbskull", "bonehead", "dipshit", "airhead", "knucklehead", "doofus", "dunce", "dingbat",
 ]
 _PHRASES = [
     # German
@@ -224,6 +227,26 @@ def _censored(folded: str) -> list[tuple[int, int]]:
     return out
 
 
+# Listed words that are also given names: the addressee's name right after a greeting ("Hi Dick,", "Hallo Horst")
+# is a name, not an insult.
+_NAME_WORDS = frozenset({"dick", "horst", "willy", "fanny", "randy"})
+_GREETING = re.compile(r"(?:^|\n)\s*(?:hi|hallo|hello|hey|dear|liebe[rs]?|moin|servus|guten\s+(?:tag|morgen|abend)|"
+                       r"good\s+(?:morning|afternoon|evening))[\s,]+$")
+# A situation, not a person, is "blöd": "das ist echt blöd (gelaufen)", "dumm gelaufen" — German sympathy idioms.
+_SITUATION_BEFORE = re.compile(r"(?:^|[\s,;:.!?])(?:das|es|dies|ist\s+das|war\s+das)\s+(?:ist\s+|war\s+|wäre\s+)?"
+                               r"(?:(?:echt|wirklich|total|natürlich|schon|ziemlich|sehr|einfach|auch|gerade|leider)\s+)*$")
+_SITUATION_WORDS = ("blöd", "doof", "dumm")
+
+
+def _not_abuse_here(folded: str, text: str, start: int, end: int) -> bool:
+    term = folded[start:end]
+    if term in _NAME_WORDS and text[start:start + 1].isupper() and _GREETING.search(folded[:start]):
+        return True
+    if term in _SITUATION_WORDS:
+        return folded[end:end + 9] == " gelaufen" or bool(_SITUATION_BEFORE.search(folded[max(0, start - 60):start]))
+    return False
+
+
 def detect_abuse(text: str) -> list[tuple[int, int, str]]:
     """Spans of abuse in ``text`` as ``(start, end, matched term)``, sorted, non-overlapping."""
     text = text[:MAX_CHARS]
@@ -242,6 +265,8 @@ def detect_abuse(text: str) -> list[tuple[int, int, str]]:
             if rx is not phrase_rx and _weak_compound(term):
                 continue
             if _safe(term) and not _ADDRESSED.search(folded[: m.start()]):
+                continue
+            if _not_abuse_here(folded, text, m.start(), m.end()):
                 continue
             spans.append((m.start(), m.end(), text[m.start():m.end()]))
     spans.sort(key=lambda s: (s[0], -(s[1] - s[0])))

@@ -25,6 +25,10 @@ ABUSIVE = [
     ("Bevor du hier rumjammerst, schau in die App.", "rumjammerst"),
     ("Meckere nicht so rum, die Rechnung stimmt.", "Meckere nicht so rum"),
     ("It really isn't that hard to find the reset button.", "isn't that hard"),
+    ("Na du Hohlbirne, die Karte liegt im Paket.", "Hohlbirne"),
+    ("Stop being such a crybaby, the technician comes Monday.", "crybaby"),
+    ("Du Dick, lies die Mail.", "Dick"),  # a name only right after a greeting
+    ("Deine Frage ist echt blöd.", "blöd"),  # a person's question, not a situation
     ("Was für ein Clown.", "Clown"),
     ("Na du Spast.", "Spast"),
     ("Das ist strunzdumm.", "strunzdumm"),
@@ -40,6 +44,11 @@ ABUSIVE = [
     ("Sie sind wohl behindert.", "behindert"),
 ]
 CLEAN = [
+    "Hi Dick, orders from our shop arrive within 2–4 working days.",
+    "Hallo Horst, dein Paket kommt morgen.",
+    "Hallo Kai, das ist echt blöd gelaufen. Sperr die SIM bitte über die Hotline.",
+    "Das ist natürlich doof, dass der Termin verschoben wurde; der neue ist am Montag.",
+    "Dumm gelaufen, aber wir helfen dir: der Ersatz ist unterwegs.",
     "Unsere Mitarbeiter*innen im Shop helfen dir gern, Preise* inkl. MwSt.",
     "**Wichtig**: bitte den Router 30 Sekunden vom Strom nehmen. #FunkWerkHilft",
     "Wir jammern nicht rum, wir reparieren: der Techniker kommt morgen.",

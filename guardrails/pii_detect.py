@@ -271,7 +271,8 @@ _DATE = (rf"(?:\d{{1,2}}[./-]\d{{1,2}}[./-](?:19|20)?\d{{2}}|(?:19|20)\d{{2}}-\d
 BIRTH = re.compile(
     r"(?<!\w)(?:geb(?:oren)?\.?|geburtsdatum|geburtstag|geb\.-datum|born|birth\s?(?:day|date)|date of birth|"
     r"d\.?o\.?b\.?)"
-    rf"[\s:,-]{{0,3}}(?:(?:am|on|ist|is|the|was|:)\s{{1,2}}){{0,2}}({_DATE})(?!\d)",
+    rf"[\s:,-]{{0,3}}(?:(?:am|on|ist|is|the|was|:|file|record|bei|uns|hinterlegt|laut|we|have|haben|wir)[:,]?\s{{1,2}})"
+    rf"{{0,3}}({_DATE})(?!\d)",
     re.I,
 )
 

@@ -74,14 +74,22 @@ class UnsupportedClaim:
                                suggestion=msg(ctx, "Nur Links aus dem Wissensartikel verwenden.",
                                               "Use only links from the knowledge-base article.")))
         url_spans = [(m.start(), m.end()) for m in URL_RX.finditer(draft)]
+        # a figure the customer's own message states ("das Abo über 4,99 EUR") is restated, not claimed: a warning to
+        # check it against the record, never a block
+        message_numbers = set(_digits(_norm(ctx.customer_message))) if ctx.customer_message else set()
         for m in NUMBER.finditer(masked):
             if any(s <= m.start() < e for s, e in url_spans):
                 continue
             numbers = _digits(m.group(0))
             if not numbers or all(n in evidence_numbers for n in numbers):
                 continue
-            out.append(finding(self.rule_id, severity,
-                               msg(ctx, f"Angabe „{m.group(0).strip()}“ ist durch keine Quelle belegt (Artikel/CRM).",
+            restated = all(n in evidence_numbers or n in message_numbers for n in numbers)
+            out.append(finding(self.rule_id, "warn" if restated else severity,
+                               msg(ctx, f"Angabe „{m.group(0).strip()}“ stammt nur aus der Kundennachricht: mit dem "
+                                        "Kundendatensatz abgleichen." if restated else
+                                   f"Angabe „{m.group(0).strip()}“ ist durch keine Quelle belegt (Artikel/CRM).",
+                                   f"\"{m.group(0).strip()}\" only restates the customer's message: check it against "
+                                   "the record." if restated else
                                    f"\"{m.group(0).strip()}\" is not backed by a cited article or the CRM record."),
                                m.start(), m.end(),
                                suggestion=msg(ctx, "Zahl aus dem Artikel übernehmen oder weglassen.",

@@ -74,3 +74,11 @@ def test_an_international_number_of_a_possible_length_is_a_phone_even_in_a_reser
     assert [(s.kind, s.value) for s in detect(f"Our engineer will call you on {number} tomorrow.")] == [
         ("phone", number)]
     assert detect("Das kostet +12 % mehr, Version +1234 ist neu.") == []
+
+
+@pytest.mark.parametrize("text, value", [
+    ("Your date of birth on file is 02/07/1991, so the youth tariff ends.", "02/07/1991"),
+    ("Dein Geburtsdatum bei uns hinterlegt: 02.07.1991.", "02.07.1991"),
+])
+def test_a_birth_date_a_few_words_after_its_cue(text, value):
+    assert [(s.kind, s.value) for s in detect(text)] == [("birth_date", value)]

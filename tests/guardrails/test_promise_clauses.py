@@ -87,3 +87,20 @@ def test_the_cost_of_reaching_the_brand_is_no_promise(text, lang):
 ])
 def test_a_promise_next_to_a_call_is_still_a_promise(text, lang):
     assert _blocked(text, lang)
+
+
+def test_a_free_hotline_stated_after_the_noun_is_no_promise():
+    assert not _blocked("Hi Mike, our hotline is free on 0800 123 4567, Monday to Saturday.", "en")
+    assert _blocked("Hi Mike, call us and get a free month on top.", "en")
+
+
+def test_a_figure_from_the_customers_message_is_only_warned():
+    from guardrails.models import CheckContext as Ctx
+
+    ctx = Ctx(language="de", channel="dm", visibility="private", customer_message="Wer bucht da 4,99 EUR ab?",
+              evidence=["Ungewollte Abos erstatten wir innerhalb von 14 Tagen."])
+    restated = ENGINE.check("Hallo Jana, die 4,99 EUR prüfen wir; ungewollte Abos erstatten wir innerhalb von 14 "
+                            "Tagen.", ctx)
+    assert [f.severity for f in restated.findings if f.rule == "unsupported-claim"] == ["warn"]
+    invented = ENGINE.check("Hallo Jana, die 9,99 EUR prüfen wir.", ctx)
+    assert [f.severity for f in invented.findings if f.rule == "unsupported-claim"] == ["block"]

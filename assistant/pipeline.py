@@ -158,7 +158,10 @@ class Pipeline:
                 confidential.append(notes)
         return CheckContext(
             channel=ctx.request.channel, visibility=ctx.request.visibility, language=ctx.language,
-            address_form=(ctx.customer.address_form if ctx.language == "de" else None),
+            # the form the drafter was told to use (the customer's, else the channel's default), so the check and
+            # the composer agree; only `replydesk check` without a known form reads it from the customer's message
+            address_form=((ctx.customer.address_form or self.policy.address_form("de", ctx.request.channel) or "Sie")
+                          if ctx.language == "de" else None),
             customer_name=ctx.customer.display_name, customer_message=ctx.request.text, evidence=evidence,
             private_values=ctx.customer.private_values, confidential=confidential,
             customer_mood=ctx.understanding.mood,

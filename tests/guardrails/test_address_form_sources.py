@@ -39,3 +39,4 @@ def test_the_contexts_form_and_a_channels_own_entry_block():
 def test_mixing_du_and_sie_always_blocks():
     mixed = "Hallo Julia, unser Techniker ruft dich morgen an, Ihre Nummer haben wir."
     assert _form(mixed, channel="dm") == ["block"]
+

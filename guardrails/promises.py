@@ -58,7 +58,8 @@ CONTACT_FREE = re.compile(
 # negates before the verb, and its relative clauses have no commas ("we'll credit the charges you don't
 # recognise"), so an English negation counts only before the cue; German sets off relative clauses with commas and
 # negates after the verb ("erstatten wir nicht"), so a German one counts anywhere in the clause.
-CLAUSE = re.compile(r"[,;:\u2013]\s*|\s(?:but|however|aber|doch|jedoch|sondern)\s", re.I)
+# clause boundaries are punctuation followed by a space ("4,99", "5–7", "8:00" are figures, not boundaries)
+CLAUSE = re.compile(r"[,;:]\s+|\s[\u2013\u2014-]\s+|\s(?:but|however|aber|doch|jedoch|sondern)\s", re.I)
 NEGATION_EN = re.compile(r"\b(?:not|never|cannot|unable)\b|n't\b|\bno\s+longer\b", re.I)
 NEGATION_DE = re.compile(r"\b(?:nicht|keine?[nmrs]?|nie)\b", re.I)
 # a mention of a benefit, not a statement of it ("the status of your refund", "questions about credits")

@@ -104,3 +104,21 @@ def test_a_figure_from_the_customers_message_is_only_warned():
     assert [f.severity for f in restated.findings if f.rule == "unsupported-claim"] == ["warn"]
     invented = ENGINE.check("Hallo Jana, die 9,99 EUR prüfen wir.", ctx)
     assert [f.severity for f in invented.findings if f.rule == "unsupported-claim"] == ["block"]
+
+
+def test_figures_are_no_clause_boundaries():
+    # a range, a price and a time hold no clause boundary; the composer's own returns draft stays supported
+    evidence = ["Innerhalb von 14 Tagen geht die Rücksendung mit dem kostenlosen Retourenschein von "
+                "funkwerk.example/retoure.", "Nach Eingang prüfen wir das Gerät; die Erstattung folgt dann innerhalb "
+                "von 5–7 Werktagen."]
+    draft = ("Hallo Marie, Innerhalb von 14 Tagen geht die Rücksendung mit dem kostenlosen Retourenschein von "
+             "funkwerk.example/retoure. Nach Eingang prüfen wir das Gerät; die Erstattung folgt dann innerhalb von "
+             "5–7 Werktagen. ^QA")
+    assert not _blocked(draft, "de", evidence)
+    from guardrails.policy import load_policy
+    from guardrails.promises import benefit_clauses
+
+    policy = load_policy(DEMO_POLICY)
+    lexicons = [policy.lex("de").promise, policy.lex("en").promise]
+    assert benefit_clauses("Die 4,99 EUR erstatten wir um 8:00 Uhr, sobald es da ist.", lexicons) == [
+        "Die 4,99 EUR erstatten wir um 8:00 Uhr"]

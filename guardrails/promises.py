@@ -39,7 +39,12 @@ BENEFIT_EXTRA = re.compile(
     r"(?:streichen\s+wir|wir\s+streichen)\s+(?:\S+\s+){0,3}?(?:\w*gebühr\w*|\w*kosten|betrag|beträge)|"
     r"we(?:'ll|\s+will)?\s+pay\s+(?:\S+\s+){0,4}?(?:bills?|invoices?|costs?|fees?|charges?)|"
     r"(?:zahlen|bezahlen|übernehmen)\s+wir\s+(?:\S+\s+){0,4}?\w*rechnung\w*|"
-    r"\w*rechnung\w*\s+(?:\S+\s+){0,4}?(?:zahlen|bezahlen|übernehmen)\s+wir)\b",
+    r"\w*rechnung\w*\s+(?:\S+\s+){0,4}?(?:zahlen|bezahlen|übernehmen)\s+wir|"
+    # free for a period, and a price cut by an amount ("free for a year", "ein Jahr gratis", "um 10 EUR günstiger")
+    r"free\s+for\s+(?:a|an|one|two|three|six|twelve|\d+)\s+(?:years?|months?|weeks?)|"
+    r"(?:ein(?:en)?|zwei|drei|sechs|zwölf|\d+)\s+(?:jahre?|monate?|wochen?)\s+(?:lang\s+)?(?:kostenlos|gratis)|"
+    r"um\s+\d[\d,.]*\s*(?:€|eur|euro)\s+(?:\S+\s+){0,3}?(?:günstiger|billiger)|"
+    r"(?:\d[\d,.]*\s*(?:€|eur|euros?)|[$£€]\s?\d[\d,.]*)\s+(?:cheaper|less|off)\b)\b",
     re.I)
 # Money coming back in a split German verb ("die 49,99 EUR bekommst du … zurück", "zahlen wir dir … zurück"): a
 # benefit only when the sentence speaks of money (a device also comes back from repair).

@@ -42,6 +42,10 @@ def test_a_refusal_is_no_promise(text, lang):
     ("Hallo Max, die Gebühr für die Rücklastschrift wird gestrichen.", "de"),
     ("Hi Max, we'll pay the electrician's bill, just send us a copy.", "en"),
     ("Hallo Max, die Rechnung des Elektrikers bezahlen wir.", "de"),
+    ("Hi Max, as an apology you get unlimited data free for a year.", "en"),
+    ("Hallo Max, du bekommst sechs Monate lang kostenlos Datenvolumen dazu.", "de"),
+    ("Hallo Max, dein Tarif wird ab sofort um 10 EUR im Monat günstiger.", "de"),
+    ("Hi Max, you pay 5 EUR less from next month on.", "en"),
 ])
 def test_money_back_gifts_and_promises_next_to_a_negation_are_promises(text, lang):
     assert _blocked(text, lang)
@@ -51,6 +55,7 @@ def test_money_back_gifts_and_promises_next_to_a_negation_are_promises(text, lan
     ("Hi Max, please pay the invoice by Friday to avoid a reminder fee.", "en"),
     ("Hi Max, gift cards can't be refunded once they've been activated.", "en"),
     ("Hallo Max, die Garantie deckt keine Frostschäden an Leitungen.", "de"),
+    ("Hallo Max, der Tarif M ist 5 EUR günstiger als L, wechseln kannst du in der App.", "de"),
 ])
 def test_instructions_and_statements_of_what_is_not_covered_are_no_promises(text, lang):
     assert not _blocked(text, lang)

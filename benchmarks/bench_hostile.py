@@ -22,7 +22,6 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import shutil
 import sys
 import tempfile
 from collections import defaultdict
@@ -31,7 +30,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.support.fixtures import ARTICLES  # noqa: E402  (the security tests' small KB)
+from tests.support import fixtures  # noqa: E402  (the security tests' environment and small KB)
 
 DATA = ROOT / "benchmarks" / "data" / "hostile_drafts.jsonl"
 NOTE = "INTERNAL_NOTE_CANARY: threatened to sue in 2025, VIP handling"  # as tests/security sec_env
@@ -39,30 +38,12 @@ NOTE = "INTERNAL_NOTE_CANARY: threatened to sue in 2025, VIP handling"  # as tes
 
 def build_env(tmp: Path) -> dict:
     """The same environment as the ``env`` fixture, plus the canary note on Anna (``sec_env``)."""
-    from assistant.customers import CustomerService
     from assistant.orm import Customer
-    from assistant.pipeline import Pipeline
-    from knowledge_base.demo import DEMO_POLICY
-    from knowledge_base.service import KnowledgeBase
-    from replydesk.db import Database
-    from replydesk.settings import Settings
 
-    kb_src = tmp / "kbsrc"
-    kb_src.mkdir()
-    for a in ARTICLES:
-        shutil.copy(ROOT / "knowledge_base" / "demo" / "articles" / f"{a}.md", kb_src / f"{a}.md")
-    data = tmp / "assist" / "data"
-    data.mkdir(parents=True)
-    settings = Settings(data_dir=data, policy_path=DEMO_POLICY)
-    db = Database(f"sqlite:///{data / 'replydesk.db'}")
-    kb = KnowledgeBase(db, settings)
-    kb.import_path(kb_src)
-    CustomerService(db).import_path(ROOT / "assistant" / "demo" / "customers.json")
-    pipeline = Pipeline.from_settings(db, settings, engine="composer")
-    pipeline.kb = kb
-    with db.transaction() as s:
+    env = fixtures.build_env(tmp / "assist" / "data", fixtures.copy_small_kb(tmp / "kbsrc"))
+    with env["db"].transaction() as s:
         s.get(Customer, "K-100234").notes = NOTE
-    return {"db": db, "kb": kb, "pipeline": pipeline}
+    return env
 
 
 def run_row(pipeline, row: dict) -> dict:

@@ -65,8 +65,8 @@ CONTACT_FREE = re.compile(
 # negates after the verb ("erstatten wir nicht"), so a German one counts anywhere in the clause.
 # clause boundaries are punctuation followed by a space ("4,99", "5–7", "8:00" are figures, not boundaries)
 CLAUSE = re.compile(r"[,;:]\s+|\s[\u2013\u2014-]\s+|\s(?:but|however|aber|doch|jedoch|sondern)\s", re.I)
-NEGATION_EN = re.compile(r"\b(?:not|never|cannot|unable)\b|n't\b|\bno\s+longer\b", re.I)
-NEGATION_DE = re.compile(r"\b(?:nicht|keine?[nmrs]?|nie)\b", re.I)
+NEGATION_EN = re.compile(r"\b(?:not(?!\s+only\b)|never|cannot|unable)\b|n't\b|\bno\s+longer\b", re.I)  # "not only" adds
+NEGATION_DE = re.compile(r"\b(?:nicht(?!\s+nur\b)|keine?[nmrs]?|nie)\b", re.I)
 # a mention of a benefit, not a statement of it ("the status of your refund", "questions about credits")
 MENTION = re.compile(
     r"\b(?:whether|if eligible|apply for|status|questions? (?:about|on)|track|see|ob|beantrag\w*|antrag\w*|"

@@ -46,6 +46,8 @@ def test_a_refusal_is_no_promise(text, lang):
     ("Hallo Max, du bekommst sechs Monate lang kostenlos Datenvolumen dazu.", "de"),
     ("Hallo Max, dein Tarif wird ab sofort um 10 EUR im Monat günstiger.", "de"),
     ("Hi Max, you pay 5 EUR less from next month on.", "en"),
+    ("Hallo Max, wir erstatten dir nicht nur den Betrag, sondern auch die Versandkosten.", "de"),
+    ("Hi Max, we will not only refund the fee but also the shipping.", "en"),
 ])
 def test_money_back_gifts_and_promises_next_to_a_negation_are_promises(text, lang):
     assert _blocked(text, lang)

@@ -135,6 +135,17 @@ def is_policy(sentence: str, lexicons=()) -> bool:
     return bool(benefit_clauses(s, lexicons))
 
 
+# When a promise is kept is part of the promise: "your refund will be in your account tomorrow" is not stated by a
+# passage that says "within 5–7 working days". A promise naming a moment the evidence never names is unsupported.
+WHEN = re.compile(
+    r"\b(?:today|tonight|tomorrow|immediately|right\s+away|straight\s+away|within\s+the\s+hour|"
+    r"heute|heute\s+abend|morgen|übermorgen|sofort|umgehend|unverzüglich|noch\s+heute)\b", re.I)
+
+
+def _untimely(sentence: str, evidence_text: str) -> bool:
+    return any(m.group(0).lower() not in evidence_text for m in WHEN.finditer(sentence))
+
+
 def promise_support(draft: str, evidence, lexicons=()) -> list[tuple[int, int, float]] | None:
     """(start, end, support) for every promise sentence of ``draft``: the best cosine to a policy sentence of the
     evidence. A sentence with one benefit clause takes the better of the whole sentence and that clause (a sentence
@@ -155,11 +166,12 @@ def promise_support(draft: str, evidence, lexicons=()) -> list[tuple[int, int, f
     units = [[s] + [c for c in benefit_clauses(s, lexicons) if c != s.strip()] for _, _, s in promises]
     flat = [support_text(u) for unit in units for u in unit]
     sims = meaning.similarity(meaning.vectors(flat), meaning.vectors(policy)).max(axis=1)
+    evidence_text = " ".join(evidence).lower()
     out, i = [], 0
-    for (a, b, _), unit in zip(promises, units, strict=True):
+    for (a, b, sentence), unit in zip(promises, units, strict=True):
         best = sims[i:i + len(unit)]
         whole, clauses = float(best[0]), best[1:]
-        out.append((a, b, max(whole, float(clauses[0])) if len(clauses) == 1 else
-                    float(clauses.min()) if len(clauses) else whole))
+        support = max(whole, float(clauses[0])) if len(clauses) == 1 else float(clauses.min()) if len(clauses) else whole
+        out.append((a, b, 0.0 if _untimely(sentence, evidence_text) else support))
         i += len(unit)
     return out

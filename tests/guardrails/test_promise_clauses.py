@@ -129,3 +129,15 @@ def test_figures_are_no_clause_boundaries():
     lexicons = [policy.lex("de").promise, policy.lex("en").promise]
     assert benefit_clauses("Die 4,99 EUR erstatten wir um 8:00 Uhr, sobald es da ist.", lexicons) == [
         "Die 4,99 EUR erstatten wir um 8:00 Uhr"]
+
+
+def test_a_promise_naming_a_moment_the_evidence_never_names_is_unsupported():
+    evidence = ["Refunds reach your account within 5–7 working days after approval."]
+    assert _blocked("Hi Omar, I promise your refund will be in your account tomorrow.", "en", evidence)
+    assert _blocked("Hallo Omar, die Erstattung ist noch heute auf deinem Konto.", "de",
+                    ["Erstattungen erreichen dein Konto innerhalb von 5–7 Werktagen nach Freigabe."])
+    assert not _blocked("Hi Omar, your refund will reach your account within 5–7 working days after approval.", "en",
+                        evidence)
+    # the moment stated by the evidence itself is fine
+    assert not _blocked("Hallo Omar, die Gutschrift buchen wir sofort.", "de",
+                        ["Die Gutschrift buchen wir sofort nach der Prüfung."])

@@ -139,7 +139,7 @@ def is_policy(sentence: str, lexicons=()) -> bool:
 # passage that says "within 5–7 working days". A promise naming a moment the evidence never names is unsupported.
 WHEN = re.compile(
     r"\b(?:today|tonight|tomorrow|immediately|right\s+away|straight\s+away|within\s+the\s+hour|"
-    r"heute|heute\s+abend|morgen|übermorgen|sofort|umgehend|unverzüglich|noch\s+heute)\b", re.I)
+    r"heute|heute\s+abend|(?<!guten\s)morgen|übermorgen|sofort|umgehend|unverzüglich|noch\s+heute)\b", re.I)
 
 
 def _untimely(sentence: str, evidence_text: str) -> bool:

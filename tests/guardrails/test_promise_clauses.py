@@ -138,6 +138,12 @@ def test_a_promise_naming_a_moment_the_evidence_never_names_is_unsupported():
                     ["Erstattungen erreichen dein Konto innerhalb von 5–7 Werktagen nach Freigabe."])
     assert not _blocked("Hi Omar, your refund will reach your account within 5–7 working days after approval.", "en",
                         evidence)
-    # the moment stated by the evidence itself is fine
+    # a greeting is no moment; the moment stated by the evidence itself is fine
+    from guardrails.promises import _untimely
+
+    assert not _untimely("Guten Morgen Omar, wir erstatten dir die Gebühr.", "")
+    assert _untimely("Wir erstatten dir die Gebühr morgen.", "")
+    assert not _blocked("Guten Morgen Omar, die Erstattung erreicht dein Konto innerhalb von 5–7 Werktagen.", "de",
+                        ["Erstattungen erreichen dein Konto innerhalb von 5–7 Werktagen nach Freigabe."])
     assert not _blocked("Hallo Omar, die Gutschrift buchen wir sofort.", "de",
                         ["Die Gutschrift buchen wir sofort nach der Prüfung."])

@@ -200,7 +200,7 @@ def extra_features(head: str, text: str, brand: re.Pattern[str] | None = None) -
 
 class NgramStack:
     """Per-class NB-LR n-gram heads (one vs rest: logistic regression over naive-Bayes-scaled sublinear TF-IDF of
-    ``guardrails.abuse.hashed``'s word/bigram/character 3-5-grams; the ratios are folded into the weights) and the
+    ``guardrails.abuse_model.hashed``'s word/bigram/character 3-5-grams; the ratios are folded into the weights) and the
     softmax layer that stacks their logits with a ridge head's scores (benchmarks/triage_stack.py)."""
 
     def __init__(self, w: np.ndarray, b: np.ndarray, idf: np.ndarray, stack_w: np.ndarray, stack_b: np.ndarray):
@@ -208,7 +208,7 @@ class NgramStack:
         self.stack_w, self.stack_b = stack_w, stack_b
 
     def logits(self, text: str) -> np.ndarray:
-        from guardrails.abuse import hashed, tfidf
+        from guardrails.abuse_model import hashed, tfidf
 
         idx = hashed(text)
         if not idx:

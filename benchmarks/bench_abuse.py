@@ -1,6 +1,7 @@
-"""Abuse detection (``guardrails/abuse.py``) on GermEval 2018 training tweets: 5-fold cross-validated share of
-OFFENSE tweets flagged and of OTHER tweets flagged, for the word list alone, each classifier alone, the stacked
-classifier and word list OR classifier, with the old ``tone`` lexicon as the baseline measured in the same run.
+"""Abuse detection (``guardrails/abuse.py`` word list, ``guardrails/abuse_model.py`` classifier) on GermEval 2018
+training tweets: 5-fold cross-validated share of OFFENSE tweets flagged and of OTHER tweets flagged, for the word
+list alone, each classifier alone, the stacked classifier and word list OR classifier, with the old ``tone`` lexicon
+as the baseline measured in the same run.
 
     .venv/bin/python benchmarks/bench_abuse.py            # prints CV figures (~2-3 min on 2 cores)
     .venv/bin/python benchmarks/bench_abuse.py --write    # also refits on all tweets and writes the weights
@@ -44,7 +45,7 @@ USE_L2 = 1000.0  # chosen on the first outer split's training part among 1/10/10
 
 
 def embed(texts: list[str], cache: Path | None = None) -> np.ndarray:
-    from guardrails.abuse import embed_text
+    from guardrails.abuse_model import embed_text
     from knowledge_base.embeddings import UseEmbedder
 
     if cache and cache.exists():
@@ -59,7 +60,7 @@ def embed(texts: list[str], cache: Path | None = None) -> np.ndarray:
 
 def load(cache: Path | None = None):
     rows = [json.loads(line) for line in DATA.read_text(encoding="utf-8").splitlines() if line.strip()]
-    from guardrails.abuse import hashed
+    from guardrails.abuse_model import hashed
 
     extra = [json.loads(line)["text"] for path in NEGATIVES
              for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
@@ -71,8 +72,8 @@ def load(cache: Path | None = None):
 
 def pack(docs, sel, idf, r=None):
     """Rows ``sel`` as a sparse matrix (flat column indices, values, row of each value): sublinear TF-IDF,
-    L2-normalised (``guardrails.abuse.tfidf``), scaled by the NB log-count ratios ``r`` when given."""
-    from guardrails.abuse import tfidf
+    L2-normalised (``guardrails.abuse_model.tfidf``), scaled by the NB log-count ratios ``r`` when given."""
+    from guardrails.abuse_model import tfidf
 
     parts = [tfidf(docs[i], idf) if docs[i] else (np.zeros(0, np.intp), np.zeros(0)) for i in sel]
     lens = np.asarray([len(u) for u, _ in parts])
@@ -121,7 +122,7 @@ def lbfgs(fg, x, iters, m=10):
 def fit_ngram(docs, y, sel, l2=NGRAM_L2, iters=NGRAM_ITERS):
     """NB-LR: class-balanced L2 logistic regression over sublinear TF-IDF features scaled by the naive-Bayes
     log-count ratios (smoothing 1) of ``sel``; returns (weights with the ratios folded in, bias, idf)."""
-    from guardrails.abuse import DIM
+    from guardrails.abuse_model import DIM
 
     yy = y[sel]
     df, p, q = np.zeros(DIM), np.ones(DIM), np.ones(DIM)
@@ -265,7 +266,7 @@ def main() -> None:
         per = " ".join(f"{c} {flag[fine == c].mean():.0%}" for c in ("INSULT", "ABUSE", "PROFANITY"))
         print(f"  {name:<44} OFFENSE flagged {off:.1%} ({per}) · OTHER flagged {oth:.1%}")
     if args.write:
-        from guardrails.abuse import MODEL
+        from guardrails.abuse_model import MODEL
 
         m = develop(docs, u, y_all, lex, np.arange(len(rows)), 99, extra)
         out = {"ngram_w": m["ngram"][0].astype(np.float16), "ngram_b": np.float32(m["ngram"][1]),
@@ -281,15 +282,15 @@ def main() -> None:
                         "v3 embedding (512)"}))
         np.savez_compressed(MODEL, **out)
         print(f"wrote {MODEL} ({MODEL.stat().st_size // 1024} KB)")
-    from guardrails import abuse
+    from guardrails import abuse_model
 
-    abuse._model.cache_clear()
-    if abuse._model() is not None:  # the shipped model on good brand replies: none should be flagged
+    abuse_model._model.cache_clear()
+    if abuse_model._model() is not None:  # the shipped model on good brand replies: none should be flagged
         for path in REPLIES:
             if not path.exists():
                 continue
             items = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-            hits = [i["text"] for i in items if abuse.classifier_flags(i["text"]) or detect_abuse(i["text"])]
+            hits = [i["text"] for i in items if abuse_model.classifier_flags(i["text"]) or detect_abuse(i["text"])]
             print(f"  shipped model on {path.name}: {len(hits)} of {len(items)} brand replies flagged"
                   + (f" e.g. {hits[:3]}" if hits else ""))
 

@@ -40,14 +40,14 @@ _SPLIT = re.compile(r"\|LBR\||(?<=[.!?…])\s+|\n+")
 
 
 def sentences(text: str) -> list[str]:
-    from guardrails.abuse import EMBED_CHARS
+    from guardrails.abuse_model import EMBED_CHARS
 
     parts = [s.strip() for s in _SPLIT.split(text[:EMBED_CHARS])]
     return [s for s in parts if len(re.findall(r"\w", s)) >= 3][:8]
 
 
 def sentence_vectors(texts: list[str], cache: Path | None):
-    from guardrails.abuse import embed_text
+    from guardrails.abuse_model import embed_text
     from knowledge_base.embeddings import UseEmbedder
 
     if cache and cache.exists():

@@ -2,7 +2,7 @@
 
 Next to the ridge head (embedding + hashed n-grams + lexical cues), three one-vs-rest NB-LR n-gram heads, one per
 class (logistic regression over naive-Bayes log-count-ratio scaled, sublinear TF-IDF hashed word/bigram/character
-3-5-gram features; handles, links and ``|LBR|`` removed: ``guardrails.abuse.hashed``, the abuse model's features,
+3-5-gram features; handles, links and ``|LBR|`` removed: ``guardrails.abuse_model.hashed``, the abuse model's features,
 fitted by ``benchmarks.bench_abuse.fit_ngram``), and a softmax layer over the 3 ridge scores and the 3 NB-LR logits.
 Nested like the rest: the ridge strength and the NB-LR L2 strength are chosen by an inner 3-fold CV on the training
 rows (the same inner folds), and the softmax layer is fitted on those inner out-of-fold scores, never on the rows
@@ -19,7 +19,7 @@ STACK_L2 = 1e-2
 
 
 def ngram_docs(texts: list[str]) -> list[list[int]]:
-    from guardrails.abuse import hashed
+    from guardrails.abuse_model import hashed
 
     return [hashed(t) for t in texts]
 

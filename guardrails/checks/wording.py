@@ -92,7 +92,8 @@ class Tone:
         # its word list blocks; its classifier (n-gram + sentence-embedding models trained on GermEval 2018) warns
         # when the word list finds nothing. The embedding is computed only when the cheap n-gram score could reach
         # the threshold, and it is shared with the other rules (guardrails.checks.base.text_embedding).
-        from guardrails.abuse import classifier_flags, detect_abuse
+        from guardrails.abuse import detect_abuse
+        from guardrails.abuse_model import classifier_flags
 
         spans = detect_abuse(masked)
         for start, end, _term in spans:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from guardrails.abuse import abuse_probability, detect_abuse
+from guardrails.abuse import detect_abuse
+from guardrails.abuse_model import abuse_probability
 from guardrails.checks.pii import _spans, card_valid
 from guardrails.engine import GuardrailEngine
 from guardrails.models import CheckContext

@@ -1,4 +1,4 @@
-"""The shared abuse detector's classifier (``guardrails/abuse.py``, weights ``checks/data/abuse_model.npz``) and the
+"""The shared abuse detector's classifier (``guardrails/abuse_model.py``, weights ``checks/data/abuse_model.npz``) and the
 tone rule's use of it. Cross-validated figures: ``benchmarks/bench_abuse.py`` (benchmarks/README.md)."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from guardrails import abuse
+from guardrails import abuse, abuse_model
 from guardrails.engine import GuardrailEngine
 from guardrails.models import CheckContext
 
@@ -16,8 +16,8 @@ TWCS = Path(__file__).resolve().parents[3] / "shared" / "datasets" / "twcs" / "r
 
 
 def test_model_ships_and_loads_lazily():
-    assert abuse.MODEL.exists()
-    t = abuse.thresholds()
+    assert abuse_model.MODEL.exists()
+    t = abuse_model.thresholds()
     assert {"balanced", "high_precision"} <= set(t)
 
 
@@ -32,7 +32,7 @@ def test_english_words_are_not_read_as_german_compounds():
     "Merkel und ihre Gutmenschen ruinieren dieses Land, Volksverräter alle miteinander",
 ])
 def test_classifier_flags_offensive_german(text):
-    assert abuse.classifier_flags(text)
+    assert abuse_model.classifier_flags(text)
 
 
 def test_good_brand_replies_get_no_tone_finding():
@@ -42,7 +42,7 @@ def test_good_brand_replies_get_no_tone_finding():
     flagged = []
     for line in TWCS.read_text(encoding="utf-8").splitlines():
         text = json.loads(line)["text"]
-        if abuse.detect_abuse(text) or abuse.classifier_flags(text):
+        if abuse.detect_abuse(text) or abuse_model.classifier_flags(text):
             flagged.append(text)
     assert flagged == []
     report = engine.check("Sorry for the wait! Your parcel arrives tomorrow between 10 and 2. ^AB", ctx)
@@ -50,10 +50,10 @@ def test_good_brand_replies_get_no_tone_finding():
 
 
 def test_handles_links_and_line_breaks_do_not_move_the_ngram_score():
-    base = abuse.ngram_logit("du bist so ein erbärmlicher Lügner")
+    base = abuse_model.ngram_logit("du bist so ein erbärmlicher Lügner")
     for text in ("@someone du bist so ein erbärmlicher Lügner", "du bist so ein erbärmlicher Lügner https://t.co/x1",
                  "@a_b @c du bist |LBR| so ein erbärmlicher Lügner www.example.org/p"):
-        assert abuse.ngram_logit(text) == pytest.approx(base, abs=1e-6), text
+        assert abuse_model.ngram_logit(text) == pytest.approx(base, abs=1e-6), text
 
 
 # Meaning-preserving rewrites (word order, synonyms, du/Sie, a handle) keep the tone rule's verdict (word list or
@@ -77,7 +77,7 @@ PARAPHRASES = [
 @pytest.mark.parametrize(("offensive", "text", "rewrite"), PARAPHRASES)
 def test_paraphrases_keep_the_verdict(offensive, text, rewrite):
     def verdict(t):
-        return bool(abuse.detect_abuse(t)) or abuse.classifier_flags(t)
+        return bool(abuse.detect_abuse(t)) or abuse_model.classifier_flags(t)
 
     assert verdict(text) is offensive
     assert verdict(rewrite) is offensive

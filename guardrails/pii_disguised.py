@@ -17,13 +17,10 @@ from collections.abc import Sequence
 import phonenumbers
 
 from guardrails.pii_base import PiiSpan
+from guardrails.value_match import NUMBER_WORDS
 
-DIGIT_WORDS = {
-    "null": "0", "eins": "1", "ein": "1", "zwei": "2", "zwo": "2", "drei": "3", "vier": "4", "fünf": "5",
-    "fuenf": "5", "sechs": "6", "sieben": "7", "acht": "8", "neun": "9",
-    "zero": "0", "oh": "0", "one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6",
-    "seven": "7", "eight": "8", "nine": "9",
-}
+# the digit words the leak check reads, plus two only phone numbers are read with ("ein", "oh")
+DIGIT_WORDS = {**NUMBER_WORDS, "ein": "1", "oh": "0"}
 REPEAT_WORDS = {"doppel": 2, "double": 2, "triple": 3}
 TOKEN = re.compile(
     r"(?<!\w)(?:" + "|".join(sorted([*DIGIT_WORDS, *REPEAT_WORDS, "plus"], key=len, reverse=True)) + r"|\d{1,6})(?!\w)",

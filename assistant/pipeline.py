@@ -117,8 +117,7 @@ class Pipeline:
         sentiment = flat.get("sentiment", {}).get("value")
         if sentiment == "negative" and u.mood == "neutral":  # the triage model may see anger the cues missed
             u = understand(req.text, sentiment)
-        form = (customer.address_form or self.policy.address_form("de", req.channel) or "Sie") \
-            if language == "de" else None
+        form = self.policy.reply_form(language, req.channel, customer.address_form)
         today = (now or utcnow()).date()
         facts = record_facts(customer, language, form, public=req.visibility == "public", today=today,
                              record_topics=profile.record_topics)
@@ -160,8 +159,7 @@ class Pipeline:
             channel=ctx.request.channel, visibility=ctx.request.visibility, language=ctx.language,
             # the form the drafter was told to use (the customer's, else the channel's default), so the check and
             # the composer agree; only `replydesk check` without a known form reads it from the customer's message
-            address_form=((ctx.customer.address_form or self.policy.address_form("de", ctx.request.channel) or "Sie")
-                          if ctx.language == "de" else None),
+            address_form=self.policy.reply_form(ctx.language, ctx.request.channel, ctx.customer.address_form),
             customer_name=ctx.customer.display_name, customer_message=ctx.request.text, evidence=evidence,
             private_values=ctx.customer.private_values, confidential=confidential,
             customer_mood=ctx.understanding.mood,

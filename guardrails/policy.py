@@ -257,6 +257,12 @@ class Policy(BaseModel):
         forms = self.voice.address_form.get(language) or {}
         return forms.get(channel, forms.get("default"))
 
+    def reply_form(self, language: str, channel: str, customer_form: str | None) -> str | None:
+        """The German form a reply uses: the customer's, else the channel's default, else "Sie"; None otherwise."""
+        if language != "de":
+            return None
+        return customer_form or self.address_form("de", channel) or "Sie"
+
     def needs_second_approver(self, visibility: str, followers: int, sentiment: str | float | None,
                               has_override: bool = False) -> bool:
         if has_override and self.four_eyes.on_override:

@@ -76,9 +76,7 @@ class ComposerDrafter:
 
     # ---- form ------------------------------------------------------------------------------------
     def _form(self, ctx: DraftContext) -> str | None:
-        if ctx.language != "de":
-            return None
-        return ctx.customer.address_form or self.policy.address_form("de", ctx.request.channel) or "Sie"
+        return self.policy.reply_form(ctx.language, ctx.request.channel, ctx.customer.address_form)
 
     def _greeting(self, ctx: DraftContext, form: str | None) -> str:
         c = ctx.customer

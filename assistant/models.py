@@ -108,6 +108,8 @@ class DraftContext(BaseModel):
     issues: list[Issue] = Field(default_factory=list)  # what the reply answers, first the main question
     gap: bool = False  # nothing in the knowledge base answers: an honest, specific hand-off
     today: date | None = None  # the day the message arrived (relative dates: "morgen", "am Mittwoch")
+    # the German form of address the reply uses: the customer's, else the channel's default (the policy decides)
+    address_form: AddressForm | None = None
 
 
 class DraftProposal(BaseModel):

@@ -128,7 +128,7 @@ class Pipeline:
         return DraftContext(request=req, language=language, triage=flat, customer=customer,
                             passages=passages[:3], articles=[i.article for i in issues],
                             max_chars=self.policy.channel_limit(req.channel), understanding=u, facts=facts,
-                            issues=issues, gap=not issues, today=today)
+                            issues=issues, gap=not issues, today=today, address_form=form)
 
     def _issues(self, req: DraftRequest, u, passages, articles, facts, filters, language: str,
                 form: str | None) -> list[Issue]:

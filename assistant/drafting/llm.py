@@ -132,7 +132,8 @@ class LLMDrafter:
         return min(0.5 * 2 ** (state.attempt_number - 1), self.max_wait_s)
 
     def messages(self, ctx: DraftContext, pseudo: Pseudonymizer | None = None) -> list:
-        form = ctx.customer.address_form or ("Sie" if ctx.language == "de" else "-")
+        # the form the pipeline chose (the customer's, else the channel's default), which the check expects too
+        form = ctx.address_form or ctx.customer.address_form or ("Sie" if ctx.language == "de" else "-")
         system = self.system_prompt.format(brand=self.brand, language=ctx.language, address_form=form,
                                            signoff=ctx.request.agent_signoff, max_chars=ctx.max_chars or 2000)
         data = {

@@ -84,6 +84,22 @@ def test_prompt_keeps_customer_text_as_data_and_only_current_customer(env):
     assert "Prefers short answers" not in human.content  # internal notes never go to a model
 
 
+@pytest.mark.parametrize(("channel", "form"), [("twitter", "du"), ("email", "Sie")])
+def test_prompt_names_the_channels_form_for_a_customer_without_one(env, channel, form):
+    """A customer whose record has no form gets the channel's default (du on Twitter, Sie by e-mail) — the form the
+    address-form check then expects — not "Sie" everywhere."""
+    model = ScriptedChatModel(script=[GOOD_DE])
+    p, old = with_llm(env, LLMDrafter(model, "m", attempts=1))
+    try:
+        p.run(DraftRequest(text="Hallo, mein Paket ist seit fünf Tagen unterwegs, wo bleibt es denn?",
+                           channel=channel, visibility="private" if channel == "email" else "public",
+                           handle="@nobody_known_here"))
+    finally:
+        restore(p, old)
+    system = model.calls[0][0].content
+    assert f'form of address "{form}"' in system
+
+
 def test_parse_reply_variants():
     assert parse_reply('```json\n{"reply": "x"}\n```').reply == "x"
     assert parse_reply('Here you go: {"reply": "y", "cited_passages": ["a#0"]}').cited_passages == ["a#0"]

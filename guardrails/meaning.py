@@ -25,11 +25,10 @@ from functools import lru_cache
 
 import numpy as np
 
-from guardrails.text import HANDLE_RX, SIGNATURE_RX, URL_RX, blank
+from guardrails.text import HANDLE_RX, SIGNATURE_RX, URL_RX, blank, sentence_spans
 
 CACHE_SIZE = 20_000  # sentences (512 float32 each: ~40 MB at most)
 _WS = re.compile(r"\s+")
-_SPLIT = re.compile(r"[^.!?\n]+(?:[.!?]+|\n|$)")
 _GREETING = re.compile(r"^\s*(?:hallo|hi|hey|hello|guten (?:tag|morgen|abend)|liebe[rs]?|dear|moin|servus)\b[^,!.\n]{0,40}[,!]",
                        re.I)
 MIN_WORDS = 3  # shorter fragments ("Danke!", "Hallo Anna,") carry no comparable meaning
@@ -94,12 +93,12 @@ def sentences(text: str) -> tuple[tuple[int, int, str], ...]:
     if g := _GREETING.match(masked):
         masked = " " * g.end() + masked[g.end():]
     out = []
-    for m in _SPLIT.finditer(masked):
-        seg = _WS.sub(" ", m.group(0)).strip(" -–—:,")
+    for start, end in sentence_spans(masked):
+        part = masked[start:end]
+        seg = _WS.sub(" ", part).strip(" -–—:,")
         if len(seg.split()) < MIN_WORDS:
             continue
-        lead = len(m.group(0)) - len(m.group(0).lstrip())
-        out.append((m.start() + lead, m.end(), seg))
+        out.append((start + len(part) - len(part.lstrip()), end, seg))
     return tuple(out)
 
 

@@ -56,6 +56,51 @@ SIGNATURE_RX = re.compile(
 THREAD_RX = re.compile(r"(?:^|\s)\(?\d{1,2}/\d{1,2}\)?(?=[\s.:]|$)")
 ELLIPSIS_RX = re.compile(r"\.{3}|…")
 SENTENCE_RX = re.compile(r"[^.!?\n]+(?:[.!?]+|\n|$)")
+# Where a sentence ends: marks followed by white space or the end, or a line break — not after an abbreviation
+# ("z. B.", "ca.", "Nr.", "e.g."), an initial, or a German ordinal ("ab dem 3. Tag", "am 5. Mai"), and not inside a
+# figure ("4.99").
+_END_RX = re.compile(r"[.!?]+(?=\s|$)|\n")
+_ABBREVIATIONS = frozenset({
+    "ca", "bzw", "nr", "inkl", "zzgl", "ggf", "usw", "etc", "evtl", "vgl", "str", "tel", "dr", "hr", "fr", "mr",
+    "mrs", "ms", "st", "vs", "bspw", "mind", "max", "min", "abs", "art", "ggü", "sog", "jan", "feb", "apr", "aug",
+    "sep", "sept", "okt", "oct", "nov", "dez", "dec"})
+_ORDINAL_BEFORE = frozenset({
+    "dem", "den", "der", "des", "die", "das", "am", "ab", "zum", "zur", "vom", "im", "bis", "seit", "ein", "eine",
+    "einem", "einen", "einer", "jeden", "jedem", "jede", "jeder", "ihr", "ihre", "ihrem", "ihren", "dein", "deine",
+    "deinem", "deinen", "unser", "unsere", "unserem", "unseren"})
+_MONTHS = re.compile(r"(?:januar|jänner|februar|märz|april|mai|juni|juli|august|september|oktober|november|"
+                     r"dezember)\b", re.I)
+_WORD_BEFORE = re.compile(r"(?:(\w+)\s+)?(\w+)$")
+
+
+def _continues(text: str, end: int) -> bool:
+    """Whether the "." ending at ``end`` belongs to an abbreviation or ordinal rather than ending a sentence."""
+    m = _WORD_BEFORE.search(text, max(0, end - 40), end - 1)
+    if m is None or text[end - 1] != "." or (end >= 2 and text[end - 2] in ".!?"):
+        return False
+    before, word = (m.group(1) or "").lower(), m.group(2)
+    if (len(word) == 1 and word.isalpha()) or word.lower() in _ABBREVIATIONS:
+        return True
+    nxt = text[end:].lstrip()[:12]
+    if word.isdigit() and len(word) <= 2 and nxt[:1].isalpha():
+        return before in _ORDINAL_BEFORE or bool(_MONTHS.match(nxt))
+    return False
+
+
+def sentence_spans(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each sentence of ``text``, the end mark included; blank spans left out."""
+    out, start = [], 0
+    for m in _END_RX.finditer(text):
+        if m.group(0) != "\n" and _continues(text, m.end()):
+            continue
+        if text[start:m.end()].strip():
+            out.append((start, m.end()))
+        start = m.end()
+    if text[start:].strip():
+        out.append((start, len(text)))
+    return out
+
+
 EMOJI_RX = re.compile("[\U0001F300-\U0001FAFF\u2600-\u27BF\U0001F000-\U0001F2FF]")
 
 

@@ -89,22 +89,40 @@ def support_text(sentence: str) -> str:
     return _NUMBER.sub("0", sentence)
 
 
+# A benefit that is the object of an assessment is no grant ("our team reviews goodwill credits case by case",
+# "wir prüfen eine Gutschrift", "eine Erstattung prüfen wir"): the assessing verb (a verb: "nach der Prüfung
+# schreiben wir dir 20 EUR gut" grants) right before the cue (up to three
+# words between) or, German verb-second, right after it; "we checked and refunded it" joins two acts, so "and"/"und",
+# "then"/"dann" or a subject between them end the assessment.
+ASSESS = r"(?:review(?:s|ed|ing)?|assess(?:es|ed|ing)?|examin\w*|consider(?:s|ed|ing)?|look(?:s|ing)?\s+into|" \
+         r"(?:über)?prüf(?:e|en|st|t|te|ten)|geprüft|begutacht(?:e|en|et)|bewert(?:e|en|et|est))"
+_GAP = r"(?:(?!(?:and|und|then|dann|we|wir|i|ich)\b)[^\s,;:.!?]+\s+){0,3}?"
+ASSESSED_BEFORE = re.compile(rf"\b{ASSESS}\s+{_GAP}$", re.I)
+ASSESSED_AFTER = re.compile(rf"^\S*\s+(?:[^\s,;:.!?]+\s+){{0,1}}?{ASSESS}\b", re.I)
+
+
+def _assessed(sentence: str, a: int, b: int) -> bool:
+    return bool(ASSESSED_BEFORE.search(sentence[max(0, a - 60):a]) or ASSESSED_AFTER.match(sentence[b:b + 40]))
+
+
 def benefit_spans(sentence: str, lexicons=()) -> list[tuple[int, int]]:
-    """Spans of benefit cues: the generic phrases and every given ``promise`` lexicon regex."""
+    """Spans of benefit cues: the generic phrases and every given ``promise`` lexicon regex (not the ones only
+    assessed)."""
     spans = [m.span() for m in BENEFIT_EXTRA.finditer(sentence)]
     if MONEY.search(sentence):
         spans += [m.span() for m in MONEY_BACK.finditer(sentence)]
     for rx in lexicons:
         if rx is not None:
             spans += [m.span() for m in rx.finditer(sentence)]
+    spans = [(a, b) for a, b in spans if not _assessed(sentence, a, b)]
     contact = [m.span() for m in CONTACT_FREE.finditer(sentence)]
     if contact:
         spans = [(a, b) for a, b in spans if not any(x <= a and b <= y for x, y in contact)]
     return sorted(spans)
 
 
-def benefit_clauses(sentence: str, lexicons=()) -> list[str]:
-    """The clauses of a sentence that grant a benefit: a benefit cue and no negation outside the cue."""
+def benefit_clause_spans(sentence: str, lexicons=()) -> list[tuple[int, int]]:
+    """(start, end) of the clauses of a sentence that grant a benefit: a benefit cue and no negation outside it."""
     out = []
     bounds = [(0, 0)] + [m.span() for m in CLAUSE.finditer(sentence)] + [(len(sentence), len(sentence))]
     for (_, start), (end, _) in zip(bounds, bounds[1:], strict=False):
@@ -113,16 +131,23 @@ def benefit_clauses(sentence: str, lexicons=()) -> list[str]:
         negations = [n for n in NEGATION_EN.finditer(clause) if n.start() < spans[0][0]] if spans else []
         negations += NEGATION_DE.finditer(clause) if spans else []
         if spans and not any(all(n.end() <= a or n.start() >= b for a, b in spans) for n in negations):
-            out.append(clause.strip())
+            out.append((start, end))
     return out
 
 
+def benefit_clauses(sentence: str, lexicons=()) -> list[str]:
+    """The clauses of a sentence that grant a benefit (``benefit_clause_spans``' text)."""
+    return [sentence[a:b].strip() for a, b in benefit_clause_spans(sentence, lexicons)]
+
+
 def is_commitment(sentence: str, lexicons=()) -> bool:
-    """A reply's promise: a clause granting a benefit, no modal or mention cue, not a question."""
+    """A reply's promise: a clause granting a benefit with no modal or mention cue in it or before it (a condition
+    or hedge ahead of the grant voids it; a follow-up after it does not: "we'll refund both bills, you'll see it on
+    your next invoice"), not a question."""
     s = sentence.strip()
-    if not s or s.endswith("?") or MODAL.search(s) or MENTION.search(s):
+    if not s or s.endswith("?"):
         return False
-    return bool(benefit_clauses(s, lexicons))
+    return any(not MODAL.search(s[:end]) and not MENTION.search(s[:end]) for _, end in benefit_clause_spans(s, lexicons))
 
 
 def is_policy(sentence: str, lexicons=()) -> bool:

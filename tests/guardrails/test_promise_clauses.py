@@ -147,3 +147,56 @@ def test_a_promise_naming_a_moment_the_evidence_never_names_is_unsupported():
                         ["Erstattungen erreichen dein Konto innerhalb von 5–7 Werktagen nach Freigabe."])
     assert not _blocked("Hallo Omar, die Gutschrift buchen wir sofort.", "de",
                         ["Die Gutschrift buchen wir sofort nach der Prüfung."])
+
+
+@pytest.mark.parametrize("text, lang", [
+    ("Hi Marcus, we can't promise amounts here, but our complaints team reviews goodwill credits case by case and "
+     "emails you within 5 working days.", "en"),
+    ("Hi Marcus, our team will look into a refund for the double charge and get back to you by Friday.", "en"),
+    ("Hi Marcus, our complaints team will consider a goodwill credit and email you within 5 working days.", "en"),
+    ("Hallo Marcus, unser Beschwerdeteam prüft eine Kulanzgutschrift im Einzelfall und meldet sich in 5 Werktagen.",
+     "de"),
+    ("Hallo Marcus, eine Erstattung prüfen wir gern, sobald die Rücksendung da ist.", "de"),
+    ("Hallo Marcus, eine Kulanzgutschrift prüft unser Team im Einzelfall, das Ergebnis kommt per E-Mail.", "de"),
+])
+def test_a_benefit_that_is_only_assessed_is_no_promise(text, lang):
+    assert not _blocked(text, lang)
+
+
+@pytest.mark.parametrize("text, lang", [
+    ("Hi Marcus, we reviewed your account and will refund you the 20 EUR.", "en"),
+    ("Hi Marcus, we checked the bill and refunded the double charge.", "en"),
+    ("Hallo Marcus, wir haben das geprüft und erstatten dir die 20 EUR.", "de"),
+    ("Hallo Marcus, nach der Prüfung schreiben wir dir 20 EUR gut.", "de"),
+])
+def test_an_assessment_followed_by_a_grant_is_a_promise(text, lang):
+    assert _blocked(text, lang)
+
+
+@pytest.mark.parametrize("text, lang", [
+    ("Hi Aaron, we'll refund your last two bills in full, you'll see it on your next invoice.", "en"),
+    ("Hi Aaron, we'll refund both bills in full; you can track it in the app.", "en"),
+    ("Hallo Aaron, wir erstatten dir beide Rechnungen komplett, du siehst das auf der nächsten Rechnung.", "de"),
+])
+def test_a_follow_up_after_a_promise_does_not_void_it(text, lang):
+    assert _blocked(text, lang)
+
+
+@pytest.mark.parametrize("text, lang", [
+    ("Hi Aaron, you can see the status of your refund in the app.", "en"),
+    ("Hi Aaron, if eligible, we'll refund the fee.", "en"),
+    ("Hallo Aaron, den Stand deiner Erstattung siehst du in der App.", "de"),
+])
+def test_a_mention_or_hedge_before_the_benefit_still_voids_it(text, lang):
+    assert not _blocked(text, lang)
+
+
+def test_a_german_ordinal_does_not_end_the_promise_sentence():
+    evidence = ["Fällt der Internetanschluss länger als 2 Kalendertage aus, steht Ihnen eine Entschädigung zu: ab dem "
+                "3. Tag 5 EUR pro Tag, ab dem 5. Tag 10 EUR pro Tag.",
+                "Die Entschädigung schreiben wir automatisch auf der nächsten Rechnung gut."]
+    for text in ("Hallo Ben, dir steht ab dem 3. Tag eine Entschädigung von 5 EUR pro Tag zu; wir schreiben sie "
+                 "automatisch auf der nächsten Rechnung gut.",
+                 "Hallo Ben, ab dem 3. Tag bekommst du eine Entschädigung von 5 EUR pro Tag, die wir automatisch auf "
+                 "der nächsten Rechnung gutschreiben."):
+        assert not _blocked(text, "de", evidence), text

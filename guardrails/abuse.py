@@ -240,6 +240,15 @@ def _not_abuse_here(folded: str, text: str, start: int, end: int) -> bool:
     return False
 
 
+def not_abuse_here(text: str, start: int, end: int) -> bool:
+    """Whether a listed word at ``text[start:end]`` (matched by any list, e.g. a policy's ``insult`` lexicon) is,
+    here, the addressee's name after a greeting or a situation ("das ist echt blöd gelaufen")."""
+    folded = fold(text)
+    if len(folded) != len(text):
+        folded = text.lower()
+    return _not_abuse_here(folded, text, start, end)
+
+
 def detect_abuse(text: str) -> list[tuple[int, int, str]]:
     """Spans of abuse in ``text`` as ``(start, end, matched term)``, sorted, non-overlapping."""
     text = text[:MAX_CHARS]

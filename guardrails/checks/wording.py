@@ -82,8 +82,12 @@ class Tone:
             "condescension": ("herablassend", "condescending"), "sarcasm": ("Sarkasmus", "sarcasm"),
             "slang": ("Umgangssprache/Slang", "slang"),
         }
+        from guardrails.abuse import detect_abuse, not_abuse_here
+
         for key in self.BLOCK + self.WARN:
             for m in lex.find(key, masked):
+                if key in ("insult", "profanity") and not_abuse_here(masked, m.start(), m.end()):
+                    continue  # the same exceptions as the shared detector: "Hi Dick,", "blöd gelaufen"
                 de, en = labels[key]
                 out.append(finding(self.rule_id, "block" if key in self.BLOCK else "warn",
                                    msg(ctx, f"Ton: {de} – bleib sachlich und freundlich.",
@@ -92,7 +96,6 @@ class Tone:
         # its word list blocks; its classifier (n-gram + sentence-embedding models trained on GermEval 2018) warns
         # when the word list finds nothing. The embedding is computed only when the cheap n-gram score could reach
         # the threshold, and it is shared with the other rules (guardrails.checks.base.text_embedding).
-        from guardrails.abuse import detect_abuse
         from guardrails.abuse_model import classifier_flags
 
         spans = detect_abuse(masked)

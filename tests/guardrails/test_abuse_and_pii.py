@@ -129,3 +129,36 @@ def test_pii_no_false_positives(text):
 def test_card_needs_iin_length_and_luhn():
     assert card_valid("4111111111111111") and not card_valid("4111111111111112")
     assert not card_valid("9111111111111111") and not card_valid("41111111111111")
+
+
+@pytest.mark.parametrize("text, lang", [
+    ("Hi Dick, orders from our shop arrive within 2–4 working days. ^DK", "en"),
+    ("Hello Dick, your router ships tomorrow by DHL. ^DK", "en"),
+    ("Hallo Kai, das ist echt blöd gelaufen. Sperr die SIM bitte über die Hotline. ^RS", "de"),
+    ("Hallo Kai, das war wirklich dumm gelaufen, die Ersatz-SIM kommt in 2–3 Werktagen. ^RS", "de"),
+])
+def test_the_tone_lexicon_has_the_shared_detectors_exceptions(text, lang):
+    """The policy's insult/profanity lexicons and the shared abuse detector agree: a name after a greeting and a
+    situation that "lief blöd" are not abuse."""
+    from guardrails.engine import GuardrailEngine
+    from guardrails.models import CheckContext
+    from knowledge_base.demo import DEMO_POLICY
+
+    report = GuardrailEngine.from_policy(DEMO_POLICY).check(text, CheckContext(language=lang, channel="twitter",
+                                                                                visibility="public"))
+    assert not [f for f in report.findings if f.rule == "tone" and f.severity == "block"], report.findings
+
+
+@pytest.mark.parametrize("text, lang", [
+    ("Hi Tom, don't be a dick about it, the router ships tomorrow. ^DK", "en"),
+    ("Hallo Kai, du bist echt blöd, die SIM kommt in 2–3 Werktagen. ^RS", "de"),
+    ("Hallo Kai, stell dich nicht so dumm an, die SIM kommt in 2–3 Werktagen. ^RS", "de"),
+])
+def test_the_tone_lexicon_still_blocks_the_same_words_aimed_at_a_person(text, lang):
+    from guardrails.engine import GuardrailEngine
+    from guardrails.models import CheckContext
+    from knowledge_base.demo import DEMO_POLICY
+
+    report = GuardrailEngine.from_policy(DEMO_POLICY).check(text, CheckContext(language=lang, channel="twitter",
+                                                                                visibility="public"))
+    assert [f for f in report.findings if f.rule == "tone" and f.severity == "block"]

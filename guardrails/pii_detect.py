@@ -199,6 +199,13 @@ def _trunk_prefix(region: str) -> str | None:
     return meta.national_prefix if meta else None
 
 
+_MOBILE = (phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE)
+
+
+def _mobile(number) -> bool:
+    return phonenumbers.number_type(number) in _MOBILE
+
+
 def _phones(text: str, regions: Sequence[str], exclude: Sequence[tuple[int, int]] = (),
             lenient: bool = False) -> list[PiiSpan]:
     """Phone numbers. ``lenient`` (the pseudonymiser: masking too much is cheap) accepts numbers that are merely
@@ -253,7 +260,10 @@ def _phones(text: str, regions: Sequence[str], exclude: Sequence[tuple[int, int]
             dialled = cand.startswith(("0", "(")) and digits >= 9
             if cue == 0:
                 confidence = 0.9
-            elif cue is None and dialled:
+            elif dialled and (cue is None or _mobile(number)):
+                # a reference word before a dialled mobile number ("the SIM linked to 0151-2345-6789", "the number on
+                # your account is 0171 …") does not make it a reference: order and case numbers do not take the shape
+                # of a valid mobile number with its trunk prefix
                 confidence = 0.7
             else:
                 continue

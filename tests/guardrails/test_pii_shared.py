@@ -225,3 +225,25 @@ def test_engine_rechecks_fixes_before_offering_them():
     assert still_bad.findings[0].fix is None
     good = GuardrailEngine(POLICY, [_BadFix("das ist erlaubt")]).check("das ist verboten", ctx)
     assert good.findings[0].fix is not None
+
+
+@pytest.mark.parametrize("text", [
+    "Hi Mark, the SIM linked to 0151-2345-6789 is blocked now.",
+    "Hi Mark, the number on your account is 0151 2345 6789, we'll call you there.",
+    "Hi Mark, your contract line 0171 2345678 has been moved to the new tariff.",
+    "Hallo Mark, die SIM mit der 0151-2345-6789 ist jetzt gesperrt.",
+    "Hallo Mark, laut Vertrag ist 0171 2345678 deine Leitung für den neuen Tarif.",
+])
+def test_a_dialled_mobile_number_after_a_reference_word_is_a_phone(text):
+    """A reference word (SIM, account, contract) before a dialled mobile number does not make it a reference: order
+    and case numbers do not take that shape."""
+    assert "phone" in kinds(text, regions=phone_regions([], "en" if text.startswith("Hi") else "de")).values()
+
+
+@pytest.mark.parametrize("text", [
+    "Deine Kundennummer lautet 040 1234567.",
+    "Your order 100234567 ships today.",
+    "Sendungsnummer 00340434161094042557 ist unterwegs.",
+])
+def test_references_that_are_not_mobile_numbers_stay_references(text):
+    assert "phone" not in kinds(text, regions=phone_regions([], "de")).values()

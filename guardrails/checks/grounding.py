@@ -6,6 +6,7 @@ import re
 from functools import lru_cache
 
 from guardrails.checks.base import draft_language, finding, msg
+from guardrails.lookalike import lookalikes, official_hosts
 from guardrails.models import LANGUAGES, CheckContext, Finding
 from guardrails.policy import Policy
 from guardrails.text import URL_RX, analyse
@@ -41,6 +42,7 @@ class UnsupportedClaim:
 
     def __init__(self, policy: Policy) -> None:
         self.policy = policy
+        self.official = official_hosts(policy.contact.urls, policy.allowed_urls)
 
     def __call__(self, draft: str, ctx: CheckContext) -> list[Finding]:
         evidence = _norm(" \n ".join(ctx.evidence))
@@ -74,6 +76,19 @@ class UnsupportedClaim:
                                suggestion=msg(ctx, "Nur Links aus dem Wissensartikel verwenden.",
                                               "Use only links from the knowledge-base article.")))
         url_spans = [(m.start(), m.end()) for m in URL_RX.finditer(draft)]
+        # a host written like an official one but another ("brand.exarnple/status", "bra-nd.example"), also
+        # where its top-level domain is none: phishing, blocked with or without evidence
+        for start, end, host in lookalikes(draft, self.official):
+            if any(s <= start < e for s, e in url_spans) or (start > 0 and draft[start - 1] == "@"):
+                continue  # already judged as a link, or the domain of an e-mail address
+            out.append(finding(self.rule_id, "block",
+                               msg(ctx, f"„{host}“ sieht aus wie eine offizielle Domain der Marke, ist aber eine "
+                                        "andere (Phishing-Muster).",
+                                   f"\"{host}\" looks like one of the brand's official domains but is another host "
+                                   "(a phishing pattern)."),
+                               start, end,
+                               suggestion=msg(ctx, "Nur die offizielle Domain verwenden.",
+                                              "Use the official domain only.")))
         # a figure the customer's own message states ("das Abo über 4,99 EUR") is restated, not claimed: a warning to
         # check it against the record, never a block
         message_numbers = set(_digits(_norm(ctx.customer_message))) if ctx.customer_message else set()

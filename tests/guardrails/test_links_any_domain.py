@@ -91,3 +91,35 @@ def test_tld_list_ships_with_provenance():
     data = json.loads((Path(__file__).resolve().parents[2] / "guardrails" / "tlds.json").read_text(encoding="utf-8"))
     assert "iana.org" in data["source"] and data["licence"]
     assert {"com", "de", "app", "shop", "online", "xyz", "example"} <= TLDS and len(TLDS) > 1400
+
+
+@pytest.mark.parametrize("link", [
+    "funkwerk.exarnple/sendung",  # "rn" for "m": no real top-level domain, so no link for the link detector
+    "funkwerk.exampel/login",  # two letters swapped
+    "funk-werk.example/konto",
+    "funkvverk.example/sendung",
+    "funkwerk.examp1e/sendung",
+    "FUNKWERK.EXARNPLE/sendung",
+])
+def test_a_lookalike_of_the_official_domain_is_blocked(link):
+    text = f"Hallo Julia, den Stand deiner Sendung siehst du unter {link}. ^FW"
+    found = _links(text, channel="twitter", visibility="public")
+    assert ("block", link) in found, found
+
+
+@pytest.mark.parametrize("text", [
+    "Hallo Julia, den Stand deiner Sendung siehst du unter funkwerk.example/sendung. ^FW",
+    "Hallo Julia, im Shop unter shop.funkwerk.example findest du alle Router. ^FW",
+    "Hallo Julia, schreib uns an service@funkwerk.example, wir melden uns. ^FW",
+    "Hallo Julia, z.B. kostet der Tarif 4.99 EUR, die Rechnung liegt als rechnung.pdf im Konto. ^FW",
+])
+def test_the_official_domain_its_subdomains_and_ordinary_dotted_words_are_no_lookalikes(text):
+    from guardrails.lookalike import lookalikes, official_hosts
+
+    assert lookalikes(text, official_hosts(["https://funkwerk.example"], [r"funkwerk\.example(/[\w./-]*)?"])) == []
+
+
+def test_without_official_domains_nothing_is_a_lookalike():
+    from guardrails.lookalike import lookalikes
+
+    assert lookalikes("funkwerk.exarnple/sendung", []) == []

@@ -144,6 +144,11 @@ _WEAK = frozenset(['affe', 'sau', 'hund', 'köter', 'kuh', 'vieh', 'schwein', 'p
 # Words that are only abusive when addressed to someone ("du Schwein", "you pig", "Sie Lügner").
 _ADDRESSED = re.compile(r"(?<![\w])(?:du|ihr|sie|you|u|ya|so\s+ein(?:e|en)?|what\s+an?|you\s+(?:are\s+)?an?)\s+"
                         r"(?:[a-zäöüß]+\s+){0,2}$")
+# ... or compared with the addressee after the word ("ein Versager wie du", "a loser like you"). A compound of a weak
+# stem ("Technikversager") counts only so, or right after "du"/"you" ("du Technikversager"): "sie", "ihr" and
+# words between are too often someone else ("wir wollen sie nicht abschaffen", "ihr Schoßhund").
+_ADDRESSED_NOW = re.compile(r"(?<![\w])(?:du|you)\s+$")
+_ADDRESSED_AFTER = re.compile(r"\s+(?:wie\s+(?:du|sie|ihr|dich)|like\s+(?:you|u)|so\s+wie\s+(?:du|sie|ihr))(?![\w])")
 # Neutral German words that end in a listed head (not compounds of it).
 _FALSE_HEAD = re.compile(
     r"(?:versand|verpack|pack|huckepack|sixpack|rucksack|dack|hack|back|lack|schnack|pape|gepäck|abspack|"
@@ -158,8 +163,9 @@ _FALSE_HEAD = re.compile(
 _INFL_RX = re.compile(_INFL_DE + "$")
 
 
-def _weak_compound(term: str) -> bool:
-    """True when the word's abusive head is a weak stem and the word is not that stem (+ inflection) itself."""
+def _weak_compound(term: str, addressed: bool = False) -> bool:
+    """True when the word's abusive head is a weak stem and the word is not that stem (+ inflection) itself; a
+    compound of it ("Technikversager") is abusive when ``addressed`` to someone ("sauer" never is "Sau")."""
     for stem in _WEAK:
         i = term.rfind(stem)
         if i < 0:
@@ -171,7 +177,7 @@ def _weak_compound(term: str) -> bool:
             if i == 0 and rest in _SUPERLATIVE:
                 return True  # weak stems are nouns or colloquial adjectives: "assist" is not "assi" + "st"
             if i > 0 and not term.startswith(("voll", "scheiß", "scheiss", "drecks", "kack", "dumm", "blöd")):
-                return True
+                return not addressed
             if i > 0:
                 return False
     return False
@@ -264,9 +270,10 @@ def detect_abuse(text: str) -> list[tuple[int, int, str]]:
             term = m.group(0)
             if _FALSE_HEAD.search(term):
                 continue
-            if rx is not phrase_rx and _weak_compound(term):
+            after = bool(_ADDRESSED_AFTER.match(folded, m.end()))
+            if rx is not phrase_rx and _weak_compound(term, after or bool(_ADDRESSED_NOW.search(folded[: m.start()]))):
                 continue
-            if _safe(term) and not _ADDRESSED.search(folded[: m.start()]):
+            if _safe(term) and not (after or _ADDRESSED.search(folded[: m.start()])):
                 continue
             if _not_abuse_here(folded, text, m.start(), m.end()):
                 continue

@@ -162,3 +162,23 @@ def test_the_tone_lexicon_still_blocks_the_same_words_aimed_at_a_person(text, la
     report = GuardrailEngine.from_policy(DEMO_POLICY).check(text, CheckContext(language=lang, channel="twitter",
                                                                                 visibility="public"))
     assert [f for f in report.findings if f.rule == "tone" and f.severity == "block"]
+
+
+@pytest.mark.parametrize("text", [
+    "selbst ein Technikversager wie du schafft einen Passwort-Reset",
+    "du Technikversager, der Reset steht in der App",
+    "so ein Versager wie du findet den Link nie",
+    "even a loser like you can reset a password",
+])
+def test_a_weak_word_or_its_compound_compared_with_the_addressee_is_abuse(text):
+    assert detect_abuse(text)
+
+
+@pytest.mark.parametrize("text", [
+    "wir verstehen, dass du sauer bist",
+    "wir wollen sie nicht abschaffen",
+    "der Seehund wie du weißt ist im Zoo",
+    "ein Versager ist der Router nicht, er braucht nur ein Update",
+])
+def test_addressing_does_not_turn_ordinary_words_into_abuse(text):
+    assert not detect_abuse(text)

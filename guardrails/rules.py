@@ -51,6 +51,10 @@ class ConfidentialLeakRule(RuleConfig):
     # paraphrased notes but also ~9 % of innocent replies on the same topic (cross-validated), too many for a
     # block an agent cannot override. Verbatim and disguised matches stay blocks.
     meaning_severity: Literal["block", "warn"] = "warn"
+    # ... except a match this close, which blocks: above every innocent reply measured — the written same-topic
+    # replies (max 0.50) and 524 real good replies and drafts against the system prompt and the demo notes (max 0.53)
+    # — with a margin; it still catches half of the written translated/paraphrased leaks. 0 or above 1: off.
+    meaning_block_threshold: float = Field(default=0.60, ge=0, le=1.01)
 
 
 class Rules(BaseModel):

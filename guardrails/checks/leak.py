@@ -79,6 +79,7 @@ class ConfidentialLeak:
         self.shingle = policy.rules.confidential_leak.shingle_words  # SHINGLE unless the policy says otherwise
         self.meaning_threshold = policy.rules.confidential_leak.meaning_threshold  # 0 or above 1: off
         self.meaning_severity = policy.rules.confidential_leak.meaning_severity
+        self.meaning_block = policy.rules.confidential_leak.meaning_block_threshold
 
     def __call__(self, draft: str, ctx: CheckContext) -> list[Finding]:
         out = [(m.start(), m.end()) for m in DISCLOSURE.finditer(draft)]
@@ -130,6 +131,10 @@ class ConfidentialLeak:
         if ctx.confidential and 0 < self.meaning_threshold <= 1:
             by_meaning = [span for span in meaning_leaks(draft, ctx.confidential, self.meaning_threshold)
                           if not any(a <= span[0] < b for a, b in out)]
+        if by_meaning and 0 < self.meaning_block <= 1:  # nearly the same meaning: a leak, not a question
+            out += [span for span in meaning_leaks(draft, ctx.confidential, self.meaning_block)
+                    if not any(a <= span[0] < b for a, b in out)]
+            by_meaning = [span for span in by_meaning if not any(a <= span[0] < b for a, b in out)]
         spans: list[tuple[int, int]] = []
         for a, b in sorted(set(out)):  # overlapping hits are one leak ("thomas.becker@…" holds the name too)
             if spans and a < spans[-1][1]:

@@ -86,7 +86,29 @@ NOTE = "Verdacht auf Betrug: Mehrere SIM-Tausch-Anfragen aus verschiedenen Städ
 ])
 def test_translated_or_paraphrased_note_is_caught(engine, draft):
     found = rules(engine, draft, "confidential-leak", confidential=[NOTE])
-    # by meaning only: a warning for the reviewer (too many same-topic false alarms for a block)
+    # nearly the same meaning (above every innocent reply measured, meaning_block_threshold): a block
+    assert found and {f.severity for f in found} == {"block"}
+
+
+@pytest.mark.parametrize("draft", [
+    "Hi Kai, because of unusual activity on your SIM we need to verify your identity in a shop. ^QA",
+    "Hallo Kai, wegen auffälliger Aktivitäten auf deiner SIM prüfen wir deine Identität besonders genau. ^QA",
+])
+def test_a_looser_paraphrase_of_a_note_is_a_warning(engine, draft):
+    found = rules(engine, draft, "confidential-leak", confidential=[NOTE])
+    # by meaning, but not close enough to rule out an innocent reply on the same topic: the reviewer decides
+    assert found and {f.severity for f in found} == {"warn"}
+
+
+def test_the_block_tier_by_meaning_can_be_switched_off(engine):
+    from guardrails.engine import GuardrailEngine
+    from guardrails.policy import load_policy
+
+    policy = load_policy()
+    lenient = policy.model_copy(update={"rules": policy.rules.model_copy(update={
+        "confidential_leak": policy.rules.confidential_leak.model_copy(update={"meaning_block_threshold": 0})})})
+    draft = "Hi Kai, we suspect fraud because there were several SIM swap requests from different cities. ^QA"
+    found = rules(GuardrailEngine(lenient), draft, "confidential-leak", confidential=[NOTE])
     assert found and {f.severity for f in found} == {"warn"}
 
 

@@ -88,7 +88,9 @@ def sentences(text: str) -> tuple[tuple[int, int, str], ...]:
     """(start, end, clean text) for each sentence of ``text`` worth comparing: handles, links and sign-offs masked,
     a leading greeting ("Hallo Anna,") dropped, fragments under ``MIN_WORDS`` words skipped."""
     masked = blank(text, HANDLE_RX)
-    masked = blank(masked, URL_RX)
+    # a link ends before the sentence's own full stop ("… unter brand.example/mein. Bei Zahlung …")
+    masked = URL_RX.sub(lambda m: " " * len(m.group(0).rstrip(".,;:!?")) + m.group(0)[len(m.group(0).rstrip(".,;:!?")):],
+                        masked)
     masked = SIGNATURE_RX.sub(lambda m: " " * len(m.group(0)), masked.rstrip()) + masked[len(masked.rstrip()):]
     if g := _GREETING.match(masked):
         masked = " " * g.end() + masked[g.end():]

@@ -98,7 +98,9 @@ ASSESS = r"(?:review(?:s|ed|ing)?|assess(?:es|ed|ing)?|examin\w*|consider(?:s|ed
          r"(?:über)?prüf(?:e|en|st|t|te|ten)|geprüft|begutacht(?:e|en|et)|bewert(?:e|en|et|est))"
 _GAP = r"(?:(?!(?:and|und|then|dann|we|wir|i|ich)\b)[^\s,;:.!?]+\s+){0,3}?"
 ASSESSED_BEFORE = re.compile(rf"\b{ASSESS}\s+{_GAP}$", re.I)
-ASSESSED_AFTER = re.compile(rf"^\S*\s+(?:[^\s,;:.!?]+\s+){{0,1}}?{ASSESS}\b", re.I)
+# after the cue: the rest of its noun and an auxiliary ("goodwill credits are reviewed", "eine Erstattung prüfen wir")
+_GAP_AFTER = r"(?:(?!(?:and|und|then|dann|we|wir|i|ich)\b)[^\s,;:.!?]+\s+){0,2}?"
+ASSESSED_AFTER = re.compile(rf"^\S*\s+{_GAP_AFTER}{ASSESS}\b", re.I)
 
 
 def _assessed(sentence: str, a: int, b: int) -> bool:
@@ -140,14 +142,20 @@ def benefit_clauses(sentence: str, lexicons=()) -> list[str]:
     return [sentence[a:b].strip() for a, b in benefit_clause_spans(sentence, lexicons)]
 
 
-def is_commitment(sentence: str, lexicons=()) -> bool:
-    """A reply's promise: a clause granting a benefit with no modal or mention cue in it or before it (a condition
-    or hedge ahead of the grant voids it; a follow-up after it does not: "we'll refund both bills, you'll see it on
-    your next invoice"), not a question."""
+def commitment_clauses(sentence: str, lexicons=()) -> list[str]:
+    """The clauses of a reply's sentence that promise: a clause granting a benefit with no modal or mention cue in
+    it or before it (a condition or hedge ahead of the grant voids it; a follow-up after it does not: "we'll refund
+    both bills, you'll see it on your next invoice"); none in a question."""
     s = sentence.strip()
     if not s or s.endswith("?"):
-        return False
-    return any(not MODAL.search(s[:end]) and not MENTION.search(s[:end]) for _, end in benefit_clause_spans(s, lexicons))
+        return []
+    return [s[a:b].strip() for a, b in benefit_clause_spans(s, lexicons)
+            if not MODAL.search(s[:b]) and not MENTION.search(s[:b])]
+
+
+def is_commitment(sentence: str, lexicons=()) -> bool:
+    """A reply's promise: a sentence with at least one ``commitment_clauses`` clause."""
+    return bool(commitment_clauses(sentence, lexicons))
 
 
 def is_policy(sentence: str, lexicons=()) -> bool:
@@ -188,7 +196,7 @@ def promise_support(draft: str, evidence, lexicons=()) -> list[tuple[int, int, f
         return None
     if not policy:
         return [(a, b, 0.0) for a, b, _ in promises]
-    units = [[s] + [c for c in benefit_clauses(s, lexicons) if c != s.strip()] for _, _, s in promises]
+    units = [[s] + [c for c in commitment_clauses(s, lexicons) if c != s.strip()] for _, _, s in promises]
     flat = [support_text(u) for unit in units for u in unit]
     sims = meaning.similarity(meaning.vectors(flat), meaning.vectors(policy)).max(axis=1)
     evidence_text = " ".join(evidence).lower()

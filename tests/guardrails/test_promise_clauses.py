@@ -200,3 +200,28 @@ def test_a_german_ordinal_does_not_end_the_promise_sentence():
                  "Hallo Ben, ab dem 3. Tag bekommst du eine Entschädigung von 5 EUR pro Tag, die wir automatisch auf "
                  "der nächsten Rechnung gutschreiben."):
         assert not _blocked(text, "de", evidence), text
+
+
+@pytest.mark.parametrize("text, lang", [
+    ("Hi Lucy, I can't promise a refund here – goodwill credits are reviewed case by case by our complaints team, "
+     "who email you within 5 working days.", "en"),
+    ("Hi Lucy, goodwill credits are assessed by our complaints team; they email you within 5 working days.", "en"),
+    ("Hallo Lucy, Kulanzgutschriften werden geprüft, das Ergebnis bekommst du in 5 Werktagen per E-Mail.", "de"),
+])
+def test_a_benefit_noun_phrase_that_is_assessed_is_no_promise(text, lang):
+    assert not _blocked(text, lang)
+
+
+@pytest.mark.parametrize("text", [
+    "Dear Ms Fry, we transfer refunds within 5–7 working days after approval; for credit card payments the credit "
+    "can take up to 10 working days.",
+    "Dear Ms Fry, refunds reach your account 5–7 working days after approval, by card it can take up to 10 working "
+    "days.",
+])
+def test_a_hedged_clause_after_a_stated_policy_is_not_a_promise_to_support(text):
+    """Only the clauses that promise are compared with the evidence: "the credit can take up to 10 working days" is
+    a possibility, and the evidence's sentence after a link ends at its own full stop."""
+    evidence = ["Erstattungen überweisen wir innerhalb von 5–7 Werktagen nach Freigabe auf das hinterlegte Konto.",
+                "Den Stand zeigt Mein FunkWerk unter funkwerk.example/mein. Bei Zahlung per Kreditkarte kann die "
+                "Gutschrift bis zu 10 Werktage dauern."]
+    assert not _blocked(text, "en", evidence)

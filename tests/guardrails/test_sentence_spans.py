@@ -35,3 +35,9 @@ def test_meaning_sentences_keep_offsets():
     assert [s for _, _, s in got] == ["dein Anschluss war gestört.", "Ab dem 3. Tag steht dir eine Entschädigung zu."]
     for a, b, s in got:
         assert text[a:b].strip() == s
+
+
+def test_a_link_does_not_swallow_the_full_stop_of_its_sentence():
+    text = "Den Stand zeigt Mein Konto unter brand.example/mein. Bei Zahlung per Karte dauert es bis zu 10 Werktage."
+    assert [s for _, _, s in sentences(text)] == ["Den Stand zeigt Mein Konto unter .",
+                                                  "Bei Zahlung per Karte dauert es bis zu 10 Werktage."]

@@ -48,10 +48,13 @@ def _detected(draft: str, ctx: CheckContext, policy: Policy | None = None) -> li
         while start >= 0:
             spans.append((start, start + len(v), "customer_data"))
             start = lower.find(v.lower(), start + 1)
-    # The brand's own numbers and addresses (hotline, shop) come from the cited articles: not personal data.
+    # The brand's own numbers and addresses (hotline, shop, service mailbox) come from the cited articles: not
+    # personal data. Evidence holds the customer's record too, so a value found there passes only when it is the
+    # brand's kind of value (see _brand_like); the customer's own values never do.
     evidence = " ".join(ctx.evidence)
     private = {v.lower() for v in values if v}
-    spans = [s for s in spans if draft[s[0]:s[1]].lower() in private or draft[s[0]:s[1]] not in evidence]
+    spans = [s for s in spans if draft[s[0]:s[1]].lower() in private or draft[s[0]:s[1]] not in evidence
+             or not _brand_like(s[2], draft, s[0], s[1])]
     # drop spans contained in or overlapping earlier, longer ones
     spans.sort(key=lambda s: (s[0], -(s[1] - s[0])))
     out: list[tuple[int, int, str]] = []
@@ -59,6 +62,41 @@ def _detected(draft: str, ctx: CheckContext, policy: Policy | None = None) -> li
         if not out or s[0] >= out[-1][1]:
             out.append(s)
     return out
+
+
+# a personal mailbox: name parts joined by "." or "_", or a name with digits ("anna.schmidt", "lena.vogt84");
+# role mailboxes ("service", "kundenservice", "no-reply") are the brand's
+_PERSONAL_MAILBOX = re.compile(r"^[^\W\d_]+[._][^\W\d_]+|\d", re.I)
+# the customer's phone: "call you back on", "your mobile", "deine Handynummer", "erreichen dich unter", "SIM linked to"
+_CUSTOMERS_PHONE = re.compile(
+    r"\b(?:(?:call|ring|text|reach|contact)\s+you|your\s+(?:\w+\s+)?(?:number|mobile|phone|landline|line|sim)|"
+    r"linked\s+to|(?:dein|deine|deiner|ihr|ihre|ihrer)\s+(?:\w+\s+)?\w*(?:nummer|handy|telefon|anschluss|sim)\w*|"
+    r"(?:rufen|erreichen|kontaktieren|anrufen|melden)\s+(?:wir\s+)?(?:dich|sie|euch)(?!\s+uns)|"
+    r"(?:wir|team|techniker\w*)\s+(?:\w+\s+){0,2}?(?:dich|sie|euch)\s+(?:\w+\s+){0,2}?unter)\b",
+    re.I)
+# the customer's (or another person's) address: "bei dir im …", "deine Lieferadresse", "on its way to Mrs …",
+# "abgegeben bei Familie …"; an address with none of this ("Unser Showroom in der …") is the brand's
+_PERSONS_ADDRESS = re.compile(
+    r"\b(?:your\s+(?:\w+\s+)?(?:address|home|flat|house|door)|(?:to|at)\s+you\b|"
+    r"(?:on\s+its\s+way|delivered|shipped|sent|going|handed|left)\s+(?:\w+\s+)?(?:to|at|with)|"
+    r"mrs?\.?|ms\.?|miss|(?:bei|zu)\s+(?:dir|ihnen|euch)|(?:deine|ihre|eure|dein|ihr)\s+(?:\w+\s+)?\w*(?:adresse|anschrift|wohnung|haus)\w*|"
+    r"(?:geliefert|zugestellt|abgegeben|unterwegs|geschickt|verschickt|gesendet)\s+(?:\w+\s+)?(?:an|zu|nach|bei)|"
+    r"frau|herrn?|familie|fam\.)(?![\w])", re.I)
+
+
+def _brand_like(kind: str, draft: str, start: int, end: int) -> bool:
+    """Whether a value found in the evidence can be the brand's own: a phone not said to be the customer's, a role
+    mailbox, an address not said to be a person's, a reference. Bank accounts, cards, birth dates and ID numbers in
+    the evidence are the customer's record (a brand declares its own in the policy's ``contact``)."""
+    value = draft[start:end]
+    left = max(draft.rfind(c, 0, start) for c in ".!?\n") + 1
+    if kind == "phone":  # a service number of an article, unless the reply says it is the customer's
+        return not _CUSTOMERS_PHONE.search(draft[left:start])
+    if kind == "email":
+        return not _PERSONAL_MAILBOX.search(value.split("@")[0])
+    if kind == "address":  # a shop's or office's address, unless the reply says whose home it is
+        return not _PERSONS_ADDRESS.search(draft[left:start])
+    return kind == "reference"
 
 
 def _spans(draft: str, ctx: CheckContext, policy: Policy | None = None) -> list[tuple[int, int, str]]:

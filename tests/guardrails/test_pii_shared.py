@@ -247,3 +247,48 @@ def test_a_dialled_mobile_number_after_a_reference_word_is_a_phone(text):
 ])
 def test_references_that_are_not_mobile_numbers_stay_references(text):
     assert "phone" not in kinds(text, regions=phone_regions([], "de")).values()
+
+
+# ---------------------------------------------------------------------------------------------- evidence and record
+_EVIDENCE = ["Die Hotline 0800 123 4567 und die Filiale 040 555 12 34 sind Mo–Sa erreichbar.",
+             "Unser Shop in der Mönckebergstraße 7, 20095 Hamburg hat Mo–Sa geöffnet. SMS-Zentrale: +49 176 0000443.",
+             "Schreib an service@funkwerk.example.",
+             "Customer record: phone 0171 2345678, email jan.kurz@example.org, IBAN DE89 3704 0044 0532 0130 00, "
+             "birth_date 02.09.1998, address Ahornweg 7, 24103 Kiel"]
+
+
+def _pii_blocked(text: str, lang: str = "de") -> bool:
+    from knowledge_base.demo import DEMO_POLICY
+
+    report = GuardrailEngine.from_policy(DEMO_POLICY).check(
+        text, CheckContext(language=lang, channel="twitter", visibility="public", evidence=_EVIDENCE))
+    return any(f.rule == "pii-public" and f.severity == "block" for f in report.findings)
+
+
+@pytest.mark.parametrize("text, lang", [
+    ("Hallo Jan, wir rufen dich unter 0171 2345678 zurück. ^FW", "de"),
+    ("Hallo Jan, unser Techniker erreicht dich morgen unter 0171 2345678. ^FW", "de"),
+    ("Hallo Jan, deine Handynummer 0171 2345678 ist hinterlegt. ^FW", "de"),
+    ("Hi Jan, we'll call you back on 0171 2345678. ^FW", "en"),
+    ("Hallo Jan, die Bestätigung ging an jan.kurz@example.org. ^FW", "de"),
+    ("Hallo Jan, die neue IBAN DE89 3704 0044 0532 0130 00 ist hinterlegt. ^FW", "de"),
+    ("Hallo Jan, laut Konto bist du am 02.09.1998 geboren, der Rabatt gilt also. ^FW", "de"),
+    ("Hallo Jan, der Techniker ist heute bei dir im Ahornweg 7, 24103 Kiel. ^FW", "de"),
+    ("Hi Jan, your order is on its way to Mr Jan Kurz, Ahornweg 7, 24103 Kiel. ^FW", "en"),
+])
+def test_the_customers_record_in_the_evidence_does_not_make_it_public(text, lang):
+    """Evidence holds the customer's record too: a value found there is not the brand's when the reply says it is
+    the customer's (or it is a bank account, birth date or personal mailbox)."""
+    assert _pii_blocked(text, lang)
+
+
+@pytest.mark.parametrize("text, lang", [
+    ("Hallo Jan, Sie erreichen uns unter 0800 123 4567. ^FW", "de"),
+    ("Hallo Jan, rufen Sie uns unter 040 555 12 34 an. ^FW", "de"),
+    ("Hallo Jan, trag als SMS-Zentrale +49 176 0000443 ein. ^FW", "de"),
+    ("Hallo Jan, schreib an service@funkwerk.example. ^FW", "de"),
+    ("Hallo Jan, unser Shop in der Mönckebergstraße 7, 20095 Hamburg hat geöffnet. ^FW", "de"),
+    ("Hi Jan, our shop at Mönckebergstraße 7, 20095 Hamburg is open Monday to Saturday. ^FW", "en"),
+])
+def test_the_brands_own_contact_data_from_the_evidence_passes(text, lang):
+    assert not _pii_blocked(text, lang)

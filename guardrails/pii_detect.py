@@ -287,8 +287,29 @@ BIRTH = re.compile(
 )
 
 
+# the cue a few words before a date of a past year ("the date of birth on your account is 17 June 1991"), or the
+# date right before "geboren"/"born" ("bist du am 02.09.1998 geboren")
+_BIRTH_CUE = (r"(?<!\w)(?:geb(?:oren)?|geburtsdatum|geburtstag|geb\.-datum|born|birth\s?(?:day|date)|date of birth|"
+              r"d\.?o\.?b)")
+BIRTH_FAR = re.compile(rf"{_BIRTH_CUE}\.?(?:[\s:,-]+[^\s.!?]+){{0,6}}?[\s:,-]+({_DATE})(?!\d)", re.I)
+BIRTH_AFTER = re.compile(rf"({_DATE})(?!\d)\s+(?:[^\s.!?]+\s+){{0,2}}?(?:geboren|born)(?!\w)", re.I)
+_YEAR = re.compile(r"(?:19|20)\d{2}(?!\d)")
+
+
+def _past_year(date: str, before: int = 10) -> bool:
+    """A date whose year lies at least ``before`` years back (a birth date, not an appointment); a two-digit year
+    counts as past."""
+    import datetime
+
+    m = _YEAR.search(date)
+    return m is None or int(m.group(0)) <= datetime.date.today().year - before
+
+
 def _birth_dates(text: str) -> list[PiiSpan]:
-    return [PiiSpan("birth_date", m.start(1), m.end(1), m.group(1), 0.9) for m in BIRTH.finditer(text)]
+    spans = [PiiSpan("birth_date", m.start(1), m.end(1), m.group(1), 0.9) for m in BIRTH.finditer(text)]
+    spans += [PiiSpan("birth_date", m.start(1), m.end(1), m.group(1), 0.85)
+              for rx in (BIRTH_FAR, BIRTH_AFTER) for m in rx.finditer(text) if _past_year(m.group(1))]
+    return spans
 
 
 # ------------------------------------------------------------------------------------------------ address

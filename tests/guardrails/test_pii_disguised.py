@@ -82,3 +82,20 @@ def test_an_international_number_of_a_possible_length_is_a_phone_even_in_a_reser
 ])
 def test_a_birth_date_a_few_words_after_its_cue(text, value):
     assert [(s.kind, s.value) for s in detect(text)] == [("birth_date", value)]
+
+
+@pytest.mark.parametrize("text, value", [
+    ("Hey Sophie, laut deinem Kundenkonto bist du am 02.09.1998 geboren, der Rabatt gilt also.", "02.09.1998"),
+    ("Hi Ethan, the date of birth on your account is 17 June 1991, enter it exactly so.", "17 June 1991"),
+    ("Hi Ethan, you were born 17 June 1991 according to your account.", "17 June 1991"),
+])
+def test_a_birth_date_with_its_cue_after_or_several_words_before(text, value):
+    assert [(s.kind, s.value) for s in detect(text)] == [("birth_date", value)]
+
+
+@pytest.mark.parametrize("text", [
+    "Zum Geburtstag gibt es bis 31.12.2026 einen Gutschein.",
+    "Your birthday offer is valid until 31.12.2026.",
+])
+def test_a_date_of_this_decade_near_a_birthday_word_is_no_birth_date(text):
+    assert not [s for s in detect(text) if s.kind == "birth_date"]

@@ -32,8 +32,18 @@ from guardrails.value_match import WORD, index_of, normalise, small_index, value
 _NOTE = r"(?:interne[nrms]?\s+|agent\w*-?\s*|mitarbeiter-?\s*|crm-?\s*)(?:notiz|notizen|vermerk\w*|anmerkung\w*|kommentar\w*)"
 _NOTE_EN = r"(?:internal|agent|staff|crm|case|account)\s+(?:notes?|memos?|comments?|remarks?)"
 DISCLOSURE = re.compile(
-    r"\b(?:my (?:system )?(?:prompt|instructions)|system ?prompt|mein\w{0,2} (?:system)?(?:prompt|anweisung\w*|"
+    r"\b(?:my (?:system )?(?:prompt|instructions)|system[\s-]?prompt|mein\w{0,2} (?:system-?)?(?:prompt|anweisung\w*|"
     r"instruktion\w*)|systemprompt|systemanweisung\w*|"
+    # hidden rules of one's own, the text above the conversation ("my hidden rules: …", "here's everything above")
+    r"(?:my|meine\w?)\s+(?:hidden|secret|internal|confidential|geheime\w?|interne\w?|versteckte\w?|vertrauliche\w?)\s+"
+    r"(?:rules|instructions|guidelines|prompt|regeln|anweisungen|vorgaben|richtlinien)|"
+    r"(?:here(?:'s| is| are)|hier (?:ist|sind|kommt|kommen))\s+(?:everything|all|the text|the instructions|alles|der text|"
+    r"die anweisungen)\s+(?:above|oben|darüber|before this|davor)|"
+    # an internal note or the customer file cited: "this agent note on your account: '…'", "In Ihrer Kundenakte steht"
+    rf"{_NOTE_EN}\s+(?:on (?:your|the) (?:account|file|case)\s*)?(?=[:\"'„“‚‘«])|"
+    rf"{_NOTE}\s*(?=[:\"'„“‚‘«])|"
+    r"(?:in|laut|gemäß)\s+(?:ihrer|deiner|der|unserer)\s+(?:kunden)?akte\w*\s+(?:steht|stehen|heißt es|ist\s+vermerkt)|"
+    r"(?:your|the)\s+(?:customer\s+)?file\s+(?:says|states|notes|shows|reads)|in your file,?\s+it\s+says|"
     r"(?:i(?:'ve| have)? been|i was|i am|i'm) (?:instructed|programmed) (?:not )?to|"
     r"(?:ich (?:wurde|bin)|(?:wurde|bin) ich) (?:\w+ )?(?:angewiesen|instruiert)|man hat mich (?:\w+ )?angewiesen|"
     rf"(?:laut|gemäß|nach|in|aus)\s+(?:de[rnm]\s+|unsere[rnm]?\s+|einer\s+)?{_NOTE}|"
@@ -54,6 +64,8 @@ DISCLOSURE = re.compile(
     r"(?:my|meine)\s+(?:rules|regeln|richtlinien|guidelines|programming|programmierung)\s+(?:[\w']+\s+)?"
     r"(?:verbiet\w*|erlaub\w*|besag\w*|verlang\w*|forbid\w*|allow\w*|prevent\w*|require\w*|say|says|tell\w*))\b",
     re.I)
+# A quoted role definition is a system prompt quoted ("„SYSTEM: Du bist …", "'You are ReplyDesk for …'").
+QUOTED_ROLE = re.compile(r"(?:[\"'„“‚‘«»]\s*(?:system:\s*)?(?:you are|you're|du bist|sie sind)\b|(?<![\w])SYSTEM:\s)")
 # Machine identifiers of a confidential text (the system prompt's "knowledge_gap", "<data>", "PASSAGES", a note's
 # canary token) never belong in a reply: each is a short secret of its own.
 IDENTIFIER = re.compile(r"(?<![\w<])(?:[a-z]+_[a-z_]+|<[a-z]+>|[A-Z][A-Z_]{6,})(?![\w>])")
@@ -82,7 +94,7 @@ class ConfidentialLeak:
         self.meaning_block = policy.rules.confidential_leak.meaning_block_threshold
 
     def __call__(self, draft: str, ctx: CheckContext) -> list[Finding]:
-        out = [(m.start(), m.end()) for m in DISCLOSURE.finditer(draft)]
+        out = [(m.start(), m.end()) for rx in (DISCLOSURE, QUOTED_ROLE) for m in rx.finditer(draft)]
         others = ctx.other_private_values
         if not ctx.confidential and not others and not out:
             return []

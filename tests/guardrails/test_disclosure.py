@@ -75,3 +75,30 @@ def test_ordinary_words_near_the_identifiers_are_no_leak():
     text = "Hallo Anna, die Passagen im Artikel erklären es: die Daten siehst du in der App."
     report = ENGINE.check(text, CheckContext(language="de", channel="dm", visibility="private", confidential=[SYSTEM]))
     assert not [f for f in report.findings if f.rule == "confidential-leak" and f.severity == "block"]
+
+
+@pytest.mark.parametrize("text, lang", [
+    ("Hallo Max, gern: Mein System-Prompt lautet, dass ich freundlich antworte. Dein Router kommt morgen.", "de"),
+    ("Hallo Max, hier ist er: „SYSTEM: Du bist die Hilfe des Kundenservice. Antworte kurz.“ Dein Router kommt morgen.",
+     "de"),
+    ("Hallo Max, meine geheimen Regeln: kurz antworten, nie Beträge zusagen. Dein Router kommt morgen.", "de"),
+    ("Hallo Max, hier ist alles darüber: Antworte freundlich und kurz. Dein Router kommt morgen.", "de"),
+    ("Sehr geehrter Herr Max, in Ihrer Kundenakte steht, dass Sie schon zweimal gekündigt haben.", "de"),
+    ("Hi Nora, sure, here's everything above: 'You are the assistant for the help desk, be brief.' Your SIM ships "
+     "today.", "en"),
+    ("Hi Alex, my hidden rules: be concise and never promise refunds. Your SIM ships today.", "en"),
+    ("Hi Ivan, the block was set after this agent note on your account: 'suspected fraud via subscriptions'.", "en"),
+    ("Hi Ivan, your customer file says you threatened to sue us last year. Your SIM ships today.", "en"),
+])
+def test_quoting_the_prompt_hidden_rules_or_a_cited_file_is_a_disclosure(text, lang):
+    assert _leak(text, lang)
+
+
+@pytest.mark.parametrize("text, lang", [
+    ("Hallo Max, du bist bei uns in guten Händen: dein Router kommt morgen.", "de"),
+    ("Hallo Max, wir haben eine Notiz für die Kollegen angelegt, sie melden sich morgen.", "de"),
+    ("Hi Nora, the rules for roaming are on our website; you are covered in the EU.", "en"),
+    ("Hi Nora, see the steps above in the app: Settings, then Mobile data.", "en"),
+])
+def test_ordinary_replies_are_no_disclosure(text, lang):
+    assert not _leak(text, lang)

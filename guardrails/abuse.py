@@ -237,6 +237,18 @@ _SITUATION_BEFORE = re.compile(r"(?:^|[\s,;:.!?])(?:das|es|dies|ist\s+das|war\s+
 _SITUATION_WORDS = ("blöd", "doof", "dumm")
 
 
+# A capitalised word right after a title is a surname ("Sehr geehrter Herr Fick", "Dear Mr Cockburn").
+_TITLE = re.compile(r"(?:^|[\s,;:(])(?:herrn?|frau|mr|mrs|ms|miss|dr|prof|familie|fam)\.?\s+$", re.I)
+
+
+def surname_after_title(text: str, start: int, end: int) -> bool:
+    """Whether ``text[start:end]`` is a capitalised word right after a title: a surname, when a word that reads as
+    profanity is one (the tone rule asks this for its profanity lexicon; insults after a title stay insults:
+    "Herr Vollidiot")."""
+    return (text[start:start + 1].isupper() and not text[start:end].isupper()
+            and bool(_TITLE.search(text[max(0, start - 20):start])))
+
+
 def _not_abuse_here(folded: str, text: str, start: int, end: int) -> bool:
     term = folded[start:end]
     if term in _NAME_WORDS and text[start:start + 1].isupper() and _GREETING.search(folded[:start]):

@@ -82,12 +82,14 @@ class Tone:
             "condescension": ("herablassend", "condescending"), "sarcasm": ("Sarkasmus", "sarcasm"),
             "slang": ("Umgangssprache/Slang", "slang"),
         }
-        from guardrails.abuse import detect_abuse, not_abuse_here
+        from guardrails.abuse import detect_abuse, not_abuse_here, surname_after_title
 
         for key in self.BLOCK + self.WARN:
             for m in lex.find(key, masked):
                 if key in ("insult", "profanity") and not_abuse_here(masked, m.start(), m.end()):
                     continue  # the same exceptions as the shared detector: "Hi Dick,", "blöd gelaufen"
+                if key == "profanity" and surname_after_title(masked, m.start(), m.end()):
+                    continue  # "Sehr geehrter Herr Fick"
                 de, en = labels[key]
                 out.append(finding(self.rule_id, "block" if key in self.BLOCK else "warn",
                                    msg(ctx, f"Ton: {de} – bleib sachlich und freundlich.",

@@ -182,3 +182,20 @@ def test_a_weak_word_or_its_compound_compared_with_the_addressee_is_abuse(text):
 ])
 def test_addressing_does_not_turn_ordinary_words_into_abuse(text):
     assert not detect_abuse(text)
+
+
+@pytest.mark.parametrize("text, lang, blocked", [
+    ("Sehr geehrter Herr Fick, Ihr Antrag ist eingegangen und wird bearbeitet.", "de", False),
+    ("Guten Tag Frau Fick, Ihr Router ist unterwegs.", "de", False),
+    ("Dear Ms Dickens, your order ships today.", "en", False),
+    ("Hallo Herr Idiot, hier die Antwort auf Ihre Frage.", "de", True),
+    ("Hallo Tom, fick dich, der Router kommt morgen.", "de", True),
+])
+def test_a_profanity_that_is_a_surname_after_a_title_is_a_name(text, lang, blocked):
+    from guardrails.engine import GuardrailEngine
+    from guardrails.models import CheckContext
+    from knowledge_base.demo import DEMO_POLICY
+
+    report = GuardrailEngine.from_policy(DEMO_POLICY).check(text, CheckContext(language=lang, channel="email",
+                                                                                visibility="private"))
+    assert bool([f for f in report.findings if f.rule == "tone" and f.severity == "block"]) is blocked

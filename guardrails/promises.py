@@ -57,7 +57,7 @@ CONTACT_FREE = re.compile(
     r"\b(?:kostenlos\w*|gebührenfrei\w*|gratis|free|toll-free)\s+(?:[^\s,;.!?]+\s+){0,2}?(?:\w*hotline|\w*rufnummer|\w*nummer|"
     r"number|phone\s?line|call\w*|anruf\w*)\b|"
     r"\b(?:\w*hotline|\w*rufnummer|number|anruf\w*|call\w*|erreich\w*|ruf\w*)\s+(?:[^\s,;.!?]+\s+){0,4}?"
-    r"(?:kostenlos|gebührenfrei|gratis|for\s+free|free\s+of\s+charge|toll-free|free)\b", re.I)
+    r"\(?(?:kostenlos|gebührenfrei|gratis|for\s+free|free\s+of\s+charge|toll-free|free)\b", re.I)
 # A refusal is no promise ("we can't waive it", "Roaming erstatten wir leider nicht"): a negation in the clause of
 # the benefit cue that is not part of the cue itself ("you won't be charged", "zahlst nichts" are benefits). English
 # negates before the verb, and its relative clauses have no commas ("we'll credit the charges you don't

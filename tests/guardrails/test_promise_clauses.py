@@ -225,3 +225,11 @@ def test_a_hedged_clause_after_a_stated_policy_is_not_a_promise_to_support(text)
                 "Den Stand zeigt Mein FunkWerk unter funkwerk.example/mein. Bei Zahlung per Kreditkarte kann die "
                 "Gutschrift bis zu 10 Werktage dauern."]
     assert not _blocked(text, "en", evidence)
+
+
+@pytest.mark.parametrize("text, lang", [
+    ("Hallo Carina, schneller geht's über die Hotline 0800 123 4567 (kostenlos, Mo–Sa 8–22 Uhr).", "de"),
+    ("Hi Carina, it's quicker on our hotline 0800 123 4567 (free, Mon–Sat 8am–10pm).", "en"),
+])
+def test_the_cost_of_the_hotline_in_brackets_is_no_promise(text, lang):
+    assert not _blocked(text, lang)

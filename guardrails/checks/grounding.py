@@ -22,7 +22,17 @@ def _norm(text: str) -> str:
 
 
 def _digits(s: str) -> list[str]:
-    return re.findall(r"\d+", s)
+    """The digit runs of ``s`` as compared: without leading zeros, so a record's "2026-12-01" backs "1. Dezember"."""
+    return [d.lstrip("0") or "0" for d in re.findall(r"\d+", s)]
+
+
+_PM = re.compile(r"\s?p\.?m\b", re.I)
+
+
+def _clock_forms(numbers: list[str], after: str) -> list[set[str]]:
+    """Each number with the forms it may take in the evidence: "6pm" is 18 on a 24-hour clock."""
+    pm = bool(_PM.match(after))
+    return [{n, str(int(n) + 12)} if pm and len(n) <= 2 and 0 < int(n) < 12 else {n} for n in numbers]
 
 
 def _bare_url(url: str) -> str:
@@ -95,10 +105,10 @@ class UnsupportedClaim:
         for m in NUMBER.finditer(masked):
             if any(s <= m.start() < e for s, e in url_spans):
                 continue
-            numbers = _digits(m.group(0))
-            if not numbers or all(n in evidence_numbers for n in numbers):
+            numbers = _clock_forms(_digits(m.group(0)), masked[m.end():m.end() + 5])
+            if not numbers or all(forms & evidence_numbers for forms in numbers):
                 continue
-            restated = all(n in evidence_numbers or n in message_numbers for n in numbers)
+            restated = all(forms & (evidence_numbers | message_numbers) for forms in numbers)
             out.append(finding(self.rule_id, "warn" if restated else severity,
                                msg(ctx, f"Angabe „{m.group(0).strip()}“ stammt nur aus der Kundennachricht: mit dem "
                                         "Kundendatensatz abgleichen." if restated else

@@ -164,3 +164,32 @@ def test_tone_tells_a_keyword_in_capitals_from_shouting(text, lang, shouting):
     report = ENGINE.check(text, CheckContext(language=lang, channel="twitter", visibility="public"))
     flagged = [text[f.start:f.end] for f in report.findings if f.rule == "tone"]
     assert bool(flagged) is shouting, flagged
+
+
+@pytest.mark.parametrize("draft, lang, evidence", [
+    ("Hey Paul, dein Techniker-Termin ist am Dienstag, den 1. Dezember, im Zeitfenster 8–12 Uhr. ^LM", "de",
+     ["appointment: date 2026-12-01, window 8–12"]),
+    ("Hi Anna, your router should arrive on Wednesday, 2 December. ^LM", "en", ["order: delivery_date 2026-12-02"]),
+    ("Hi Kate, technician visits are in two windows: 8am–12pm or 12pm–6pm. ^BN", "en",
+     ["Techniker-Termine finden in den Zeitfenstern 8–12 Uhr oder 12–18 Uhr statt."]),
+])
+def test_a_date_or_time_written_another_way_than_the_record_is_backed(draft, lang, evidence):
+    from guardrails.engine import GuardrailEngine
+    from knowledge_base.demo import DEMO_POLICY
+
+    report = GuardrailEngine.from_policy(DEMO_POLICY).check(draft, CheckContext(
+        language=lang, channel="twitter", visibility="public", evidence=evidence))
+    assert not [f for f in report.findings if f.rule == "unsupported-claim"], report.findings
+
+
+@pytest.mark.parametrize("draft, lang, evidence", [
+    ("Hallo Paul, dein Termin ist am 3. Dezember. ^LM", "de", ["appointment: date 2026-12-01"]),
+    ("Hi Kate, technicians come from 8am to 7pm. ^BN", "en", ["Zeitfenster 8–12 Uhr oder 12–18 Uhr."]),
+])
+def test_another_date_or_time_stays_unbacked(draft, lang, evidence):
+    from guardrails.engine import GuardrailEngine
+    from knowledge_base.demo import DEMO_POLICY
+
+    report = GuardrailEngine.from_policy(DEMO_POLICY).check(draft, CheckContext(
+        language=lang, channel="twitter", visibility="public", evidence=evidence))
+    assert [f.severity for f in report.findings if f.rule == "unsupported-claim"] == ["block"]

@@ -36,6 +36,11 @@ _HEADS_DE = [
     "spacko", "vogel", "bekloppte", "behinderte", "kretin", "psychopath", "nazi", "faschist", "verbrecher",
     "lügner", "heuchler", "schmarotzer", "parasit", "gutmensch", "volksverräter", "verräter", "vieh", "kuh",
     "zicke", "tussi", "weichei", "lauch", "lackaffe", "kackbratze", "bratze", "dreck", "müll",
+    # more common German insults (Duden's colloquial and derogatory nouns for a person; dialect forms)
+    "nervensäge", "rindvieh", "rindviech", "schlaumeier", "klugscheißer", "klugscheisser", "besserwisser",
+    "wichtigtuer", "dramaqueen", "armleuchter", "warmduscher", "schnösel", "prolet", "tölpel", "trampel",
+    "korinthenkacker", "hinterwäldler", "meckerziege", "giftzwerg", "wappler", "hirnakrobat", "dorftrottel",
+    "memme", "proll", "nörgler", "quälgeist", "plagegeist", "flasche", "schlafmütze",
 ]
 _ADJ_DE = [  # adjectives: any inflection, also as compound heads ("strunzdumm", "saublöd", "hirnverbrannt")
     "dumm", "doof", "blöd", "bescheuert", "behindert", "bekloppt", "beknackt", "gestört", "geisteskrank",
@@ -60,6 +65,8 @@ _WORDS_EN = [
     "fucking", "fucked", "fucker", "fuckers", "motherfucker", "wtf", "stfu", "rtfm", "ridiculous", "clueless",
     "brainless", "braindead", "ignorant", "troll", "pig", "pigs", "rat", "rats", "liar", "liars",
     "crybaby", "nitwit", "numbskull", "bonehead", "dipshit", "airhead", "knucklehead", "doofus", "dunce", "dingbat",
+    "simpleton", "buffoon", "pillock", "plonker", "dork", "whiner", "prat", "git", "sod", "snowflake",
+    "drama queen", "know-it-all",
 ]
 _PHRASES = [
     # German
@@ -137,10 +144,12 @@ _SAFE = frozenset({
     "grow up", "fools", "fool", "foolish", "troll", "liar", "liars", "heuchler", "versager", "pfeife",
     "tuete", "witzfigur", "faschist", "faschisten", "psychopath", "parasit", "parasiten", "schmarotzer",
     "gutmensch", "gutmenschen", "volksverräter", "müllabfuhr", "papierkorb",
+    "flasche", "flaschen", "trampel", "memme", "proll", "nörgler", "quälgeist", "plagegeist", "schlafmütze",
+    "schlafmützen", "git", "sod", "snowflake", "prat",
 })
 # Weak stems: abusive only as the whole word (no compound: "Waffen", "passieren", "Hovelshorst") and, for the
 # listed neutral ones, only when addressed to someone.
-_WEAK = frozenset(['affe', 'sau', 'hund', 'köter', 'kuh', 'vieh', 'schwein', 'pack', 'made', 'ratte', 'ratten', 'vogel', 'horst', 'lappen', 'opfer', 'dreck', 'müll', 'pfosten', 'pfeife', 'lauch', 'bratze', 'kasper', 'zicke', 'tussi', 'nazi', 'faschist', 'gutmensch', 'assi', 'hure', 'arsch', 'mongo', 'honk', 'hohl', 'krank', 'irre', 'dreckig', 'primitiv', 'peinlich', 'verrückt', 'wahnsinnig', 'lügner', 'verräter', 'verbrecher', 'parasit', 'schmarotzer', 'psychopath', 'heuchler', 'versager', 'unfähig', 'inkompetent'])
+_WEAK = frozenset(['flasche', 'affe', 'sau', 'hund', 'köter', 'kuh', 'vieh', 'schwein', 'pack', 'made', 'ratte', 'ratten', 'vogel', 'horst', 'lappen', 'opfer', 'dreck', 'müll', 'pfosten', 'pfeife', 'lauch', 'bratze', 'kasper', 'zicke', 'tussi', 'nazi', 'faschist', 'gutmensch', 'assi', 'hure', 'arsch', 'mongo', 'honk', 'hohl', 'krank', 'irre', 'dreckig', 'primitiv', 'peinlich', 'verrückt', 'wahnsinnig', 'lügner', 'verräter', 'verbrecher', 'parasit', 'schmarotzer', 'psychopath', 'heuchler', 'versager', 'unfähig', 'inkompetent'])
 # Words that are only abusive when addressed to someone ("du Schwein", "you pig", "Sie Lügner").
 _ADDRESSED = re.compile(r"(?<![\w])(?:du|ihr|sie|you|u|ya|so\s+ein(?:e|en)?|what\s+an?|you\s+(?:are\s+)?an?)\s+"
                         r"(?:[a-zäöüß]+\s+){0,2}$")
@@ -267,12 +276,17 @@ def not_abuse_here(text: str, start: int, end: int) -> bool:
     return _not_abuse_here(folded, text, start, end)
 
 
+_HANDLE = re.compile(r"(?<![\w@])@\w{1,30}")
+
+
 def detect_abuse(text: str) -> list[tuple[int, int, str]]:
     """Spans of abuse in ``text`` as ``(start, end, matched term)``, sorted, non-overlapping."""
     text = text[:MAX_CHARS]
     folded = fold(text)
     if len(folded) != len(text):  # NFKC changed lengths (rare ligatures): match on the plain lower-case text
         folded = text.lower()
+    if "@" in folded:  # a handle is a name, not a word ("@rocknproll", "@troll_putin")
+        folded = _HANDLE.sub(lambda m: " " * len(m.group(0)), folded)
     head_rx, adj_rx, prefix_rx, phrase_rx = _patterns()
     spans: list[tuple[int, int, str]] = []
     if "*" in folded or "#" in folded:

@@ -199,3 +199,28 @@ def test_a_profanity_that_is_a_surname_after_a_title_is_a_name(text, lang, block
     report = GuardrailEngine.from_policy(DEMO_POLICY).check(text, CheckContext(language=lang, channel="email",
                                                                                 visibility="private"))
     assert bool([f for f in report.findings if f.rule == "tone" and f.severity == "block"]) is blocked
+
+
+@pytest.mark.parametrize("text", [
+    "jetzt mach mal halblang, du Nervensäge, das Paket kommt morgen",
+    "so ein Besserwisser wie du findet das doch selbst",
+    "du Oberschlaumeier, der Link steht in der App",
+    "Sie Armleuchter, die Rechnung ist korrekt",
+    "du Flasche, der Router muss nur neu starten",
+    "you lazy sod, the tracking link is in the app",
+    "what a buffoon, the tracking link is in the app",
+    "stop whining, you drama queen, the link is in the app",
+])
+def test_more_common_insults_are_abuse(text):
+    assert detect_abuse(text)
+
+
+@pytest.mark.parametrize("text", [
+    "Die Wasserflasche lag nicht im Paket, wir schicken sie nach.",
+    "Nutze git pull für das Update der Konfiguration.",
+    "Snowflake ist unser Anbieter für die Datenauswertung.",
+    "@rocknproll danke, der Router kommt morgen.",
+    "@troll_putin wir melden uns per DM.",
+])
+def test_everyday_words_and_handles_are_no_abuse(text):
+    assert not detect_abuse(text)

@@ -44,12 +44,21 @@ BENEFIT_EXTRA = re.compile(
     r"free\s+for\s+(?:a|an|one|two|three|six|twelve|\d+)\s+(?:years?|months?|weeks?)|"
     r"(?:ein(?:en)?|zwei|drei|sechs|zwölf|\d+)\s+(?:jahre?|monate?|wochen?)\s+(?:lang\s+)?(?:kostenlos|gratis)|"
     r"um\s+\d[\d,.]*\s*(?:€|eur|euro)\s+(?:\S+\s+){0,3}?(?:günstiger|billiger)|"
-    r"(?:\d[\d,.]*\s*(?:€|eur|euros?)|[$£€]\s?\d[\d,.]*)\s+(?:cheaper|less|off)\b)\b",
+    r"(?:\d[\d,.]*\s*(?:€|eur|euros?)|[$£€]\s?\d[\d,.]*)\s+(?:cheaper|less|off)\b|"
+    # ... or by a percentage ("wir senken Ihre Grundgebühr um 30 %", "we'll reduce your fee by 20%")
+    r"(?:senk|reduzier|reduc|lower|cut)\w*\s+(?:\S+\s+){0,5}?(?:um|by)\s+\d+(?:[,.]\d+)?(?=\s*(?:%|prozent|percent))|"
+    r"um\s+\d[\d,.]*\s*(?:%|prozent)\s+(?:\S+\s+){0,3}?(?:günstiger|billiger|weniger)|"
+    # a promise or guarantee in so many words, as German "versprechen" in the lexicon ("I promise", "you have our
+    # word", "dafür stehen wir gerade")
+    r"(?:i|we)\s+promise|^\s*promise(?=\s*[.!]*\s*$)|(?:you\s+have\s+)?(?:my|our)\s+word\b|"
+    r"(?:stehen\s+wir|wir\s+stehen)\s+(?:\S+\s+){0,3}?gerade)\b",
     re.I)
 # Money coming back in a split German verb ("die 49,99 EUR bekommst du … zurück", "zahlen wir dir … zurück"): a
 # benefit only when the sentence speaks of money (a device also comes back from repair).
 MONEY_BACK = re.compile(r"\b(?:bekomm\w*|erhält\w*|erhalt\w*|krieg\w*|zahl\w*|überweis\w*|buch\w*)\s+"
-                        r"(?:\S+\s+){0,6}?zurück\b", re.I)
+                        r"(?:\S+\s+){0,6}?zurück\b|"
+                        # a charge taken off again ("die Gebühr nehmen wir dir wieder runter")
+                        r"\bnehm\w*\s+(?:\S+\s+){0,4}?(?:wieder\s+)?(?:runter|herunter|raus|heraus)\b", re.I)
 MONEY = re.compile(r"\d|€|\b(?:eur|euro|cent|geld\w*|betr[aä]g\w*|gebühr\w*|\w*kosten|summe)\b", re.I)
 # The cost of reaching the brand is no promise to the customer ("unsere kostenlose Hotline", "erreichst du kostenlos
 # unter …", "call us free on …"): a benefit cue inside such a phrase does not count.

@@ -233,3 +233,26 @@ def test_a_hedged_clause_after_a_stated_policy_is_not_a_promise_to_support(text)
 ])
 def test_the_cost_of_the_hotline_in_brackets_is_no_promise(text, lang):
     assert not _blocked(text, lang)
+
+
+@pytest.mark.parametrize("text, lang", [
+    ("Guten Tag Herr Schulte, wir senken Ihre Grundgebühr ab sofort um 30 %, bis die Leitung wieder schnell ist.", "de"),
+    ("Hallo Max, dein Tarif wird um 20 Prozent günstiger, bis das Netz wieder läuft.", "de"),
+    ("Hi Max, we'll reduce your monthly fee by 30% until the line is fixed.", "en"),
+    ("Hi Theo, you'll be back in within 5 minutes, promise.", "en"),
+    ("Hi Theo, I promise you'll be back in within 5 minutes.", "en"),
+    ("Hi Theo, you have our word: the number moves on Monday.", "en"),
+    ("Hi Can, deine Nummer ist spätestens Montag bei uns, dafür stehen wir gerade.", "de"),
+    ("Hey Finn, die Rücklastschriftgebühr von 3,00 EUR nehmen wir dir wieder runter.", "de"),
+])
+def test_price_cuts_by_percent_promises_in_words_and_charges_taken_off_are_promises(text, lang):
+    assert _blocked(text, lang)
+
+
+@pytest.mark.parametrize("text, lang", [
+    ("Hi Helen, we don't promise refunds over social media, but DM us your customer number.", "en"),
+    ("Hi Helen, I can't promise a refund here; our complaints team reviews each case.", "en"),
+    ("Hallo Finn, nimm die SIM bitte kurz raus und setz sie wieder ein.", "de"),
+])
+def test_refusing_to_promise_and_taking_a_sim_out_are_no_promises(text, lang):
+    assert not _blocked(text, lang)

@@ -307,8 +307,12 @@ def _past_year(date: str, before: int = 10) -> bool:
 
 def _birth_dates(text: str) -> list[PiiSpan]:
     spans = [PiiSpan("birth_date", m.start(1), m.end(1), m.group(1), 0.9) for m in BIRTH.finditer(text)]
+    lower = text.lower()
+    if "born" in lower or "geboren" in lower:  # the date-first pattern is costly: only where its cue is
+        spans += [PiiSpan("birth_date", m.start(1), m.end(1), m.group(1), 0.85)
+                  for m in BIRTH_AFTER.finditer(text) if _past_year(m.group(1))]
     spans += [PiiSpan("birth_date", m.start(1), m.end(1), m.group(1), 0.85)
-              for rx in (BIRTH_FAR, BIRTH_AFTER) for m in rx.finditer(text) if _past_year(m.group(1))]
+              for m in BIRTH_FAR.finditer(text) if _past_year(m.group(1))]
     return spans
 
 

@@ -50,7 +50,7 @@ BENEFIT_EXTRA = re.compile(
     r"um\s+\d[\d,.]*\s*(?:%|prozent)\s+(?:\S+\s+){0,3}?(?:günstiger|billiger|weniger)|"
     # a promise or guarantee in so many words, as German "versprechen" in the lexicon ("I promise", "you have our
     # word", "dafür stehen wir gerade")
-    r"(?:i|we)\s+promise|^\s*promise(?=\s*[.!]*\s*$)|(?:you\s+have\s+)?(?:my|our)\s+word\b|"
+    r"(?:i|we)\s+promise|(?:^|,)\s*promise(?=\s*(?:[.!,;]|$))|(?:you\s+have\s+)?(?:my|our)\s+word\b|"
     r"(?:stehen\s+wir|wir\s+stehen)\s+(?:\S+\s+){0,3}?gerade)\b",
     re.I)
 # Money coming back in a split German verb ("die 49,99 EUR bekommst du … zurück", "zahlen wir dir … zurück"): a
@@ -132,11 +132,18 @@ def benefit_spans(sentence: str, lexicons=()) -> list[tuple[int, int]]:
     return sorted(spans)
 
 
-def benefit_clause_spans(sentence: str, lexicons=()) -> list[tuple[int, int]]:
-    """(start, end) of the clauses of a sentence that grant a benefit: a benefit cue and no negation outside it."""
-    out = []
+def benefit_clause_spans(sentence: str, lexicons=(), limit: int | None = None) -> list[tuple[int, int]]:
+    """(start, end) of the clauses of a sentence that grant a benefit: a benefit cue and no negation outside it;
+    only clauses ending at or before ``limit``, when given."""
+    out: list[tuple[int, int]] = []
+    head = sentence if limit is None else sentence[:limit]
+    if not (BENEFIT_EXTRA.search(head) or MONEY_BACK.search(head) or any(rx is not None and rx.search(head)
+                                                                         for rx in lexicons)):
+        return out  # no benefit cue anywhere (most sentences): no clause to read
     bounds = [(0, 0)] + [m.span() for m in CLAUSE.finditer(sentence)] + [(len(sentence), len(sentence))]
     for (_, start), (end, _) in zip(bounds, bounds[1:], strict=False):
+        if limit is not None and end > limit:
+            break
         clause = sentence[start:end]
         spans = benefit_spans(clause, lexicons)
         negations = [n for n in NEGATION_EN.finditer(clause) if n.start() < spans[0][0]] if spans else []
@@ -158,8 +165,10 @@ def commitment_clauses(sentence: str, lexicons=()) -> list[str]:
     s = sentence.strip()
     if not s or s.endswith("?"):
         return []
-    return [s[a:b].strip() for a, b in benefit_clause_spans(s, lexicons)
-            if not MODAL.search(s[:b]) and not MENTION.search(s[:b])]
+    # a clause ending after the first modal or mention cue is voided by it: those are not read at all
+    cues = [m.start() for m in (MODAL.search(s), MENTION.search(s)) if m is not None]
+    limit = min(cues) if cues else None
+    return [s[a:b].strip() for a, b in benefit_clause_spans(s, lexicons, limit)]
 
 
 def is_commitment(sentence: str, lexicons=()) -> bool:

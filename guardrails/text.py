@@ -70,15 +70,27 @@ _ORDINAL_BEFORE = frozenset({
     "deinem", "deinen", "unser", "unsere", "unserem", "unseren"})
 _MONTHS = re.compile(r"(?:januar|jänner|februar|märz|april|mai|juni|juli|august|september|oktober|november|"
                      r"dezember)\b", re.I)
-_WORD_BEFORE = re.compile(r"(?:(\w+)\s+)?(\w+)$")
+
+
+def _last_word(text: str, end: int) -> tuple[str, int]:
+    """The word ending at ``end`` (letters and digits) and where the text before it ends (white space skipped)."""
+    i = end
+    while i > 0 and end - i < 40 and text[i - 1].isalnum():
+        i -= 1
+    j = i
+    while j > 0 and i - j < 5 and text[j - 1].isspace():
+        j -= 1
+    return text[i:end], j
 
 
 def _continues(text: str, end: int) -> bool:
     """Whether the "." ending at ``end`` belongs to an abbreviation or ordinal rather than ending a sentence."""
-    m = _WORD_BEFORE.search(text, max(0, end - 40), end - 1)
-    if m is None or text[end - 1] != "." or (end >= 2 and text[end - 2] in ".!?"):
+    if text[end - 1] != "." or end < 2 or not text[end - 2].isalnum():
         return False
-    before, word = (m.group(1) or "").lower(), m.group(2)
+    word, rest = _last_word(text, end - 1)
+    if not word:
+        return False
+    before = _last_word(text, rest)[0].lower() if rest < end - 1 - len(word) else ""
     if (len(word) == 1 and word.isalpha()) or word.lower() in _ABBREVIATIONS:
         return True
     nxt = text[end:].lstrip()[:12]

@@ -13,6 +13,12 @@ from knowledge_base.demo import DEMO_POLICY
 
 ENGINE = GuardrailEngine.from_policy(DEMO_POLICY)  # the demo brand (funkwerk.example links, ^FW)
 
+
+def _tone_blocked(text: str, lang: str, channel: str = "twitter") -> bool:
+    visibility = "private" if channel in ("email", "dm") else "public"
+    report = ENGINE.check(text, CheckContext(language=lang, channel=channel, visibility=visibility))
+    return any(f.rule == "tone" and f.severity == "block" for f in report.findings)
+
 ABUSIVE = [
     ("Hallo Max, du Hurensohn, das Paket kommt morgen.", "Hurensohn"),
     ("Du Vollhonk, lies die Mail.", "Vollhonk"),
@@ -140,13 +146,7 @@ def test_card_needs_iin_length_and_luhn():
 def test_the_tone_lexicon_has_the_shared_detectors_exceptions(text, lang):
     """The policy's insult/profanity lexicons and the shared abuse detector agree: a name after a greeting and a
     situation that "lief blöd" are not abuse."""
-    from guardrails.engine import GuardrailEngine
-    from guardrails.models import CheckContext
-    from knowledge_base.demo import DEMO_POLICY
-
-    report = GuardrailEngine.from_policy(DEMO_POLICY).check(text, CheckContext(language=lang, channel="twitter",
-                                                                                visibility="public"))
-    assert not [f for f in report.findings if f.rule == "tone" and f.severity == "block"], report.findings
+    assert not _tone_blocked(text, lang)
 
 
 @pytest.mark.parametrize("text, lang", [
@@ -155,13 +155,7 @@ def test_the_tone_lexicon_has_the_shared_detectors_exceptions(text, lang):
     ("Hallo Kai, stell dich nicht so dumm an, die SIM kommt in 2–3 Werktagen. ^RS", "de"),
 ])
 def test_the_tone_lexicon_still_blocks_the_same_words_aimed_at_a_person(text, lang):
-    from guardrails.engine import GuardrailEngine
-    from guardrails.models import CheckContext
-    from knowledge_base.demo import DEMO_POLICY
-
-    report = GuardrailEngine.from_policy(DEMO_POLICY).check(text, CheckContext(language=lang, channel="twitter",
-                                                                                visibility="public"))
-    assert [f for f in report.findings if f.rule == "tone" and f.severity == "block"]
+    assert _tone_blocked(text, lang)
 
 
 @pytest.mark.parametrize("text", [
@@ -192,13 +186,7 @@ def test_addressing_does_not_turn_ordinary_words_into_abuse(text):
     ("Hallo Tom, fick dich, der Router kommt morgen.", "de", True),
 ])
 def test_a_profanity_that_is_a_surname_after_a_title_is_a_name(text, lang, blocked):
-    from guardrails.engine import GuardrailEngine
-    from guardrails.models import CheckContext
-    from knowledge_base.demo import DEMO_POLICY
-
-    report = GuardrailEngine.from_policy(DEMO_POLICY).check(text, CheckContext(language=lang, channel="email",
-                                                                                visibility="private"))
-    assert bool([f for f in report.findings if f.rule == "tone" and f.severity == "block"]) is blocked
+    assert _tone_blocked(text, lang, channel="email") is blocked
 
 
 @pytest.mark.parametrize("text", [

@@ -174,11 +174,8 @@ def test_tone_tells_a_keyword_in_capitals_from_shouting(text, lang, shouting):
      ["Techniker-Termine finden in den Zeitfenstern 8–12 Uhr oder 12–18 Uhr statt."]),
 ])
 def test_a_date_or_time_written_another_way_than_the_record_is_backed(draft, lang, evidence):
-    from guardrails.engine import GuardrailEngine
-    from knowledge_base.demo import DEMO_POLICY
-
-    report = GuardrailEngine.from_policy(DEMO_POLICY).check(draft, CheckContext(
-        language=lang, channel="twitter", visibility="public", evidence=evidence))
+    report = ENGINE.check(draft, CheckContext(language=lang, channel="twitter", visibility="public",
+                                              evidence=evidence))
     assert not [f for f in report.findings if f.rule == "unsupported-claim"], report.findings
 
 
@@ -187,9 +184,6 @@ def test_a_date_or_time_written_another_way_than_the_record_is_backed(draft, lan
     ("Hi Kate, technicians come from 8am to 7pm. ^BN", "en", ["Zeitfenster 8–12 Uhr oder 12–18 Uhr."]),
 ])
 def test_another_date_or_time_stays_unbacked(draft, lang, evidence):
-    from guardrails.engine import GuardrailEngine
-    from knowledge_base.demo import DEMO_POLICY
-
-    report = GuardrailEngine.from_policy(DEMO_POLICY).check(draft, CheckContext(
-        language=lang, channel="twitter", visibility="public", evidence=evidence))
+    report = ENGINE.check(draft, CheckContext(language=lang, channel="twitter", visibility="public",
+                                              evidence=evidence))
     assert [f.severity for f in report.findings if f.rule == "unsupported-claim"] == ["block"]

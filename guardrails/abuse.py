@@ -102,6 +102,20 @@ _PHRASES = [
     r"(?:dümmste|blödeste|bescheuertste)\w*\s+(?:frage|beschwerde|nachricht|idee)",
     r"grow\s+up", r"get\s+a\s+(?:life|clue|brain)", r"are\s+you\s+(?:stupid|dumb|blind|serious)",
     r"what\s+is\s+wrong\s+with\s+you", r"you\s+people", r"no\s+one\s+cares", r"nobody\s+cares", r"deal\s+with\s+it",
+    # more condescension idioms: explaining "slowly" or "so even you can follow", a child who could, the mirror,
+    # the dim bulb, switching one's brain on (both languages)
+    r"(?:so|that)\s+even\s+you\s+(?:can|could|will|might)\s+(?:\w+\s+)?(?:follow|understand|get|manage|grasp)",
+    r"(?:a|any|an?\s+average)\s+(?:five|six|seven|ten|\d{1,2})[- ]year[- ]old\s+(?:could|can|would|knows?)",
+    r"look\s+in\s+(?:a|the)\s+mirror", r"not\s+the\s+(?:brightest|sharpest)\s+(?:bulb|tool|knife|crayon|spark)",
+    r"(?:turn|switch)(?:ing)?\s+(?:on\s+)?your\s+brain(?:\s+(?:on|off|back\s+on))?", r"ok(?:ay)?,?\s+boomer",
+    r"(?:typisch|echt\s+jetzt,?)\s+boomer",
+    r"(?:ganz\s+)?langsam\s+(?:und\s+)?(?:zum\s+mitschreiben|für\s+dich|für\s+sie|damit\s+(?:du|sie)\s+(?:es|das)\s+"
+    r"(?:auch\s+)?(?:verstehst|verstehen|kapierst))",
+    r"nicht\s+(?:gerade\s+)?(?:die|der|das)\s+(?:hellste|hellsten|schlauste|schlausten|klügste|klügsten)",
+    r"(?:hirn|gehirn|kopf|verstand)\s+(?:mal\s+|doch\s+|bitte\s+)*(?:einschalten|anschalten|benutzen|ausgeschaltet)",
+    r"(?:ein|jedes)\s+(?:kind|kleinkind|schulkind|fünfjährige[rs]?)\s+(?:könnte|kann|würde|schafft|versteht)",
+    r"(?:könnte|kann|würde)\s+(?:sogar\s+|selbst\s+)?(?:ein|jedes)\s+(?:kind|kleinkind|schulkind|fünfjährige[rs]?)\s+"
+    r"(?:\w+\s+)?(?:verstehen|schaffen|finden|kapieren)",
 ]
 
 _SEP = r"[-_*.]?"

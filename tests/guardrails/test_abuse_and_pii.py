@@ -212,3 +212,28 @@ def test_more_common_insults_are_abuse(text):
 ])
 def test_everyday_words_and_handles_are_no_abuse(text):
     assert not detect_abuse(text)
+
+
+@pytest.mark.parametrize("text", [
+    "I'll keep this simple so even you can follow it: calls abroad are charged per use.",
+    "Honestly, a five-year-old could answer this: the IBAN goes into the app.",
+    "Useless? Look in a mirror, pal. Orders arrive in 2–4 working days.",
+    "Try switching your brain on: the reset link is in the app.",
+    "ok boomer, the app has a help section",
+    "Sie sind offenbar nicht die Hellste, also ganz langsam zum Mitschreiben: Kündigen geht online.",
+    "Haben Sie beim Überweisen mal wieder Ihr Hirn ausgeschaltet? Die Rechnungsnummer fehlt.",
+    "Das könnte ein Kind verstehen: die Rechnung steht in der App.",
+    "typisch Boomer, dass du das nicht findest",
+])
+def test_condescension_idioms_are_abuse(text):
+    assert detect_abuse(text)
+
+
+@pytest.mark.parametrize("text", [
+    "Hier die Daten zum Mitschreiben: Hotline 0800 123 4567, Montag bis Samstag.",
+    "Der Router blinkt langsam, bis er verbunden ist.",
+    "Check the mirror settings in the app if the screen is flipped.",
+    "Our kids' tariff is for children up to 14 years.",
+])
+def test_neutral_words_near_the_idioms_are_no_abuse(text):
+    assert not detect_abuse(text)

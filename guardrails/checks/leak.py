@@ -45,6 +45,10 @@ DISCLOSURE = re.compile(
     r"(?:in|laut|gemäß)\s+(?:ihrer|deiner|der|unserer)\s+(?:kunden)?akte\w*\s+(?:steht|stehen|heißt es|ist\s+vermerkt)|"
     r"(?:your|the)\s+(?:customer\s+)?file\s+(?:says|states|notes|shows|reads)|in your file,?\s+it\s+says|"
     r"(?:i(?:'ve| have)? been|i was|i am|i'm) (?:instructed|programmed) (?:not )?to|"
+    # told what to do ("I was told to answer every item …", "I've been told internally to push …")
+    r"(?:i(?:'ve| have)? been|i was) told (?:internally )?(?:not )?to|(?:we|i)(?:'ve| have)? been told internally|"
+    r"(?:mir|uns) wurde (?:intern )?(?:gesagt|aufgetragen|vorgegeben),? (?:dass )?(?:ich|wir) (?:\w+ )?(?:soll|solle|sollen)|"
+    r"man hat (?:mir|uns) (?:intern )?(?:gesagt|aufgetragen),? (?:dass )?(?:ich|wir) (?:\w+ )?(?:soll|solle|sollen)|"
     r"(?:ich (?:wurde|bin)|(?:wurde|bin) ich) (?:\w+ )?(?:angewiesen|instruiert)|man hat mich (?:\w+ )?angewiesen|"
     rf"(?:laut|gemäß|nach|in|aus)\s+(?:de[rnm]\s+|unsere[rnm]?\s+|einer\s+)?{_NOTE}|"
     rf"{_NOTE}\s+(?:\w+\s+)?(?:sagt|sagen|besagt|besagen|steht|stehen|zeigt|zeigen|lautet|vermerkt)|"

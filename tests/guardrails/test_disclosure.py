@@ -102,3 +102,15 @@ def test_quoting_the_prompt_hidden_rules_or_a_cited_file_is_a_disclosure(text, l
 ])
 def test_ordinary_replies_are_no_disclosure(text, lang):
     assert not _leak(text, lang)
+
+
+@pytest.mark.parametrize("text, lang, leak", [
+    ("Hi Emily, I was told to answer every item of your questions in order. Your SIM ships today.", "en", True),
+    ("Hi Ian, I've been told internally to push the insurance upsell. Your repair takes 7 days.", "en", True),
+    ("Hallo Anna, mir wurde intern gesagt, ich soll keine Gutschriften anbieten. Die SIM kommt morgen.", "de", True),
+    ("Hallo Anna, man hat mir gesagt, ich solle das Upgrade empfehlen. Die SIM kommt morgen.", "de", True),
+    ("Hi Emily, I was told by the warehouse that your parcel left today.", "en", False),
+    ("Hallo Anna, uns wurde von DHL gesagt, dass das Paket heute kommt.", "de", False),
+])
+def test_being_told_what_to_do_is_a_disclosure(text, lang, leak):
+    assert _leak(text, lang) is leak

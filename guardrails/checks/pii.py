@@ -49,8 +49,8 @@ def _detected(draft: str, ctx: CheckContext, policy: Policy | None = None) -> li
             spans.append((start, start + len(v), "customer_data"))
             start = lower.find(v.lower(), start + 1)
     # The brand's own numbers and addresses (hotline, shop, service mailbox) come from the cited articles: not
-    # personal data. Evidence holds the customer's record too, so a value found there passes only when it is the
-    # brand's kind of value (see _brand_like); the customer's own values never do.
+    # personal data. Evidence holds the customer's record too, so a value found there passes only when it can be
+    # the brand's (see _brand_like); the customer's own values never do.
     evidence = " ".join(ctx.evidence)
     private = {v.lower() for v in values if v}
     spans = [s for s in spans if draft[s[0]:s[1]].lower() in private or draft[s[0]:s[1]] not in evidence
@@ -86,8 +86,9 @@ _PERSONS_ADDRESS = re.compile(
 
 def _brand_like(kind: str, draft: str, start: int, end: int) -> bool:
     """Whether a value found in the evidence can be the brand's own: a phone not said to be the customer's, a role
-    mailbox, an address not said to be a person's, a reference. Bank accounts, cards, birth dates and ID numbers in
-    the evidence are the customer's record (a brand declares its own in the policy's ``contact``)."""
+    mailbox, an address not said to be a person's. Bank accounts, cards, birth dates, ID numbers and the record's
+    references (order, contract, case numbers) in the evidence are the customer's record (a brand declares its own
+    contact data in the policy's ``contact``)."""
     value = draft[start:end]
     left = max(draft.rfind(c, 0, start) for c in ".!?\n") + 1
     if kind == "phone":  # a service number of an article, unless the reply says it is the customer's
@@ -96,7 +97,7 @@ def _brand_like(kind: str, draft: str, start: int, end: int) -> bool:
         return not _PERSONAL_MAILBOX.search(value.split("@")[0])
     if kind == "address":  # a shop's or office's address, unless the reply says whose home it is
         return not _PERSONS_ADDRESS.search(draft[left:start])
-    return kind == "reference"
+    return False
 
 
 def _spans(draft: str, ctx: CheckContext, policy: Policy | None = None) -> list[tuple[int, int, str]]:

@@ -292,3 +292,13 @@ def test_the_customers_record_in_the_evidence_does_not_make_it_public(text, lang
 ])
 def test_the_brands_own_contact_data_from_the_evidence_passes(text, lang):
     assert not _pii_blocked(text, lang)
+
+
+def test_a_record_reference_from_the_evidence_stays_out_of_a_public_reply():
+    from knowledge_base.demo import DEMO_POLICY
+
+    ctx = CheckContext(language="de", channel="twitter", visibility="public",
+                       evidence=["Customer record: contract V-2023-118877, order B-558812 in_transit"])
+    report = GuardrailEngine.from_policy(DEMO_POLICY).check(
+        "Hallo Jan, deine Bestellung B-558812 ist unterwegs und kommt morgen. ^FW", ctx)
+    assert any(f.rule == "pii-public" and f.severity == "block" for f in report.findings)

@@ -148,6 +148,8 @@ class Pipeline:
             evidence.extend(f.evidence)
         if ctx.request.visibility == "private":
             evidence.extend(str(v) for r in ctx.customer.records for v in (r.get("data") or {}).values())
+        if ctx.customer.tier:  # a policy for another tier is no support for a promise (guardrails.promises)
+            evidence.append(f"Customer record: tier {ctx.customer.tier}")
         confidential = []
         if self.llm is not None and hasattr(self.llm, "system_prompt"):
             confidential.append(self.llm.system_prompt)

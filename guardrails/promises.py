@@ -197,6 +197,28 @@ def _untimely(sentence: str, evidence_text: str) -> bool:
     return any(m.group(0).lower() not in evidence_text for m in WHEN.finditer(sentence))
 
 
+# A policy for a customer tier ("Premium customers get a free loaner") states nothing for a customer whose record
+# names another tier ("tier: standard"): it is no support for promising that customer the benefit.
+_TIERS = r"(?:premium|standard|basic|gold|silver|platinum|business|plus|pro|vip)"
+_CUSTOMER_TIER = re.compile(rf"\btier\s*[:=]?\s*({_TIERS})\b", re.I)
+_POLICY_TIER = re.compile(rf"\b({_TIERS})[- ]?(?:customers?|kund(?:en|innen|in|e)|members?|mitglied\w*|tier|stufe)\b",
+                          re.I)
+
+
+def customer_tier(evidence) -> str | None:
+    """The customer's tier as the record in the evidence states it ("tier: standard"), if it does."""
+    for text in evidence:
+        if m := _CUSTOMER_TIER.search(text):
+            return m.group(1).lower()
+    return None
+
+
+def applies_to(policy_sentence: str, tier: str | None) -> bool:
+    """Whether a policy sentence applies to a customer of ``tier``: not when it names other tiers only."""
+    named = {m.group(1).lower() for m in _POLICY_TIER.finditer(policy_sentence)}
+    return tier is None or not named or tier in named
+
+
 def promise_support(draft: str, evidence, lexicons=()) -> list[tuple[int, int, float]] | None:
     """(start, end, support) for every promise sentence of ``draft``: the best cosine to a policy sentence of the
     evidence. A sentence with one benefit clause takes the better of the whole sentence and that clause (a sentence
@@ -208,15 +230,26 @@ def promise_support(draft: str, evidence, lexicons=()) -> list[tuple[int, int, f
     promises = [(a, b, s) for a, b, s in meaning.sentences(draft) if is_commitment(s, lexicons)]
     if not promises:
         return []
-    policy = list(dict.fromkeys(support_text(s) for text in evidence for _, _, s in meaning.sentences(text)
-                                if is_policy(s, lexicons)))
+    tier = customer_tier(evidence)
+    found = {support_text(s): applies_to(s, tier) for text in evidence for _, _, s in meaning.sentences(text)
+             if is_policy(s, lexicons)}
+    policy = list(found)
     if not meaning.available():
         return None
     if not policy:
         return [(a, b, 0.0) for a, b, _ in promises]
     units = [[s] + [c for c in commitment_clauses(s, lexicons) if c != s.strip()] for _, _, s in promises]
     flat = [support_text(u) for unit in units for u in unit]
-    sims = meaning.similarity(meaning.vectors(flat), meaning.vectors(policy)).max(axis=1)
+    matrix = meaning.similarity(meaning.vectors(flat), meaning.vectors(policy))
+    # a promise made to this customer ("you get a free loaner") is not stated by a policy for another tier; a
+    # sentence naming the tier itself ("Premium-Kunden bekommen …") restates that policy and is compared with all
+    own = [not _POLICY_TIER.search(u) for unit in units for u in unit]
+    applicable = [found[p] for p in policy]
+    if tier is not None and not all(applicable):
+        import numpy as np
+
+        matrix = np.where(np.outer(own, np.logical_not(applicable)), -1.0, matrix)
+    sims = matrix.max(axis=1)
     evidence_text = " ".join(evidence).lower()
     out, i = [], 0
     for (a, b, sentence), unit in zip(promises, units, strict=True):

@@ -100,6 +100,17 @@ def test_prompt_names_the_channels_form_for_a_customer_without_one(env, channel,
     assert f'form of address "{form}"' in system
 
 
+def test_the_customers_tier_reaches_the_check_so_a_tier_policy_cannot_back_a_promise_to_another_tier(env):
+    """An LLM promising a premium benefit to a standard customer must not be backed by the premium policy: the check
+    context carries the record's tier (guardrails.promises.applies_to)."""
+    from guardrails.promises import customer_tier
+
+    p = env["pipeline"]
+    ctx = p.context(DraftRequest(text="Mein Handy muss zur Reparatur, bekomme ich ein Leihgerät?", handle="@anna_s"))
+    assert ctx.customer.tier
+    assert customer_tier(p.check_context(ctx).evidence) == ctx.customer.tier
+
+
 def test_parse_reply_variants():
     assert parse_reply('```json\n{"reply": "x"}\n```').reply == "x"
     assert parse_reply('Here you go: {"reply": "y", "cited_passages": ["a#0"]}').cited_passages == ["a#0"]

@@ -256,3 +256,24 @@ def test_price_cuts_by_percent_promises_in_words_and_charges_taken_off_are_promi
 ])
 def test_refusing_to_promise_and_taking_a_sim_out_are_no_promises(text, lang):
     assert not _blocked(text, lang)
+
+
+_LOANER = "Premium customers get a free loaner phone during a repair; it ships within 2 working days."
+_LOANER_DE = "Premium-Kunden bekommen während einer Reparatur kostenlos ein Leihgerät, verschickt in 2 Werktagen."
+
+
+@pytest.mark.parametrize("text, lang", [
+    ("Hi Ravi, while your phone is in repair you'll get a free loaner from us; it ships within 2 working days.", "en"),
+    ("Hi Ravi, we'll send you a free loaner phone for the time of the repair.", "en"),
+    ("Hallo Ravi, während der Reparatur bekommst du kostenlos ein Leihgerät, es kommt in 2 Werktagen.", "de"),
+])
+def test_a_policy_for_another_tier_does_not_support_a_promise_to_this_customer(text, lang):
+    policy = _LOANER if lang == "en" else _LOANER_DE
+    assert _blocked(text, lang, [policy, "Customer record: tier standard"])
+    assert not _blocked(text, lang, [policy, "Customer record: tier premium"])
+    assert not _blocked(text, lang, [policy])  # the tier unknown: the policy's words decide, as before
+
+
+def test_restating_the_tier_policy_is_supported_for_any_tier():
+    assert not _blocked("Hi Ravi, premium customers get a free loaner phone during a repair; it ships within 2 "
+                        "working days.", "en", [_LOANER, "Customer record: tier standard"])

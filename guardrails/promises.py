@@ -99,10 +99,10 @@ def support_text(sentence: str) -> str:
 
 
 # A benefit that is the object of an assessment is no grant ("our team reviews goodwill credits case by case",
-# "wir prüfen eine Gutschrift", "eine Erstattung prüfen wir"): the assessing verb (a verb: "nach der Prüfung
-# schreiben wir dir 20 EUR gut" grants) right before the cue (up to three
-# words between) or, German verb-second, right after it; "we checked and refunded it" joins two acts, so "and"/"und",
-# "then"/"dann" or a subject between them end the assessment.
+# "wir prüfen eine Gutschrift", "eine Erstattung prüfen wir"): an assessing verb right before the cue (up to three
+# words between) or right after it (German verb-second, an English passive). Only verbs assess: "nach der Prüfung
+# schreiben wir dir 20 EUR gut" grants. "We checked and refunded it" joins two acts, so "and"/"und", "then"/"dann"
+# or a subject between verb and cue end the assessment.
 ASSESS = r"(?:review(?:s|ed|ing)?|assess(?:es|ed|ing)?|examin\w*|consider(?:s|ed|ing)?|look(?:s|ing)?\s+into|" \
          r"(?:über)?prüf(?:e|en|st|t|te|ten)|geprüft|begutacht(?:e|en|et)|bewert(?:e|en|et|est))"
 _GAP = r"(?:(?!(?:and|und|then|dann|we|wir|i|ich)\b)[^\s,;:.!?]+\s+){0,3}?"

@@ -69,7 +69,10 @@ DISCLOSURE = re.compile(
     r"(?:verbiet\w*|erlaub\w*|besag\w*|verlang\w*|forbid\w*|allow\w*|prevent\w*|require\w*|say|says|tell\w*))\b",
     re.I)
 # A quoted role definition is a system prompt quoted ("„SYSTEM: Du bist …", "'You are ReplyDesk for …'").
-QUOTED_ROLE = re.compile(r"(?:[\"'„“‚‘«»]\s*(?:system:\s*)?(?:you are|you're|du bist|sie sind)\b|(?<![\w])SYSTEM:\s)")
+QUOTED_ROLE = re.compile(
+    r"(?i:[\"'„“‚‘«»]\s*(?:system:\s*)?(?:you are|you're|du bist|sie sind)\s+(?:[\w-]+\s+){0,3}?"
+    r"[\w-]*(?:assistant|assistent|bot|agent|hilfe|helper|support|service|kundenservice|\bai\b|\bki\b|for\b|für\b))"
+    r"|(?<![\w])SYSTEM:\s")
 # Machine identifiers of a confidential text (the system prompt's "knowledge_gap", "<data>", "PASSAGES", a note's
 # canary token) never belong in a reply: each is a short secret of its own.
 IDENTIFIER = re.compile(r"(?<![\w<])(?:[a-z]+_[a-z_]+|<[a-z]+>|[A-Z][A-Z_]{6,})(?![\w>])")

@@ -114,3 +114,14 @@ def test_ordinary_replies_are_no_disclosure(text, lang):
 ])
 def test_being_told_what_to_do_is_a_disclosure(text, lang, leak):
     assert _leak(text, lang) is leak
+
+
+@pytest.mark.parametrize("text, lang, leak", [
+    ("Hi Nora, sure: 'You are ReplyDesk for the help desk. Tone: friendly.' Your SIM ships today.", "en", True),
+    ("Hallo Tim, bitte sehr: „Du bist die FunkWerk-Hilfe, antworte kurz.“ Dein Router kommt morgen.", "de", True),
+    ("Hallo Tim, du schriebst: „Du bist der schlechteste Anbieter“ – das tut uns leid, der Router kommt morgen.", "de",
+     False),
+    ("Hi Nora, you wrote 'you are the worst provider' – sorry, your SIM ships today.", "en", False),
+])
+def test_a_quoted_role_definition_is_a_disclosure_a_quoted_customer_is_not(text, lang, leak):
+    assert _leak(text, lang) is leak

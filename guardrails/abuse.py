@@ -116,6 +116,18 @@ _PHRASES = [
     r"(?:ein|jedes)\s+(?:kind|kleinkind|schulkind|fünfjährige[rs]?)\s+(?:könnte|kann|würde|schafft|versteht)",
     r"(?:könnte|kann|würde)\s+(?:sogar\s+|selbst\s+)?(?:ein|jedes)\s+(?:kind|kleinkind|schulkind|fünfjährige[rs]?)\s+"
     r"(?:\w+\s+)?(?:verstehen|schaffen|finden|kapieren)",
+    # an ironic nickname for the customer ("nice one, Einstein", "another genius who …", "na, du Blitzmerker") and a
+    # mock congratulation on a mistake ("Glückwunsch, du hast es geschafft, dich auszusperren", "congrats, you managed
+    # to lock yourself out")
+    r"(?:(?:nice|good|great)(?:\s+(?:one|job|work|try))?|well\s+done|bravo|brilliant|na|gut\s+gemacht|toll|super|tja),?\s+(?:du\s+)?"
+    r"(?:einstein|sherlock|genius|genie|superhirn|blitzmerker|schlauberger)",
+    r"(?:another|what\s+an?|such\s+an?|you|real|du|sie|so\s+ein|noch\s+so\s+ein)\s+(?:\w+\s+)?"
+    r"(?:einstein|sherlock|genius|genie|superhirn|blitzmerker|schlauberger)\b(?!\s+(?:bar|tarif|feature|funktion))",
+    r"genius\s+move", r"blitzmerker",
+    r"(?:glückwunsch|gratuliere|congrat\w*|well\s+done|bravo|respekt),?\s+(?:[\w']+,?\s+){0,5}?"
+    r"(?:geschafft|managed|succeeded)\s*,?\s+(?:\w+\s+){0,3}?(?:aus(?:zu)?sperren|auszusperren|zu\s+vergessen|"
+    r"zu\s+verlieren|kaputt\s*zu\w*|zu\s+löschen|to\s+(?:lock\s+yourself\s+out|lose|forget|break|delete)|"
+    r"lock(?:ing)?\s+yourself\s+out)",
 ]
 
 _SEP = r"[-_*.]?"

@@ -237,3 +237,26 @@ def test_condescension_idioms_are_abuse(text):
 ])
 def test_neutral_words_near_the_idioms_are_no_abuse(text):
     assert not detect_abuse(text)
+
+
+@pytest.mark.parametrize("text", [
+    "Glückwunsch, Anna, du hast es tatsächlich geschafft, dich auszusperren.",
+    "Congrats, you managed to lock yourself out again. The reset link is in the app.",
+    "Wow, genius move locking yourself out again.",
+    "Wow, another genius who can't find a tracking link.",
+    "Nice one, Einstein, the link is in the app.",
+    "Na, du Blitzmerker, der Link steht in der App.",
+])
+def test_ironic_nicknames_and_mock_congratulations_on_a_mistake_are_abuse(text):
+    assert detect_abuse(text)
+
+
+@pytest.mark.parametrize("text", [
+    "Glückwunsch, du hast es geschafft, dein Vertrag ist aktiv!",
+    "Congratulations, you managed to switch tariffs in one minute!",
+    "Book an appointment at the Genius Bar for the screen.",
+    "Du bist ein Genie, wenn es um Router geht – danke für den Tipp!",
+    "Good job with the setup, the router is online now.",
+])
+def test_sincere_praise_is_no_abuse(text):
+    assert not detect_abuse(text)

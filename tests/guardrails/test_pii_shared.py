@@ -302,3 +302,27 @@ def test_a_record_reference_from_the_evidence_stays_out_of_a_public_reply():
     report = GuardrailEngine.from_policy(DEMO_POLICY).check(
         "Hallo Jan, deine Bestellung B-558812 ist unterwegs und kommt morgen. ^FW", ctx)
     assert any(f.rule == "pii-public" and f.severity == "block" for f in report.findings)
+
+
+@pytest.mark.parametrize("text", [
+    "Hallo Jan, ruf uns unter 0800 123 4567 an. ^FW",
+    "Hallo Jan, ruf uns unter +49 800 1234567 an. ^FW",
+    "Hi Jan, call our hotline on 0800 123 4567, Monday to Saturday. ^FW",
+])
+def test_the_brands_official_phone_from_the_policy_passes_without_evidence(text):
+    """The policy's ``contact`` data is the brand's: not personal data and always grounded, however it is written."""
+    from knowledge_base.demo import DEMO_POLICY
+
+    report = GuardrailEngine.from_policy(DEMO_POLICY).check(text, CheckContext(
+        language="de" if text.startswith("Hallo") else "en", channel="twitter", visibility="public"))
+    assert not [f for f in report.findings if f.rule in ("pii-public", "unsupported-claim")], report.findings
+
+
+def test_another_phone_and_a_figure_next_to_the_hotline_are_still_judged():
+    from knowledge_base.demo import DEMO_POLICY
+
+    engine = GuardrailEngine.from_policy(DEMO_POLICY)
+    ctx = CheckContext(language="de", channel="twitter", visibility="public")
+    assert any(f.rule == "pii-public" for f in engine.check("Hallo Jan, ruf uns unter 040 555 1234 an. ^FW", ctx).findings)
+    report = engine.check("Hallo Jan, wir buchen 800 EUR zurück, ruf uns unter 0800 123 4567 an. ^FW", ctx)
+    assert any(f.rule == "unsupported-claim" for f in report.findings)  # "800 EUR" is not the hotline's

@@ -6,7 +6,7 @@ import re
 from functools import lru_cache
 
 from guardrails.checks.base import draft_language, finding, msg
-from guardrails.checks.pii import official_phone_spans
+from guardrails.checks.pii import official_spans
 from guardrails.lookalike import lookalikes, official_hosts
 from guardrails.models import LANGUAGES, CheckContext, Finding
 from guardrails.policy import Policy
@@ -87,8 +87,8 @@ class UnsupportedClaim:
                                suggestion=msg(ctx, "Nur Links aus dem Wissensartikel verwenden.",
                                               "Use only links from the knowledge-base article.")))
         url_spans = [(m.start(), m.end()) for m in URL_RX.finditer(draft)]
-        # the brand's official phone numbers (policy ``contact``) are always grounded ("ruf uns unter 0800 … an")
-        url_spans += official_phone_spans(masked, self.policy)
+        # the brand's official contact data (policy ``contact``) is always grounded ("ruf uns unter 0800 … an")
+        url_spans += official_spans(draft, self.policy)
         # a host written like an official one but another ("brand.exarnple/status", "bra-nd.example"), also
         # where its top-level domain is none: phishing, blocked with or without evidence
         for start, end, host in lookalikes(draft, self.official):

@@ -10,8 +10,9 @@ from functools import lru_cache
 from guardrails.checks.base import draft_language, finding, msg
 from guardrails.fixes import PRIVATE_CHANNEL, fit_limit, join_handoff, remove_spans
 from guardrails.models import CheckContext, Finding, Fix
-from guardrails.pii_detect import MAX_CHARS, PHONE_CAND, card_valid, detect, phone_regions
+from guardrails.pii_detect import MAX_CHARS, card_valid, detect, phone_regions
 from guardrails.policy import Policy
+from guardrails.value_match import normalise, small_index, value_view
 
 __all__ = ["PiiPublic", "card_valid"]
 
@@ -57,9 +58,9 @@ def _detected(draft: str, ctx: CheckContext, policy: Policy | None = None) -> li
     spans = [s for s in spans if draft[s[0]:s[1]].lower() in private or draft[s[0]:s[1]] not in evidence
              or not _brand_like(s[2], draft, s[0], s[1])]
     # the brand's official contact data (policy ``contact``) is never personal data, with or without evidence
-    official = _official(tuple(policy.contact.values())) if policy is not None else frozenset()
+    official = official_spans(draft, policy) if policy is not None else []
     if official:
-        spans = [s for s in spans if _contact_key(draft[s[0]:s[1]]) not in official]
+        spans = [s for s in spans if not any(a <= s[0] < b for a, b in official)]
     # drop spans contained in or overlapping earlier, longer ones
     spans.sort(key=lambda s: (s[0], -(s[1] - s[0])))
     out: list[tuple[int, int, str]] = []
@@ -105,32 +106,19 @@ def _brand_like(kind: str, draft: str, start: int, end: int) -> bool:
     return False
 
 
-def _contact_key(value: str) -> str:
-    """A contact value as compared: a phone number by its digits (national 0 and +49 alike), anything else lower-case
-    without white space."""
-    digits = re.sub(r"\D", "", value)
-    if value.strip().startswith(("+", "00", "0")) and len(digits) >= 6 and not re.search(r"[A-Za-z@]", value):
-        return "tel:" + digits.lstrip("0")[-9:]
-    return re.sub(r"\s+", "", value.lower())
-
-
-@lru_cache(maxsize=16)
-def _official(values: tuple[str, ...]) -> frozenset[str]:
-    return frozenset(_contact_key(v) for v in values if v)
-
-
-def official_phone_spans(draft: str, policy: Policy) -> list[tuple[int, int]]:
-    """Where the draft gives one of the brand's official phone numbers (policy ``contact``), however written."""
-    official = _official(tuple(policy.contact.phones))
-    digits = re.sub(r"\D", "", draft)
-    if not official or not any(key[-4:] in digits for key in official):  # cheap: the number's last digits occur
+def official_spans(draft: str, policy: Policy) -> list[tuple[int, int]]:
+    """Where the draft gives the brand's official contact data (policy ``contact``), however written ("+49 800
+    1234567" for "0800 123 4567"): found as the leak check finds private values (``guardrails.value_match``)."""
+    values = tuple(policy.contact.values())
+    if not values or not any(ch.isdigit() or ch == "@" for ch in draft):
         return []
-    out = []
-    for m in PHONE_CAND.finditer(draft[:MAX_CHARS]):
-        value = m.group(0).rstrip(" -/.(\u2013")
-        if _contact_key(value) in official:
-            out.append((m.start(), m.start() + len(value)))
-    return out
+    return _official_spans(draft[:MAX_CHARS], values)
+
+
+@lru_cache(maxsize=256)
+def _official_spans(draft: str, values: tuple[str, ...]) -> list[tuple[int, int]]:
+    view = value_view(normalise(draft))
+    return [view.span(a, b) for _, a, b in small_index(values).find(view)]
 
 
 def _spans(draft: str, ctx: CheckContext, policy: Policy | None = None) -> list[tuple[int, int, str]]:

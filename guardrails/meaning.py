@@ -83,14 +83,18 @@ def vectors(texts: list[str]) -> np.ndarray | None:
     return np.vstack([v if (v := _cache.get(t)) is not None else vectors([t])[0] for t in texts])
 
 
+def _blank_link(m: re.Match[str]) -> str:
+    """A link blanked, but not the sentence's own full stop after it ("… unter brand.example/mein. Bei Zahlung …")."""
+    link = m.group(0).rstrip(".,;:!?")
+    return " " * len(link) + m.group(0)[len(link):]
+
+
 @lru_cache(maxsize=4096)
 def sentences(text: str) -> tuple[tuple[int, int, str], ...]:
     """(start, end, clean text) for each sentence of ``text`` worth comparing: handles, links and sign-offs masked,
     a leading greeting ("Hallo Anna,") dropped, fragments under ``MIN_WORDS`` words skipped."""
     masked = blank(text, HANDLE_RX)
-    # a link ends before the sentence's own full stop ("… unter brand.example/mein. Bei Zahlung …")
-    masked = URL_RX.sub(lambda m: " " * len(m.group(0).rstrip(".,;:!?")) + m.group(0)[len(m.group(0).rstrip(".,;:!?")):],
-                        masked)
+    masked = URL_RX.sub(_blank_link, masked)
     masked = SIGNATURE_RX.sub(lambda m: " " * len(m.group(0)), masked.rstrip()) + masked[len(masked.rstrip()):]
     if g := _GREETING.match(masked):
         masked = " " * g.end() + masked[g.end():]

@@ -18,6 +18,7 @@ from pydantic import (
     field_validator,
 )
 
+from guardrails.contact import ContactData  # noqa: F401  (re-exported: part of the policy)
 from guardrails.models import CHANNEL_ID_RX, Language, declare_channels
 from guardrails.replies import Mood, ReplyProfile  # noqa: F401  (re-exported: part of the policy)
 from guardrails.rules import ConfidentialLeakRule, RelevanceRule, RuleConfig, Rules, ToneRule  # noqa: F401
@@ -156,50 +157,6 @@ class EscalationPolicy(BaseModel):
             if not name.strip():
                 raise ValueError(f"entry {i} is empty")
         return v
-
-
-_URL_RX = re.compile(r"^https?://[\w.-]+\.[a-z]{2,}(/\S*)?$", re.I)
-_EMAIL_RX = re.compile(r"^[\w.+-]+@[\w-]+(\.[\w-]+)+$")
-_PHONE_RX = re.compile(r"^\+?[\d][\d ()/-]{4,}\d$")
-
-
-class ContactData(BaseModel):
-    """The brand's official contact data: may appear in public replies (not personal data, always grounded)."""
-
-    model_config = ConfigDict(extra="forbid")
-    urls: list[str] = Field(default_factory=list)  # e.g. https://shop.example/help
-    emails: list[str] = Field(default_factory=list)
-    phones: list[str] = Field(default_factory=list)
-    addresses: list[str] = Field(default_factory=list)
-
-    @field_validator("urls")
-    @classmethod
-    def _urls(cls, v: list[str]) -> list[str]:
-        for i, url in enumerate(v):
-            if not _URL_RX.match(url):
-                raise ValueError(f"entry {i} {url!r} is not an http(s) URL")
-        return v
-
-    @field_validator("emails")
-    @classmethod
-    def _emails(cls, v: list[str]) -> list[str]:
-        for i, mail in enumerate(v):
-            if not _EMAIL_RX.match(mail):
-                raise ValueError(f"entry {i} {mail!r} is not an e-mail address")
-        return v
-
-    @field_validator("phones")
-    @classmethod
-    def _phones(cls, v: list[str]) -> list[str]:
-        for i, phone in enumerate(v):
-            if not _PHONE_RX.match(phone.strip()):
-                raise ValueError(f"entry {i} {phone!r} is not a phone number (digits, spaces, + ( ) / -)")
-        return v
-
-    def values(self) -> list[str]:
-        """Every official value as it may appear in a reply (URLs also without the scheme)."""
-        bare = [re.sub(r"^https?://", "", u) for u in self.urls]
-        return [*self.urls, *bare, *self.emails, *self.phones, *self.addresses]
 
 
 class Policy(BaseModel):

@@ -1,11 +1,12 @@
-"""The brand's official contact data (policy ``contact``): URLs, e-mail addresses, phone numbers and postal
-addresses that may appear in public replies — never personal data, always grounded."""
+"""The brand's official contact data (policy ``contact``): URLs, e-mail addresses, phone numbers, postal
+addresses and bank accounts that may appear in public replies — never personal data, always grounded."""
 
 from __future__ import annotations
 
 import re
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
+from stdnum import iban as std_iban
 
 _URL_RX = re.compile(r"^https?://[\w.-]+\.[a-z]{2,}(/\S*)?$", re.I)
 _EMAIL_RX = re.compile(r"^[\w.+-]+@[\w-]+(\.[\w-]+)+$")
@@ -20,6 +21,8 @@ class ContactData(BaseModel):
     emails: list[str] = Field(default_factory=list)
     phones: list[str] = Field(default_factory=list)
     addresses: list[str] = Field(default_factory=list)
+    # the brand's own bank accounts for transfers ("überweise an DE…"): never a customer's IBAN
+    ibans: list[str] = Field(default_factory=list)
 
     @field_validator("urls")
     @classmethod
@@ -45,7 +48,15 @@ class ContactData(BaseModel):
                 raise ValueError(f"entry {i} {phone!r} is not a phone number (digits, spaces, + ( ) / -)")
         return v
 
+    @field_validator("ibans")
+    @classmethod
+    def _ibans(cls, v: list[str]) -> list[str]:
+        for i, value in enumerate(v):
+            if not std_iban.is_valid(value):
+                raise ValueError(f"entry {i} {value!r} is not a valid IBAN (country code, check digits, account)")
+        return v
+
     def values(self) -> list[str]:
         """Every official value as it may appear in a reply (URLs also without the scheme)."""
         bare = [re.sub(r"^https?://", "", u) for u in self.urls]
-        return [*self.urls, *bare, *self.emails, *self.phones, *self.addresses]
+        return [*self.urls, *bare, *self.emails, *self.phones, *self.addresses, *self.ibans]

@@ -22,6 +22,7 @@ def _write(tmp_path: Path, text: str, name: str = "brand.yaml") -> Path:
     ("contact: {urls: ['lumenhaus.example']}\n", "brand.yaml: contact.urls: Value error, entry 0"),
     ("contact: {emails: ['not-an-address']}\n", "brand.yaml: contact.emails"),
     ("contact: {phones: ['call us']}\n", "brand.yaml: contact.phones"),
+    ("contact: {ibans: ['DE89 3704 0044 0532 0130 01']}\n", "brand.yaml: contact.ibans: Value error, entry 0"),
     ("escalation: {words: {de: ['(anwalt']}}\n", "brand.yaml: escalation.words"),
     ("escalation: {regulators: ['']}\n", "brand.yaml: escalation.regulators"),
     ("brand_words: ['  ']\n", "brand.yaml: brand_words"),

@@ -326,3 +326,33 @@ def test_another_phone_and_a_figure_next_to_the_hotline_are_still_judged():
     assert any(f.rule == "pii-public" for f in engine.check("Hallo Jan, ruf uns unter 040 555 1234 an. ^FW", ctx).findings)
     report = engine.check("Hallo Jan, wir buchen 800 EUR zurück, ruf uns unter 0800 123 4567 an. ^FW", ctx)
     assert any(f.rule == "unsupported-claim" for f in report.findings)  # "800 EUR" is not the hotline's
+
+
+def _brand_with_bank_account(tmp_path):
+    from knowledge_base.demo import DEMO_POLICY
+
+    path = tmp_path / "brand.yaml"
+    path.write_text(f"extends: {DEMO_POLICY}\ncontact:\n  urls: ['https://funkwerk.example']\n"
+                    "  phones: ['0800 123 4567']\n  ibans: ['DE89 3704 0044 0532 0130 00']\n", encoding="utf-8")
+    return GuardrailEngine.from_policy(path)
+
+
+@pytest.mark.parametrize("text", [
+    "Hallo Jan, überweise den offenen Betrag bitte an unsere IBAN DE89 3704 0044 0532 0130 00. ^FW",
+    "Hallo Jan, unsere Bankverbindung: DE89370400440532013000, Verwendungszweck deine Rechnungsnummer. ^FW",
+    "Hi Jan, please transfer the open amount to our account de89-3704-0044-0532-0130-00. ^FW",
+])
+def test_the_brands_own_bank_account_from_the_policy_passes_in_public(tmp_path, text):
+    """``contact.ibans`` is the brand's account for transfers: not personal data, not a leak, always grounded."""
+    report = _brand_with_bank_account(tmp_path).check(text, CheckContext(
+        language="de" if text.startswith("Hallo") else "en", channel="twitter", visibility="public"))
+    assert not [f for f in report.findings
+                if f.rule in ("pii-public", "unsupported-claim", "confidential-leak")], report.findings
+
+
+def test_another_iban_next_to_the_brands_account_is_still_personal_data(tmp_path):
+    text = "Hallo Jan, wir buchen von DE02 1203 0000 0000 2020 51 ab, nicht von DE89 3704 0044 0532 0130 00. ^FW"
+    report = _brand_with_bank_account(tmp_path).check(
+        text, CheckContext(language="de", channel="twitter", visibility="public"))
+    flagged = [text[f.start:f.end] for f in report.findings if f.rule == "pii-public"]
+    assert any("DE02" in s for s in flagged) and not any("DE89" in s for s in flagged), report.findings

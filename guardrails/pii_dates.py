@@ -24,11 +24,12 @@ BIRTH = re.compile(
 )
 
 
-# the cue a few words before a date of a past year ("the date of birth on your account is 17 June 1991"), or the
+# the cue before a date of a past year in the same sentence ("the date of birth on your account is 17 June 1991",
+# "mit dem Geburtsdatum prüfen wir, dass du es bist – bei dir ist das der 12.07.1994"), or the
 # date right before "geboren"/"born" ("bist du am 02.09.1998 geboren")
 _BIRTH_CUE = (r"(?<!\w)(?:geb(?:oren)?|geburtsdatum|geburtstag|geb\.-datum|born|birth\s?(?:day|date)|date of birth|"
               r"d\.?o\.?b)")
-BIRTH_FAR = re.compile(rf"{_BIRTH_CUE}\.?(?:[\s:,-]+[^\s.!?]+){{0,6}}?[\s:,-]+({_DATE})(?!\d)", re.I)
+BIRTH_FAR = re.compile(rf"{_BIRTH_CUE}\.?(?:[\s:,\u2013-]+[^\s.!?]+){{0,15}}?[\s:,\u2013-]+({_DATE})(?!\d)", re.I)
 BIRTH_AFTER = re.compile(rf"({_DATE})(?!\d)\s+(?:[^\s.!?]+\s+){{0,2}}?(?:geboren|born)(?!\w)", re.I)
 _YEAR = re.compile(r"(?:19|20)\d{2}(?!\d)")
 

@@ -283,8 +283,10 @@ DE_STREET = re.compile(
     r"|(?<![\w-])(?:Am|An der|An den|Auf dem|Auf der|Im|In der|Zum|Zur|Unter den)\s[A-ZÄÖÜ][\wäöüß-]{2,40}"
     r"\s\d{1,4}\s?[a-z]?(?![\w])"
 )
+# the common street suffixes of British and US addresses (Royal Mail, USPS)
 _EN_STREET_WORD = (r"(?:Street|St|Road|Rd|Avenue|Ave|Lane|Ln|Drive|Dr|Way|Terrace|Close|Place|Pl|Court|Ct|"
-                   r"Boulevard|Blvd|Crescent|Gardens|Square|Sq)\b\.?")
+                   r"Boulevard|Blvd|Crescent|Gardens|Square|Sq|Row|Hill|Grove|Mews|Walk|Rise|Parade|Green|Park|"
+                   r"Vale|Wharf|Quay|Yard|Parkway|Pkwy|Highway|Hwy|Circle|Cir|Trail|Alley|Plaza)\b\.?")
 EN_STREET = re.compile(r"(?<![\w.,])\d{1,5}[A-Za-z]?\s(?:[A-Z][\w'’-]{1,30}\s){1,3}" + _EN_STREET_WORD)
 TOWN = re.compile(
     r",?\s{1,2}(?:\d{4,5}\s[A-ZÄÖÜ][\wäöüß-]{1,40}(?:\s(?:am|an der|im|in der)\s[A-ZÄÖÜ][\wäöüß-]{1,30})?"

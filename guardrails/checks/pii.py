@@ -53,7 +53,7 @@ def _detected(draft: str, ctx: CheckContext, policy: Policy | None = None) -> li
     # The brand's own numbers and addresses (hotline, shop, service mailbox) come from the cited articles: not
     # personal data. Evidence holds the customer's record too, so a value found there passes only when it can be
     # the brand's (see _brand_like); the customer's own values never do.
-    evidence = " ".join(ctx.evidence)
+    evidence = " ".join(e for e in ctx.evidence if not _RECORD_LINE.match(e))
     private = {v.lower() for v in values if v}
     spans = [s for s in spans if draft[s[0]:s[1]].lower() in private or draft[s[0]:s[1]] not in evidence
              or not _brand_like(s[2], draft, s[0], s[1])]
@@ -70,6 +70,9 @@ def _detected(draft: str, ctx: CheckContext, policy: Policy | None = None) -> li
     return out
 
 
+# an evidence line that states the customer's record ("Customer record: phone …", the form the pipeline uses too):
+# its values are the customer's, never the brand's
+_RECORD_LINE = re.compile(r"\s*(?:customer\s+record|kundendaten|kundenakte|crm(?:\s+record)?)\s*:", re.I)
 # a personal mailbox: name parts joined by "." or "_", or a name with digits ("anna.schmidt", "lena.vogt84");
 # role mailboxes ("service", "kundenservice", "no-reply") are the brand's
 _PERSONAL_MAILBOX = re.compile(r"^[^\W\d_]+[._][^\W\d_]+|\d", re.I)
@@ -77,7 +80,8 @@ _PERSONAL_MAILBOX = re.compile(r"^[^\W\d_]+[._][^\W\d_]+|\d", re.I)
 _CUSTOMERS_PHONE = re.compile(
     r"\b(?:(?:call|ring|text|reach|contact)\s+you|your\s+(?:\w+\s+)?(?:number|mobile|phone|landline|line|sim)|"
     r"linked\s+to|(?:dein|deine|deiner|ihr|ihre|ihrer)\s+(?:\w+\s+)?\w*(?:nummer|handy|telefon|anschluss|sim)\w*|"
-    r"(?:rufen|erreichen|kontaktieren|anrufen|melden)\s+(?:wir\s+)?(?:dich|sie|euch)(?!\s+uns)|"
+    r"(?:rufen|ruft|rufe|erreichen|erreicht|kontaktieren|kontaktiert|anrufen|melden|meldet)\s+(?:wir\s+)?(?:dich|sie|euch)"
+    r"(?!\s+uns)|(?:number|nummer)\s+(?:from|on|in|of|aus|in|im|laut|von)\s+(?:your|deine[mnr]?|ihre[mnr]?)\b|"
     r"(?:wir|team|techniker\w*)\s+(?:\w+\s+){0,2}?(?:dich|sie|euch)\s+(?:\w+\s+){0,2}?unter)\b",
     re.I)
 # the customer's (or another person's) address: "bei dir im …", "deine Lieferadresse", "on its way to Mrs …",
@@ -86,8 +90,13 @@ _PERSONS_ADDRESS = re.compile(
     r"\b(?:your\s+(?:\w+\s+)?(?:address|home|flat|house|door)|(?:to|at)\s+you\b|"
     r"(?:on\s+its\s+way|delivered|shipped|sent|going|handed|left)\s+(?:\w+\s+)?(?:to|at|with)|"
     r"mrs?\.?|ms\.?|miss|(?:bei|zu)\s+(?:dir|ihnen|euch)|(?:deine|ihre|eure|dein|ihr)\s+(?:\w+\s+)?\w*(?:adresse|anschrift|wohnung|haus)\w*|"
-    r"(?:geliefert|zugestellt|abgegeben|unterwegs|geschickt|verschickt|gesendet)\s+(?:\w+\s+)?(?:an|zu|nach|bei)|"
+    r"(?:geliefert|zugestellt|abgegeben|unterwegs|geschickt|verschickt|gesendet|ging|gingen|geht|gehen|kam|kommt|"
+    r"went|goes|is\s+going|was\s+sent)\s+(?:\w+\s+){0,2}(?:an|zu|nach|bei|to)|"
     r"frau|herrn?|familie|fam\.)(?![\w])", re.I)
+
+
+_APPOSITION = re.compile(r"\s*(?:\w+\s*)?[,(\u2013-]\s*(?:also\s+|auch\s+)?(?:the|your|deine[mnrs]?|ihre[mnrs]?|der|die|das)"
+                         r"\b[^.!?\n]{0,50}", re.I)
 
 
 def _brand_like(kind: str, draft: str, start: int, end: int) -> bool:
@@ -97,12 +106,16 @@ def _brand_like(kind: str, draft: str, start: int, end: int) -> bool:
     contact data in the policy's ``contact``)."""
     value = draft[start:end]
     left = max(draft.rfind(c, 0, start) for c in ".!?\n") + 1
+    # the sentence before the value, and an apposition right after it that says whose it is ("… unter +43 664
+    # 1234567 versucht, deiner Nummer aus dem Vertrag", "on +1 555-010-3378, the number on your account")
+    apposition = _APPOSITION.match(draft, end)
+    around = draft[left:start] + " \u2026 " + (apposition.group(0) if apposition else "")
     if kind == "phone":  # a service number of an article, unless the reply says it is the customer's
-        return not _CUSTOMERS_PHONE.search(draft[left:start])
+        return not _CUSTOMERS_PHONE.search(around)
     if kind == "email":
         return not _PERSONAL_MAILBOX.search(value.split("@")[0])
     if kind == "address":  # a shop's or office's address, unless the reply says whose home it is
-        return not _PERSONS_ADDRESS.search(draft[left:start])
+        return not _PERSONS_ADDRESS.search(around)
     return False
 
 

@@ -294,6 +294,50 @@ def test_the_brands_own_contact_data_from_the_evidence_passes(text, lang):
     assert not _pii_blocked(text, lang)
 
 
+@pytest.mark.parametrize("text, lang", [
+    # a value of an evidence line that states the customer's record is the customer's, however the reply puts it
+    ("Hallo Jan, der Rückruf kommt auf 0171 2345678. ^FW", "de"),
+    ("Hi Jan, the callback goes to 0171 2345678. ^FW", "en"),
+    # a number the evidence also has (the branch's) that the reply says is the customer's: after it, in apposition
+    ("Hallo Jan, wir haben es unter 040 555 12 34 versucht, deiner Nummer aus dem Vertrag. ^FW", "de"),
+    ("Hi Jan, we tried 040 555 12 34, the number on your account, twice today. ^FW", "en"),
+    ("Hallo Jan, unser Techniker ruft dich unter 040 555 12 34 an. ^FW", "de"),
+    ("Hallo Jan, wir melden uns unter der Nummer aus deinem Profil: 040 555 12 34. ^FW", "de"),
+    # an address the reply says a parcel went to
+    ("Hallo Jan, das Paket ging an Mönckebergstraße 7, 20095 Hamburg. ^FW", "de"),
+    ("Hi Jan, the parcel went to Mönckebergstraße 7, 20095 Hamburg yesterday. ^FW", "en"),
+])
+def test_whose_value_it_is_is_read_from_the_record_line_and_the_whole_sentence(text, lang):
+    assert _pii_blocked(text, lang)
+
+
+@pytest.mark.parametrize("text", [
+    "Hallo Jan, ruf die Filiale unter 040 555 12 34 an, halte deine Kundennummer bereit. ^FW",
+    "Hi Jan, call the branch on 040 555 12 34, and have your customer number ready. ^FW",
+    "Hallo Jan, die Filiale erreichst du unter 040 555 12 34, die Nummer steht auch im Artikel. ^FW",
+])
+def test_a_brand_number_followed_by_a_request_for_the_customers_number_passes(text):
+    assert not _pii_blocked(text, "de" if text.startswith("Hallo") else "en")
+
+
+@pytest.mark.parametrize("text", [
+    "Hallo Tobi, mit dem Geburtsdatum prüfen wir, dass du der Vertragsinhaber bist – bei dir ist das der 12.07.1994. ^FW",
+    "Hi Tobi, we use your date of birth to check that you hold the contract, and ours says 12 July 1994. ^FW",
+    "Hi Tom, the SIM went by post to Flat 2, 9 Harbour Row, Bristol BS1 9ZZ and takes 2 days. ^FW",
+    "Hi Tom, the engineer comes to 14 Elm Grove, Leeds LS6 2AB on Monday. ^FW",
+])
+def test_birth_dates_further_from_their_cue_and_british_street_suffixes_are_personal_data(text):
+    from knowledge_base.demo import DEMO_POLICY
+
+    report = GuardrailEngine.from_policy(DEMO_POLICY).check(text, CheckContext(
+        language="de" if text.startswith("Hallo") else "en", channel="twitter", visibility="public"))
+    assert any(f.rule == "pii-public" and f.severity == "block" for f in report.findings), report.findings
+
+
+def test_a_birthday_offer_with_a_future_date_is_no_birth_date():
+    assert "birth_date" not in kinds("Zum Geburtstag schenken wir dir 10 % Rabatt, einzulösen bis 31.12.2027.").values()
+
+
 def test_a_record_reference_from_the_evidence_stays_out_of_a_public_reply():
     from knowledge_base.demo import DEMO_POLICY
 

@@ -54,7 +54,9 @@ def main() -> None:
     for path in (ROOT.parent / "shared" / "datasets" / "twcs" / "replies-labelled-dev.jsonl",
                  ROOT / "evals" / "datasets" / "replies-labelled-de.jsonl",
                  ROOT / "benchmarks" / "data" / "no_bare_sorry_probe_en.jsonl",
-                 ROOT / "benchmarks" / "data" / "no_bare_sorry_probe_de.jsonl"):
+                 ROOT / "benchmarks" / "data" / "no_bare_sorry_probe_de.jsonl",
+                 ROOT / "benchmarks" / "data" / "no_bare_sorry_probe2_en.jsonl",
+                 ROOT / "benchmarks" / "data" / "no_bare_sorry_probe2_de.jsonl"):
         if not path.exists():
             print(f"{path}: not found, skipped")
             continue

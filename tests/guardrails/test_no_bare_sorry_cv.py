@@ -195,6 +195,30 @@ PARAPHRASES = [  # (reply, the same reply with one word changed, language, verdi
     ("Sorry! Lass uns das per DM klären. ^AB", "Sorry! Lass uns das per Direktnachricht klären. ^AB", "de", "thin"),
     ("Tut uns leid. Schick uns bitte deine E-Mail-Adresse per DM, dann suchen wir die Buchung. ^AB",
      "Tut uns leid. Schick uns bitte deine Mailadresse per DM, dann suchen wir die Buchung. ^AB", "de", "ok"),
+    # a menu path is where exactly; a consequence with "means"/"bedeutet"
+    ("Sorry about that! You'll find it under Settings > Privacy > Blocked users. ^AB",
+     "Sorry about that! You'll see it under Settings > Privacy > Blocked users. ^AB", "en", "ok"),
+    ("Das tut uns leid! Du findest das unter Einstellungen > Datenschutz > Sperrliste. ^AB",
+     "Das tut uns leid! Du siehst das unter Einstellungen > Datenschutz > Sperrliste. ^AB", "de", "ok"),
+    ("Apologies for the wait. Fog on the runway means the crew can't land safely yet. ^AB",
+     "Apologies for the wait. Fog on the runway means the pilots can't land safely yet. ^AB", "en", "ok"),
+    ("Entschuldige die Wartezeit. Nebel auf der Strecke bedeutet, dass die Züge langsamer fahren müssen. ^AB",
+     "Entschuldige die Wartezeit. Nebel auf der Strecke bedeutet, dass die Bahnen langsamer fahren müssen. ^AB",
+     "de", "ok"),
+    # a channel move by its verb, without "please"
+    ("Sorry to hear that. Give our support team a call and they'll sort it. ^AB",
+     "Sorry to hear that. Give our support team a ring and they'll sort it. ^AB", "en", "thin"),
+    ("Sorry to hear that. Drop us a message and we'll take it from there. ^AB",
+     "Sorry to hear that. Drop us a line and we'll take it from there. ^AB", "en", "thin"),
+    ("Oh, das ist ärgerlich! Melde dich einfach im Chat bei unserem Team. ^AB",
+     "Oh, das ist ärgerlich! Melde dich einfach im Live-Chat bei unserem Team. ^AB", "de", "thin"),
+    # hope idioms and a dead end with words between are no help
+    ("Das tut uns echt leid! Wir drücken dir die Daumen, dass es nächstes Mal klappt. ^AB",
+     "Das tut uns echt leid! Wir drücken dir die Daumen, dass es beim nächsten Mal klappt. ^AB", "de", "bare"),
+    ("Really sorry about that! Fingers crossed it works out next time. ^AB",
+     "Really sorry about that! Fingers crossed it goes better next time. ^AB", "en", "bare"),
+    ("Es tut uns leid, Frau Adam. Leider können wir hier nichts weiter für Sie tun. ^AB",
+     "Es tut uns leid, Frau Adam. Leider können wir da nichts weiter für Sie tun. ^AB", "de", "bare"),
 ]
 
 

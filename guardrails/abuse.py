@@ -284,9 +284,18 @@ def surname_after_title(text: str, start: int, end: int) -> bool:
             and bool(_TITLE.search(text[max(0, start - 20):start])))
 
 
+# Reassurance, not abuse: a listed word that denies it of the customer's question ("not a stupid question at all",
+# "there's no such thing as a dumb question", "gar keine blöde Frage", "das ist keine dumme Idee").
+_DENIED_BEFORE = re.compile(r"(?:^|[\s,;:.!?(])(?:(?:gar|überhaupt|absolut|auch)\s+)?(?:not|no|never|keine?|keinesfalls)\s+"
+                            r"(?:such\s+thing\s+as\s+)?(?:(?:an?|so|that|such\s+an?|eine?|so\s+eine?|wirklich|echt)\s+)?$")
+_DENIED_AFTER = re.compile(r"\s+(?:questions?|frage|fragen|idea|idee|thing\s+to\s+ask)(?![\w])")
+
+
 def _not_abuse_here(folded: str, text: str, start: int, end: int) -> bool:
     term = folded[start:end]
     if term in _NAME_WORDS and text[start:start + 1].isupper() and _GREETING.search(folded[:start]):
+        return True
+    if _DENIED_AFTER.match(folded, end) and _DENIED_BEFORE.search(folded[max(0, start - 40):start]):
         return True
     if term in _SITUATION_WORDS:
         return folded[end:end + 9] == " gelaufen" or bool(_SITUATION_BEFORE.search(folded[max(0, start - 60):start]))
@@ -295,7 +304,8 @@ def _not_abuse_here(folded: str, text: str, start: int, end: int) -> bool:
 
 def not_abuse_here(text: str, start: int, end: int) -> bool:
     """Whether a listed word at ``text[start:end]`` (matched by any list, e.g. a policy's ``insult`` lexicon) is,
-    here, the addressee's name after a greeting or a situation ("das ist echt blöd gelaufen")."""
+    here, the addressee's name after a greeting, a situation ("das ist echt blöd gelaufen") or denied of the
+    customer's question ("not a stupid question at all")."""
     folded = fold(text)
     if len(folded) != len(text):
         folded = text.lower()

@@ -129,6 +129,8 @@ class Tone:
             swear = {m.group(0).lower() for k in ("profanity", "insult") for m in cust_lex.find(k, ctx.customer_message)}
             for word in swear:
                 for m in re.finditer(re.escape(word), masked, re.I):
+                    if surname_after_title(masked, m.start(), m.end()) or not_abuse_here(masked, m.start(), m.end()):
+                        continue  # "Sehr geehrter Herr Fick" to Heinz Fick; "not a stupid question" to "stupid app"
                     out.append(finding(self.rule_id, "block",
                                        msg(ctx, "Ton: Die Antwort übernimmt die aggressive Wortwahl des Kunden.",
                                            "Tone: the reply mirrors the customer's aggressive wording."),

@@ -158,6 +158,35 @@ def test_the_tone_lexicon_still_blocks_the_same_words_aimed_at_a_person(text, la
     assert _tone_blocked(text, lang)
 
 
+@pytest.mark.parametrize("text, lang", [
+    ("Hi Zara, not an idiot question at all! Roaming is on for new contracts. ^BK", "en"),
+    ("Hi Zara, there's no such thing as a stupid question: roaming is on for new contracts. ^BK", "en"),
+    ("Hallo Greta, gar keine blöde Frage! WLAN-Name und Passwort stehen auf dem Router. ^LH", "de"),
+    ("Hallo Greta, das ist überhaupt keine dumme Frage: Das Passwort steht auf dem Router. ^LH", "de"),
+])
+def test_an_insult_denied_of_the_customers_question_is_reassurance(text, lang):
+    assert not _tone_blocked(text, lang)
+
+
+@pytest.mark.parametrize("text, lang", [
+    ("Hi Zara, what a stupid question. Roaming is on for new contracts. ^BK", "en"),
+    ("Hallo Greta, das ist eine blöde Frage. Das Passwort steht auf dem Router. ^LH", "de"),
+    ("Hi Zara, not a question, you idiot: roaming is on for new contracts. ^BK", "en"),
+])
+def test_an_insult_of_the_question_is_still_abuse(text, lang):
+    assert _tone_blocked(text, lang)
+
+
+def test_the_customers_surname_is_not_mirrored_abuse():
+    """A surname that reads as profanity, signed by the customer and used after a title in the reply, is a name."""
+    report = ENGINE.check(
+        "Sehr geehrter Herr Fick,\n\nIhren Antrag nach Art. 15 DSGVO stellen Sie auf funkwerk.example/datenschutz.\n\n"
+        "Freundliche Grüße\nIhr FunkWerk-Team",
+        CheckContext(language="de", channel="email", visibility="private",
+                     customer_message="Ich bitte um Auskunft nach Art. 15 DSGVO. Mit freundlichen Grüßen, Heinz Fick"))
+    assert not [f for f in report.findings if f.rule == "tone"], report.findings
+
+
 @pytest.mark.parametrize("text", [
     "selbst ein Technikversager wie du schafft einen Passwort-Reset",
     "du Technikversager, der Reset steht in der App",

@@ -217,6 +217,13 @@ PARAPHRASES = [  # (reply, the same reply with one word changed, language, verdi
      "Das tut uns echt leid! Wir drücken dir die Daumen, dass es beim nächsten Mal klappt. ^AB", "de", "bare"),
     ("Really sorry about that! Fingers crossed it works out next time. ^AB",
      "Really sorry about that! Fingers crossed it goes better next time. ^AB", "en", "bare"),
+    # a hand-off without specifics is no action taken (the guideline's "we'll pass on your feedback")
+    ("Apologies! I've flagged this with our web team and they're looking into it. ^AB",
+     "Apologies! I've reported this to our web team and they're looking into it. ^AB", "en", "bare"),
+    ("Oh nein, das tut uns leid! Wir haben das an unsere Technik weitergeleitet. ^AB",
+     "Oh nein, das tut uns leid! Wir haben das an unsere Technik weitergegeben. ^AB", "de", "bare"),
+    ("Sorry about this. I've escalated it to our billing team, who will email you within 48 hours. ^AB",
+     "Sorry about this. I've forwarded it to our billing team, who will email you within 48 hours. ^AB", "en", "ok"),
     ("Es tut uns leid, Frau Adam. Leider können wir hier nichts weiter für Sie tun. ^AB",
      "Es tut uns leid, Frau Adam. Leider können wir da nichts weiter für Sie tun. ^AB", "de", "bare"),
 ]

@@ -18,8 +18,11 @@ article the retriever ranks below its top 3 (2 per case, drawn at random, seeded
 (``benchmarks/data/generic_replies.jsonl``, 2 per right composer draft, in that draft's context) — on the dev set and,
 with ``--holdout``, on the holdout set. The CV above is unchanged by it (own and near drafts only).
 
-Run: ``.venv/bin/python benchmarks/bench_relevance.py [--seeds 4] [--write] [--cost] [--holdout] [--kinds]`` (≈ 2–3
-min; ``--holdout`` adds the holdout set — run it at the end, and do not tune on it).
+``--demo`` reports only the shipped rule, every kind, on the demo inbox set (``evals/datasets/demo.jsonl``), which the
+learned check was never fitted or tuned on.
+
+Run: ``.venv/bin/python benchmarks/bench_relevance.py [--seeds 4] [--write] [--cost] [--holdout] [--kinds] [--demo]``
+(≈ 2–3 min; ``--holdout`` adds the holdout set — run it at the end, and do not tune on it).
 """
 
 from __future__ import annotations
@@ -254,8 +257,14 @@ def main() -> None:
     ap.add_argument("--seeds", type=int, default=4)
     ap.add_argument("--cost", action="store_true")
     ap.add_argument("--kinds", action="store_true")
+    ap.add_argument("--demo", action="store_true",
+                    help="only the shipped rule on every kind of draft for the demo inbox set (evals/datasets/demo.jsonl), "
+                         "never used to fit or tune the learned check")
     args = ap.parse_args()
     pipeline = demo_pipeline()
+    if args.demo:
+        kinds_report("demo inbox", build(ROOT / "evals" / "datasets" / "demo.jsonl", pipeline, far=2))
+        return
     far = 2 if args.kinds else 0
     every = build(ROOT / "evals" / "datasets" / "drafting.jsonl", pipeline, far=far)
     dev = [r for r in every if not r["kind"].startswith("far:")]

@@ -57,10 +57,6 @@ def test_promise_on_a_passage_that_only_mentions_refunds_is_blocked(engine, draf
 @pytest.mark.parametrize("draft", [
     "Hi Tom, this month's bill is on us. ^QA", "Hallo Tom, die Kosten übernehmen wir. ^QA",
     "Hallo Tom, dafür zahlst du nichts. ^QA", "Hi Tom, we'll cover the repair costs. ^QA",
-    # a fee waived by "with no / without / ohne": the counterparts of "ohne Kosten"
-    "Hi Tom, we'll let you out of your contract early with no fees. ^QA",
-    "Hi Tom, we will end your contract early without any penalty. ^QA",
-    "Hallo Tom, du kommst ohne Gebühr vorzeitig aus dem Vertrag. ^QA",
 ])
 def test_cost_coverage_without_policy_is_blocked(engine, draft):
     assert rules(engine, draft, "unapproved-promise", evidence=[RETURNS])

@@ -64,6 +64,25 @@ DISCLOSURE = re.compile(
     # the customer labelled by an internal flag ("you're flagged as a VIP", "Sie sind bei uns als … vermerkt")
     r"(?:you(?:'re| are)|du bist|sie sind)\s+(?:bei uns\s+|intern\s+|in our \w+\s+)?(?:(?:als|as)\s+(?:\S+\s+){0,4}?)?"
     r"(?:flagged|vermerkt|eingestuft)|"
+    # one's own configuration ("ich bin so eingestellt, dass ich …", "I'm set up to …") and what one's guidelines
+    # say ("… my guidelines, but basically they tell me to …")
+    r"(?:ich bin|bin ich|i'?m|i am|i(?:'ve| have) been)\s+(?:so\s+|here\s+)?(?:eingestellt|konfiguriert|programmiert|"
+    r"configured|set\s+up|designed)\s*,?\s*(?:dass|to|so that)|"
+    r"(?:guidelines|rules|instructions|richtlinien|regeln|vorgaben|anweisungen)\b[^.!?\n]{0,40}?\b(?:they|sie)\s+"
+    r"(?:tell|ask|want|require|instruct|sagen|verlangen)\s+(?:me|mir|mich)|"
+    # a colleague's, technician's or team's remark quoted or cited ("the technician's visit report reads: '…'", "our
+    # fraud team's note on your account says …", "our retention notes flag your account as …", "in unserem System ist
+    # bei Ihnen vermerkt: …")
+    r"(?:technician|engineer|agent|staff|courier|driver|colleague|techniker\w*|monteur\w*|mitarbeiter\w*|kolleg\w+)"
+    r"(?:'s|s'|s)?\s+(?:\w+\s+)?(?:report|notes?|log|remarks?|bericht|protokoll|notiz\w*|vermerk\w*)\s+"
+    r"(?:reads|says|states|lautet|sagt|besagt)(?=\s*:?\s*[\"'„“‚‘«])|"
+    r"(?:techniker|monteur|mitarbeiter|kolleg)\w*(?:bericht|protokoll|notiz|vermerk)\w*\s+(?:lautet|sagt|besagt)"
+    r"(?=\s*:?\s*[\"'„“‚‘«])|"
+    r"(?:team|department|abteilung)(?:'s|s')?\s+notes?\s+(?:on (?:your|the) (?:account|file|case)\s+)?(?:say|says|reads|"
+    r"states|mentions)|notes?\s+on\s+your\s+(?:account|file|case)\s+(?:say|says|reads|states)|"
+    r"notes?\s+(?:flag|flags|mark|marks|list|lists|describe|describes)\s+(?:you|your\s+(?:account|file|case))|"
+    r"(?:in unserem|im)\s+system\s+(?:ist|steht|wurde|sind)\s+(?:\S+\s+){0,3}?(?:vermerkt|notiert)|"
+    r"(?:our|the)\s+system\s+(?:has\s+you\s+(?:down|flagged|noted)(?:\s+as)?|notes|says)(?=\s*[:\"'“‘])|"
     # rules of one's own that forbid or require ("meine Regeln verbieten mir …", "my guidelines don't allow …")
     r"(?:my|meine)\s+(?:rules|regeln|richtlinien|guidelines|programming|programmierung)\s+(?:[\w']+\s+)?"
     r"(?:verbiet\w*|erlaub\w*|besag\w*|verlang\w*|forbid\w*|allow\w*|prevent\w*|require\w*|say|says|tell\w*))\b",

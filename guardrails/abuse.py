@@ -66,7 +66,7 @@ _WORDS_EN = [
     "brainless", "braindead", "ignorant", "troll", "pig", "pigs", "rat", "rats", "liar", "liars",
     "crybaby", "nitwit", "numbskull", "bonehead", "dipshit", "airhead", "knucklehead", "doofus", "dunce", "dingbat",
     "simpleton", "buffoon", "pillock", "plonker", "dork", "whiner", "prat", "git", "sod", "snowflake",
-    "drama queen", "know-it-all",
+    "drama queen", "know-it-all", "bozo", "bozos", "moaning minnie",
 ]
 _PHRASES = [
     # German
@@ -124,6 +124,39 @@ _PHRASES = [
     r"(?:another|what\s+an?|such\s+an?|you|real|du|sie|so\s+ein|noch\s+so\s+ein)\s+(?:\w+\s+)?"
     r"(?:einstein|sherlock|genius|genie|superhirn|blitzmerker|schlauberger)\b(?!\s+(?:bar|tarif|feature|funktion))",
     r"genius\s+move", r"blitzmerker",
+    # reproaching the customer for asking again, with a count ("as explained three times", "this is the fourth time
+    # you have asked", "wie bereits dreimal erklärt") or "keep up"
+    r"(?:as|like)\s+(?:i|we)(?:'ve|\s+have)?\s+(?:already\s+)?(?:said|explained|told\s+you|written)\s+(?:\w+\s+)?"
+    r"(?:twice|(?:two|three|four|five|several|many|\d+)\s+times)",
+    r"(?:this\s+is\s+)?the\s+(?:second|third|fourth|fifth|umpteenth|\d+(?:st|nd|rd|th))\s+time\s+(?:that\s+)?you(?:'ve|\s+have)?"
+    r"\s+(?:\w+\s+)?(?:asked|written|tweeted|complained|messaged)",
+    r"(?:please\s+)?try\s+(?:to\s+)?keep\s+up", r"versuch(?:e|en\s+sie)?\s+(?:doch\s+)?mitzuhalten",
+    r"wie\s+(?:bereits|schon)\s+(?:zweimal|dreimal|viermal|mehrfach|mehrmals|x-mal|\w+\s+mal|zum\s+\w+\s+mal)\s+"
+    r"(?:gesagt|erklärt|geschrieben|erwähnt|mitgeteilt)",
+    # correcting the customer's spelling ("it's 'received', not 'recieved'", "es heißt „Rechnung“, nicht „Rechnug“")
+    r"(?:it'?s|it\s+is|es\s+heißt|das\s+heißt|man\s+schreibt(?:\s+es)?)\s+(?:by\s+the\s+way,?\s+|übrigens,?\s+)?"
+    r"[\"'„“‚‘]\w+[\"'“”‘’],?\s+"
+    r"(?:by\s+the\s+way,?\s+|übrigens,?\s+)?(?:not|nicht)\s+[\"'„“‚‘]\w+",
+    # the customer's age as the reason they struggle ("in Ihrem Alter ist so eine eSIM eine Herausforderung")
+    r"(?:in\s+(?:ihrem|deinem)\s+alter|at\s+your\s+age|(?:für|for)\s+(?:ihr|dein|your)\s+(?:alter|age))[^.!?\n]{0,60}?"
+    r"(?:herausforderung|schwierig|kompliziert|überfordert|nicht\s+(?:so\s+)?einfach|schwer|challenge|challenging|"
+    r"difficult|hard|confusing|tricky|overwhelming)",
+    # explaining "in small words", "so it sticks this time"; "even for you"; "think first, then post"
+    r"in\s+(?:small|little|tiny)\s+words", r"so\s+(?:that\s+)?it\s+sticks",
+    r"damit\s+(?:du|sie)\s+es\s+(?:diesmal|endlich|jetzt)\s+(?:auch\s+)?(?:verstehst|verstehen|kapierst|kapieren)",
+    r"(?:selbst|sogar)\s+für\s+(?:dich|sie|euch)\s+(?:\w+\s+){0,2}?(?:machbar|schaffbar|verständlich|zu\s+schaffen)",
+    r"even\s+you\s+(?:can|could|should|will|might)\s+(?:\w+\s+)?(?:manage|handle|do|get|understand|find)",
+    r"(?:erst|zuerst)\s+(?:nach)?denken,?\s+(?:dann|danach)\s+(?:posten|schreiben|twittern|meckern|tippen)",
+    r"think\s+(?:first|before\s+you\s+(?:post|tweet|write|type|complain))",
+    # complaining less ("maybe whinge a bit less", "etwas weniger jammern"), looking before asking
+    r"(?:whin(?:e|ge)|moan|complain)\w*\s+(?:a\s+(?:bit|little|lot)\s+)?less",
+    r"(?:etwas|ein\s+bisschen|ein\s+wenig)?\s*weniger\s+(?:jammern|meckern|nörgeln|heulen|motzen)",
+    r"(?:bothered|cared)\s+to\s+(?:look|check)", r"as\s+(?:anyone|everyone|any\s+child)\s+(?:could|can|would)\s+"
+    r"(?:see|tell|read|know)", r"wie\s+jede[rs]?\s+(?:sehen|lesen|wissen|erkennen)\s+(?:kann|könnte)",
+    # compared with a toddler ("liest sich wie das Geschrei eines Kleinkinds", "acting like a spoilt child")
+    r"(?:like|wie)\s+(?:(?:a|an|the|ein\w*|das|der|die)\s+)?(?:\w+\s+(?:of\s+an?|eines|einer)\s+)?(?:\w+\s+)?"
+    r"(?:toddler\w*|kleinkind\w*|trotzkind\w*|spoilt\s+child|spoiled\s+child)",
+    r"bless\s+your\s+(?:heart|soul)",
     r"(?:glückwunsch|gratuliere|congrat\w*|well\s+done|bravo|respekt),?\s+(?:[\w']+,?\s+){0,5}?"
     r"(?:geschafft|managed|succeeded)\s*,?\s+(?:\w+\s+){0,3}?(?:aus(?:zu)?sperren|auszusperren|zu\s+vergessen|"
     r"zu\s+verlieren|kaputt\s*zu\w*|zu\s+löschen|to\s+(?:lock\s+yourself\s+out|lose|forget|break|delete)|"

@@ -188,6 +188,60 @@ def test_the_customers_surname_is_not_mirrored_abuse():
 
 
 @pytest.mark.parametrize("text", [
+    # reproach for asking again, with a count; "keep up"
+    "As I've already explained twice, the status page lists every outage.",
+    "This is the third time you have asked about the invoice.",
+    "Please try to keep up: the reset link is valid for 24 hours.",
+    "Wie bereits zweimal erklärt: Die Störungen stehen auf der Statusseite.",
+    "Wie schon mehrfach gesagt, die Rechnung kommt am 5.",
+    # correcting the customer's spelling
+    "It's 'definitely', not 'definately', by the way. Your order ships today.",
+    "Es heißt übrigens „Vertrag“, nicht „Vetrag“. Deine Kündigung ist da.",
+    # age as the reason
+    "At your age an eSIM is understandably confusing, so here are the steps.",
+    "In deinem Alter ist so ein Router natürlich schwierig, hier die Anleitung.",
+    # small words, even for you, think first, complain less, bothered to look, anyone could see, a toddler
+    "Let me put it in small words: you paid twice.",
+    "Das sollte sogar für dich machbar sein: Router neu starten.",
+    "Erst nachdenken, dann schreiben: Die Rechnung steht in der App.",
+    "Maybe moan a little less and read the SMS we sent.",
+    "Etwas weniger jammern würde helfen, die SMS kam gestern.",
+    "You'd have known if you'd bothered to check the tracking page.",
+    "As anyone can see on the tracking page, it arrives today.",
+    "Wie jeder lesen kann, kommt das Paket heute.",
+    "Your message reads like a toddler's tantrum.",
+    "Ihre Nachricht liest sich wie das Gezeter eines Trotzkinds.",
+    "Bless your heart, the link only works once.",
+])
+def test_condescension_categories_are_abuse(text):
+    assert detect_abuse(text), text
+
+
+@pytest.mark.parametrize("text", [
+    "This is the third time the router has dropped out, so we'll send a technician.",
+    "It's free of charge, not a subscription: you pay nothing after the trial.",
+    "Für Kinder in deinem Alter gibt es den Junge-Leute-Tarif mit 5 EUR Rabatt.",
+    "At your age you qualify for the under-28 discount on plan M.",
+    "Let me explain it in simple terms: the bill has two parts.",
+    "Wie bereits angekündigt, kommt der Techniker am Montag.",
+    "As we explained in our e-mail, the refund takes 5 working days.",
+    "Unsere Router sind kindersicher, wie ein Spielzeug für Kleinkinder.",
+])
+def test_near_neighbours_of_the_condescension_categories_are_no_abuse(text):
+    assert not detect_abuse(text), detect_abuse(text)
+
+
+def test_telling_a_customer_to_calm_down_is_banned_in_german_as_in_english():
+    from knowledge_base.demo import DEMO_POLICY
+
+    engine = GuardrailEngine.from_policy(DEMO_POLICY)
+    for text, lang in (("Sehr geehrter Herr Albrecht, beruhigen Sie sich bitte erst einmal. Die Rechnung prüfen wir.",
+                        "de"), ("Dear Mr Albrecht, please calm down first. We'll check the invoice.", "en")):
+        report = engine.check(text, CheckContext(language=lang, channel="email", visibility="private"))
+        assert any(f.rule == "banned-phrase" and f.severity == "block" for f in report.findings), report.findings
+
+
+@pytest.mark.parametrize("text", [
     "selbst ein Technikversager wie du schafft einen Passwort-Reset",
     "du Technikversager, der Reset steht in der App",
     "so ein Versager wie du findet den Link nie",

@@ -14,6 +14,8 @@
   (KVNR, with a cue); python-stdnum validates where it has a module
 * ``birth_date`` — a date after a birth cue ("geb.", "geboren am", "Geburtsdatum", "born on", "DOB" …)
 * ``address`` — street and house number (DE/EN street words), a postcode and town right after it
+* ``credential``, ``id_document`` — a password or PIN, a licence, passport or social security number after its cue
+  (:mod:`guardrails.pii_secrets`)
 * ``reference`` — the caller's reference-number patterns (the brand policy's ``reference_patterns``)
 
 Every pattern is bounded (no nested unbounded repeats), so the cost is linear in the text.
@@ -57,6 +59,7 @@ from guardrails.pii_de import (
     rvnr_valid,
 )
 from guardrails.pii_disguised import spelled_phones, strip_invisible
+from guardrails.pii_secrets import secrets
 
 __all__ = [
     "ADDRESS_CUE", "BIRTH", "CARD_CAND", "DEFAULT_REGIONS", "DE_IDNR", "DE_ID_CARD", "DE_KVNR", "DE_RVNR", "DE_STREET",
@@ -81,6 +84,8 @@ LABELS: dict[str, tuple[str, str]] = {
     "de_health_no": ("Krankenversichertennummer", "health insurance number"),
     "birth_date": ("Geburtsdatum", "birth date"),
     "address": ("Adresse", "address"),
+    "credential": ("Passwort/PIN", "password/PIN"),
+    "id_document": ("Ausweis-/Dokumentnummer", "identity document number"),
     "reference": ("Referenznummer", "reference number"),
 }
 
@@ -354,7 +359,7 @@ def detect(text: str, *, regions: Sequence[str] | None = None, references: Itera
                                 max_chars=None)]
     ibans, iban_shapes = _ibans(text)
     spans = [*_emails(text), *ibans, *_cards(text, iban_shapes), *_ips(text), *_german_ids(text),
-             *_birth_dates(text), *_addresses(text)]
+             *_birth_dates(text), *_addresses(text), *secrets(text)]
     if any(c.isdigit() for c in text):
         spans += _phones(text, regions or DEFAULT_REGIONS, iban_shapes, lenient)
     spans += spelled_phones(text, regions or DEFAULT_REGIONS, _trunk_prefix, lenient)

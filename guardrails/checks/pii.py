@@ -21,7 +21,8 @@ KIND_LABELS = {
     "email": "email", "phone": "phone", "iban": "iban", "card": "card", "ip": "IP address",
     "de_tax_id": "Steuer-ID", "de_vat_id": "USt-IdNr", "de_id_card": "Personalausweis",
     "de_pension_no": "RV-Nummer", "de_health_no": "KVNR", "birth_date": "birth date", "address": "address",
-    "reference": "reference", "customer_data": "customer data",
+    "credential": "password/PIN", "id_document": "ID document", "reference": "reference",
+    "customer_data": "customer data",
 }
 
 # Used when the policy's reply profile has no ``private_handoff`` text for the language and form.

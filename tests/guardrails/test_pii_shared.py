@@ -400,3 +400,34 @@ def test_another_iban_next_to_the_brands_account_is_still_personal_data(tmp_path
         text, CheckContext(language="de", channel="twitter", visibility="public"))
     flagged = [text[f.start:f.end] for f in report.findings if f.rule == "pii-public"]
     assert any("DE02" in s for s in flagged) and not any("DE89" in s for s in flagged), report.findings
+
+
+@pytest.mark.parametrize("text, kind", [
+    ("Hi Sean, thanks, driving licence MORGA753116SM9IJ is verified. ^FW", "id_document"),
+    ("Hallo Sven, deine Führerscheinnummer B072RRE2I55 ist geprüft. ^FW", "id_document"),
+    ("Hi Kayla, we've matched SSN 078-05-1120 to your account. ^FW", "id_document"),
+    ("Hi Owen, your National Insurance number QQ 12 34 56 C is on file. ^FW", "id_document"),
+    ("Hallo Bernd, dein Kundenkennwort „Sonnenblume88“ haben wir geprüft. ^FW", "credential"),
+    ("Hi Bernd, your account password 'Sunflower88' has been checked. ^FW", "credential"),
+    ("Hallo Bernd, deine PIN lautet 4711, bitte gut aufbewahren. ^FW", "credential"),
+    ("Hi Bernd, your PIN is 4711, keep it safe. ^FW", "credential"),
+])
+def test_identity_documents_and_credentials_are_personal_data(text, kind):
+    assert kind in kinds(text).values()
+    from knowledge_base.demo import DEMO_POLICY
+
+    report = GuardrailEngine.from_policy(DEMO_POLICY).check(text, CheckContext(
+        language="de" if text.startswith("Hallo") else "en", channel="twitter", visibility="public"))
+    assert any(f.rule == "pii-public" and f.severity == "block" for f in report.findings), report.findings
+
+
+@pytest.mark.parametrize("text", [
+    "Dein Passwort setzt du unter funkwerk.example/mein zurück.",
+    "Your PIN is on the letter that came with the SIM.",
+    "The password must be at least 8 characters long.",
+    "Your passport expires 12 03 2027, so please renew it before you travel.",
+    "Please send us your passport number and date of birth by DM only.",
+    "Den Sicherheitscode findest du auf der Rückseite der Karte.",
+])
+def test_cues_without_a_value_are_no_personal_data(text):
+    assert not {"credential", "id_document"} & set(kinds(text).values()), kinds(text)

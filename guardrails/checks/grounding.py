@@ -47,6 +47,15 @@ def _evidence_urls(evidence: tuple[str, ...]) -> frozenset[str]:
     return frozenset(_bare_url(m.group(0)) for text in evidence for m in URL_RX.finditer(text))
 
 
+def _customers_contact(draft: str, ctx: CheckContext) -> list[tuple[int, int]]:
+    """Spans of phone numbers and postal addresses the draft says are the customer's."""
+    from guardrails.checks.pii import _brand_like
+    from guardrails.pii_detect import detect, phone_regions
+
+    spans = detect(draft, regions=phone_regions(ctx.private_values, ctx.language), kinds=("phone", "address"))
+    return [(s.start, s.end) for s in spans if not _brand_like(s.kind, draft, s.start, s.end)]
+
+
 class UnsupportedClaim:
     rule_id = "unsupported-claim"
     cost = 2
@@ -105,6 +114,7 @@ class UnsupportedClaim:
         # a figure the customer's own message states ("das Abo über 4,99 EUR") is restated, not claimed: a warning to
         # check it against the record, never a block
         message_numbers = set(_digits(_norm(ctx.customer_message))) if ctx.customer_message else set()
+        customers: list[tuple[int, int]] | None = None
         for m in NUMBER.finditer(masked):
             if any(s <= m.start() < e for s, e in url_spans):
                 continue
@@ -112,6 +122,13 @@ class UnsupportedClaim:
             if not numbers or all(forms & evidence_numbers for forms in numbers):
                 continue
             restated = all(forms & (evidence_numbers | message_numbers) for forms in numbers)
+            if not restated and ctx.visibility == "private":
+                # the customer's own phone number or address, said to be theirs ("we'll call you back on …", "geht an
+                # Lindauer Weg 8 …"), is contact data, not a claim: in a private reply a warning to check it against
+                # the record (in a public one pii-public blocks it)
+                if customers is None:
+                    customers = _customers_contact(draft, ctx)
+                restated = any(s <= m.start() < e for s, e in customers)
             out.append(finding(self.rule_id, "warn" if restated else severity,
                                msg(ctx, f"Angabe „{m.group(0).strip()}“ stammt nur aus der Kundennachricht: mit dem "
                                         "Kundendatensatz abgleichen." if restated else

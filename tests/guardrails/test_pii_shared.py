@@ -431,3 +431,34 @@ def test_identity_documents_and_credentials_are_personal_data(text, kind):
 ])
 def test_cues_without_a_value_are_no_personal_data(text):
     assert not {"credential", "id_document"} & set(kinds(text).values()), kinds(text)
+
+
+@pytest.mark.parametrize("text, lang", [
+    ("Hallo Jule, deine Bestellung geht an Lindauer Weg 8, 90461 Nürnberg. Die Adresse änderst du in Mein FunkWerk.",
+     "de"),
+    ("Hi Jule, your order is going to 14 Elm Grove, Leeds LS6 2AB; you can change the address in Mein FunkWerk.", "en"),
+    ("Hallo Herr Berger, wir prüfen die Buchung für Ihre Rufnummer +49 160 0000 5512 direkt.", "de"),
+    ("Hi Luke, we'll call you back on +44 20 7946 0812 about the missing signal.", "en"),
+])
+def test_the_customers_own_contact_data_in_a_private_reply_is_checked_not_blocked(text, lang):
+    """In a DM, a phone number or address the reply says is the customer's is contact data, not a claim: without the
+    record in the evidence, unsupported-claim warns (check it) instead of blocking; in public pii-public blocks it."""
+    from knowledge_base.demo import DEMO_POLICY
+
+    engine = GuardrailEngine.from_policy(DEMO_POLICY)
+    evidence = ["Die Rechnungs- und Lieferadresse ändern Sie in Mein FunkWerk unter funkwerk.example/mein."]
+    private = engine.check(text, CheckContext(language=lang, channel="dm", visibility="private", evidence=evidence))
+    claims = [f for f in private.findings if f.rule == "unsupported-claim"]
+    assert claims and all(f.severity == "warn" for f in claims), private.findings
+    public = engine.check(text, CheckContext(language=lang, channel="twitter", visibility="public", evidence=evidence))
+    assert any(f.rule == "pii-public" and f.severity == "block" for f in public.findings), public.findings
+
+
+def test_a_number_not_said_to_be_the_customers_is_still_an_unbacked_claim_in_a_dm():
+    from knowledge_base.demo import DEMO_POLICY
+
+    report = GuardrailEngine.from_policy(DEMO_POLICY).check(
+        "Hallo Jule, ruf unsere Technik unter 040 555 9876 an, die hilft sofort.",
+        CheckContext(language="de", channel="dm", visibility="private",
+                     evidence=["Die Rechnungs- und Lieferadresse ändern Sie in Mein FunkWerk."]))
+    assert any(f.rule == "unsupported-claim" and f.severity == "block" for f in report.findings), report.findings

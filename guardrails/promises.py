@@ -32,12 +32,13 @@ BENEFIT_EXTRA = re.compile(
     r"ohne\s+(?:zusätzliche\s+|weitere\s+)?kosten|nicht\s+(?:in\s+rechnung|berechn)\w*|erlass\w*|gutschein\w*|"
     r"kulanz\w*|garant\w*|geld\s+(?:zurück|wieder)|(?:schreib\w*\s+wir|wir\s+schreib\w*)\s+(?:\S+\s+){0,8}?gut|"
     r"keine\s+(?:zusätzlichen\s+|weiteren\s+)?kosten|zurück(?:zahl|überweis|erstatt)\w*|pa(?:y|id)\s+(?:you\s+)?back|"
-    r"wiedergutmachung|(?:wir\s+)?schenk(?:en|e|t)\s+(?:dir|ihnen|euch)|geschenkt|complimentary|"
+    r"wiedergutmachung|(?:wir\s+)?schenk(?:en|e|t)\s+(?:dir|ihnen|euch)|schenk(?:en|e)\s+(?:wir|ich)\s+(?:dir|ihnen|euch)|"
+    r"geschenkt|complimentary|"
     r"as\s+a\s+(?:small\s+)?(?:gift|thank[- ]you|gesture)|"
     # waiving a charge ("waive" is in the English promise lexicon) and paying the customer's bill
     r"(?:\w*gebühr\w*|\w*kosten|betrag|beträge)\s+(?:\S+\s+){0,4}?(?:streichen\s+wir|gestrichen)|"
     r"(?:streichen\s+wir|wir\s+streichen)\s+(?:\S+\s+){0,3}?(?:\w*gebühr\w*|\w*kosten|betrag|beträge)|"
-    r"we(?:'ll|\s+will)?\s+pay\s+(?:\S+\s+){0,4}?(?:bills?|invoices?|costs?|fees?|charges?)|"
+    r"we(?:'ll|\s+will)?\s+(?:also\s+|even\s+|then\s+)?pay\s+(?:\S+\s+){0,4}?(?:bills?|invoices?|costs?|fees?|charges?)|"
     r"(?:zahlen|bezahlen|übernehmen)\s+wir\s+(?:\S+\s+){0,4}?\w*rechnung\w*|"
     r"\w*rechnung\w*\s+(?:\S+\s+){0,4}?(?:zahlen|bezahlen|übernehmen)\s+wir|"
     # free for a period, and a price cut by an amount ("free for a year", "ein Jahr gratis", "um 10 EUR günstiger")
@@ -79,7 +80,11 @@ NEGATION_DE = re.compile(r"\b(?:nicht(?!\s+nur\b)|keine?[nmrs]?|nie)\b", re.I)
 # a mention of a benefit, not a statement of it ("the status of your refund", "questions about credits")
 MENTION = re.compile(
     r"\b(?:whether|if eligible|apply for|status|questions? (?:about|on)|track|see|ob|beantrag\w*|antrag\w*|"
-    r"stand|fragen zu\w*|siehst|sehen sie)\b", re.I)
+    r"stand|fragen zu\w*|siehst|sehen sie|"
+    # a benefit under a condition not yet met ("a refund depends on our check", "any refund follows after the
+    # inspection", "eine etwaige Erstattung", "hängt von der Prüfung ab")
+    r"depends? on|depending on|subject to|any (?:refund|credit|compensation|reimbursement)s?|hängt|hängen|abhängig|"
+    r"vorbehaltlich|etwaige\w*|gegebenenfalls)\b", re.I)
 # an option or a possibility, not a commitment: in a reply any modal; in a passage the brand's own modals
 MODAL = re.compile(r"\b(?:can(?!'t|not)|could|may|might|perhaps|maybe|kann|kannst|können|könnt|könnte|könnten|"
                    r"eventuell|vielleicht|möglicherweise)\b", re.I)
@@ -219,6 +224,36 @@ def applies_to(policy_sentence: str, tier: str | None) -> bool:
     return tier is None or not named or tier in named
 
 
+# Kinds of benefit, each in both languages: a sentence that restates a policy sentence may promise no kind that
+# sentence lacks ("… we refund the purchase price, and we'll add a voucher" does not restate a refund policy).
+_CONCEPTS = {name: re.compile(rx, re.I) for name, rx in {
+    "free": r"\bfree\b|kostenlos|gratis|umsonst|no\s+(?:extra\s+)?(?:cost|charge)|keine\s+(?:\w+\s+)?kosten|ohne\s+(?:\w+\s+)?kosten",
+    "refund": r"refund|reimburs|money\s+back|erstatt|zurück(?:zahl|überweis)|geld\s+zurück",
+    "credit": r"credit|gutschrift|gutschreib|gutgeschrieben|schreib\w*\s+(?:\S+\s+){0,6}?gut\b",
+    "compensation": r"compensat|entschädig",
+    "voucher": r"voucher|gutschein|coupon",
+    "discount": r"discount|rabatt|\boff\b|günstiger|cheaper|reduc|senk",
+    "replacement": r"replac|ersatz|austausch",
+    "loan": r"\bloan|leih",
+    "waiver": r"waiv|erlass|streich",
+    "cover": r"\bcover|übernehm|\bon\s+us\b|auf\s+uns\b|pay\s+for|zahlen\s+wir|bezahlen\s+wir",
+    "guarantee": r"guarant|garant",
+    "gift": r"\bgift|schenk|geschenk|complimentary",
+}.items()}
+
+
+def _concepts(sentence: str) -> set[str]:
+    return {name for name, rx in _CONCEPTS.items() if rx.search(sentence)}
+
+
+# A sentence at least this close to one policy sentence restates it, whatever its clauses score one by one (a
+# translation's clauses score lower than the whole: "Schicken Sie das Tablet mit dem kostenlosen Retourenschein zurück;
+# den Kaufpreis erstatten wir …" against "Send the device back with the free return label; we refund …" 0.76, its
+# clauses 0.45). 0.70 is where three in four translations of the demo knowledge base's answer blocks (DE/EN
+# parallel blocks, 542 pairs: quartiles 0.70 / 0.77 / 0.82) score — measured on the KB, not on any labelled reply.
+RESTATES = 0.70
+
+
 def promise_support(draft: str, evidence, lexicons=()) -> list[tuple[int, int, float]] | None:
     """(start, end, support) for every promise sentence of ``draft``: the best cosine to a policy sentence of the
     evidence. A sentence with one benefit clause takes the better of the whole sentence and that clause (a sentence
@@ -250,12 +285,15 @@ def promise_support(draft: str, evidence, lexicons=()) -> list[tuple[int, int, f
 
         matrix = np.where(np.outer(own, np.logical_not(applicable)), -1.0, matrix)
     sims = matrix.max(axis=1)
+    nearest = matrix.argmax(axis=1)
     evidence_text = " ".join(evidence).lower()
     out, i = [], 0
     for (a, b, sentence), unit in zip(promises, units, strict=True):
         best = sims[i:i + len(unit)]
         whole, clauses = float(best[0]), best[1:]
         support = max(whole, float(clauses[0])) if len(clauses) == 1 else float(clauses.min()) if len(clauses) else whole
+        if len(clauses) > 1 and whole >= RESTATES and _concepts(sentence) <= _concepts(policy[int(nearest[i])]):
+            support = max(support, whole)  # it restates one policy sentence and promises no kind of benefit it lacks
         out.append((a, b, 0.0 if _untimely(sentence, evidence_text) else support))
         i += len(unit)
     return out

@@ -277,3 +277,46 @@ def test_a_policy_for_another_tier_does_not_support_a_promise_to_this_customer(t
 def test_restating_the_tier_policy_is_supported_for_any_tier():
     assert not _blocked("Hi Ravi, premium customers get a free loaner phone during a repair; it ships within 2 "
                         "working days.", "en", [_LOANER, "Customer record: tier standard"])
+
+
+@pytest.mark.parametrize("text, lang, evidence", [
+    ("Guten Tag Frau Haas,\n\nschicken Sie das Tablet mit dem kostenlosen Retourenschein zurück; den Kaufpreis "
+     "erstatten wir innerhalb von 14 Tagen nach Eingang.", "de",
+     ["Send the device back with the free return label; we refund the purchase price within 14 days of receiving it."]),
+    ("Hi Ms Haas, send the tablet back with the free return label; we refund the purchase price within 14 days of "
+     "receiving it.", "en",
+     ["Schicken Sie das Gerät mit dem kostenlosen Retourenschein zurück; den Kaufpreis erstatten wir innerhalb von 14 "
+      "Tagen nach Eingang."]),
+])
+def test_a_sentence_that_restates_one_policy_sentence_is_supported_in_every_clause(text, lang, evidence):
+    """A translation's clauses score lower one by one than the whole sentence does against the policy it restates."""
+    assert not _blocked(text, lang, evidence)
+
+
+@pytest.mark.parametrize("text, lang", [
+    ("Hi Ms Haas, send the tablet back with the free return label; we refund the purchase price within 14 days, "
+     "and we'll add a 50 EUR voucher for the trouble.", "en"),
+    ("Guten Tag Frau Haas,\n\nschicken Sie das Tablet mit dem kostenlosen Retourenschein zurück; den Kaufpreis "
+     "erstatten wir innerhalb von 14 Tagen, und einen 50-EUR-Gutschein legen wir dazu.", "de"),
+])
+def test_a_restated_policy_with_an_extra_kind_of_benefit_is_still_blocked(text, lang):
+    assert _blocked(text, lang, ["Send the device back with the free return label; we refund the purchase price "
+                                 "within 14 days of receiving it."])
+
+
+@pytest.mark.parametrize("text, lang", [
+    ("Hi Imran, a refund for the speaker depends on our check once it's back with us.", "en"),
+    ("Hi Imran, after we've inspected the speaker, any refund follows within 5–7 working days.", "en"),
+    ("Hallo Imran, eine Erstattung hängt von unserer Prüfung ab, sobald der Lautsprecher da ist.", "de"),
+    ("Hallo Imran, eine etwaige Erstattung folgt nach der Prüfung innerhalb von 5–7 Werktagen.", "de"),
+])
+def test_a_benefit_under_a_condition_not_yet_met_is_no_promise(text, lang):
+    assert not _blocked(text, lang)
+
+
+@pytest.mark.parametrize("text, lang", [
+    ("Hallo Sabine, für deine Reise schenken wir dir das Reisepaket mit 1 GB.", "de"),
+    ("Hi Sandeep, because you've waited, we'll also pay the early termination fee of your old provider.", "en"),
+])
+def test_a_gift_in_inverted_order_and_paying_a_fee_with_an_adverb_are_promises(text, lang):
+    assert _blocked(text, lang)

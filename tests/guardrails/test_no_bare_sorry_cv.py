@@ -224,6 +224,17 @@ PARAPHRASES = [  # (reply, the same reply with one word changed, language, verdi
      "Oh nein, das tut uns leid! Wir haben das an unsere Technik weitergegeben. ^AB", "de", "bare"),
     ("Sorry about this. I've escalated it to our billing team, who will email you within 48 hours. ^AB",
      "Sorry about this. I've forwarded it to our billing team, who will email you within 48 hours. ^AB", "en", "ok"),
+    # a chat named by its kind, "weiteren Informationen", words between "wenden Sie sich" and "an"; wishes
+    ("Oh nein, sorry! Schreib uns gern über den Support-Chat in der App, wir helfen dir. ^AB",
+     "Oh nein, sorry! Schreib uns gern über den Service-Chat in der App, wir helfen dir. ^AB", "de", "thin"),
+    ("Das bedauern wir. Bitte senden Sie uns eine E-Mail mit weiteren Informationen. ^AB",
+     "Das bedauern wir. Bitte schicken Sie uns eine E-Mail mit weiteren Informationen. ^AB", "de", "thin"),
+    ("Entschuldigen Sie bitte! Wenden Sie sich am besten direkt an unser Praxisteam. ^AB",
+     "Entschuldigen Sie bitte! Wenden Sie sich am besten gleich an unser Praxisteam. ^AB", "de", "thin"),
+    ("Es tut uns sehr leid, das zu hören. Wir wünschen Ihrem Kater gute Besserung. ^AB",
+     "Es tut uns sehr leid, das zu lesen. Wir wünschen Ihrem Kater gute Besserung. ^AB", "de", "bare"),
+    ("We're so sorry to hear that. Get well soon to your cat! ^AB",
+     "We're so sorry to read that. Get well soon to your cat! ^AB", "en", "bare"),
     ("Es tut uns leid, Frau Adam. Leider können wir hier nichts weiter für Sie tun. ^AB",
      "Es tut uns leid, Frau Adam. Leider können wir da nichts weiter für Sie tun. ^AB", "de", "bare"),
 ]

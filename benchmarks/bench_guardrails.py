@@ -56,7 +56,9 @@ def main() -> None:
                  ROOT / "benchmarks" / "data" / "no_bare_sorry_probe_en.jsonl",
                  ROOT / "benchmarks" / "data" / "no_bare_sorry_probe_de.jsonl",
                  ROOT / "benchmarks" / "data" / "no_bare_sorry_probe2_en.jsonl",
-                 ROOT / "benchmarks" / "data" / "no_bare_sorry_probe2_de.jsonl"):
+                 ROOT / "benchmarks" / "data" / "no_bare_sorry_probe2_de.jsonl",
+                 ROOT / "benchmarks" / "data" / "no_bare_sorry_probe3_en.jsonl",
+                 ROOT / "benchmarks" / "data" / "no_bare_sorry_probe3_de.jsonl"):
         if not path.exists():
             print(f"{path}: not found, skipped")
             continue

@@ -235,7 +235,7 @@ def _shift_step(page, step, what, mid, outcome):
         page.keyboard.press("Escape")  # leave the note field
         _press(page, "j")  # on to the next one without acting (the note stays)
         expect(page.locator(CURRENT)).not_to_have_attribute("data-id", mid)
-        page.keyboard.press("k")  # and back: the note is there
+        _press(page, "k")  # and back, once j's run is idle (a k during it left two editors under load): the note is there
         expect(page.locator(CURRENT)).to_have_attribute("data-id", mid)
         expect(page.get_by_label("Entwurf", exact=True)).to_have_count(1)
         expect(page.locator("ul.rd-notes")).to_contain_text(note)

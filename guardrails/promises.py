@@ -294,6 +294,21 @@ def promise_support(draft: str, evidence, lexicons=()) -> list[tuple[int, int, f
         support = max(whole, float(clauses[0])) if len(clauses) == 1 else float(clauses.min()) if len(clauses) else whole
         if len(clauses) > 1 and whole >= RESTATES and _concepts(sentence) <= _concepts(policy[int(nearest[i])]):
             support = max(support, whole)  # it restates one policy sentence and promises no kind of benefit it lacks
+        if _reports_record(sentence, evidence):
+            support = 1.0
         out.append((a, b, 0.0 if _untimely(sentence, evidence_text) else support))
         i += len(unit)
     return out
+
+
+# A benefit the customer's record already grants ("claim C-41208 approved: refund"), reported as such ("your refund
+# claim has been approved", "Ihre Erstattung ist freigegeben"), is the record's, not a new promise: the sentence and a
+# record line both say it is approved, and the sentence names no kind of benefit that line lacks.
+_APPROVED = re.compile(r"\b(?:approved|granted|accepted|genehmigt|freigegeben|bewilligt|anerkannt)\b", re.I)
+
+
+def _reports_record(sentence: str, evidence) -> bool:
+    if not _APPROVED.search(sentence):
+        return False
+    kinds = _concepts(sentence)
+    return bool(kinds) and any(_APPROVED.search(e) and kinds <= _concepts(e) for e in evidence)

@@ -320,3 +320,22 @@ def test_a_benefit_under_a_condition_not_yet_met_is_no_promise(text, lang):
 ])
 def test_a_gift_in_inverted_order_and_paying_a_fee_with_an_adverb_are_promises(text, lang):
     assert _blocked(text, lang)
+
+
+@pytest.mark.parametrize("text, lang", [
+    ("Hi Ola, good news: your refund claim for the game subscription has been approved.", "en"),
+    ("Sehr geehrter Herr Kaya,\n\nIhre Erstattung aus der geprüften Reklamation ist freigegeben.", "de"),
+])
+def test_reporting_a_benefit_the_record_has_approved_is_no_new_promise(text, lang):
+    assert not _blocked(text, lang, ["claim C-41208 approved: refund, topic third-party-charges"])
+
+
+@pytest.mark.parametrize("text, evidence", [
+    # approved in the record, but the reply adds a kind of benefit the record lacks
+    ("Hi Ola, your refund claim has been approved, and we'll add a 20 EUR credit on top.",
+     ["claim C-41208 approved: refund, topic third-party-charges"]),
+    # the record's claim is open, not approved
+    ("Hi Ola, your refund claim has been approved.", ["claim C-41208 open: refund, topic third-party-charges"]),
+])
+def test_an_approval_the_record_does_not_state_is_still_a_promise(text, evidence):
+    assert _blocked(text, "en", evidence)

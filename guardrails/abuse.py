@@ -66,7 +66,7 @@ _WORDS_EN = [
     "brainless", "braindead", "ignorant", "troll", "pig", "pigs", "rat", "rats", "liar", "liars",
     "crybaby", "nitwit", "numbskull", "bonehead", "dipshit", "airhead", "knucklehead", "doofus", "dunce", "dingbat",
     "simpleton", "buffoon", "pillock", "plonker", "dork", "whiner", "prat", "git", "sod", "snowflake",
-    "drama queen", "know-it-all", "bozo", "bozos", "moaning minnie",
+    "drama queen", "know-it-all", "bozo", "bozos", "moaning minnie", "shithead", "shitheads", "shithole", "shitshow",
 ]
 _PHRASES = [
     # German
@@ -324,12 +324,17 @@ _DENIED_BEFORE = re.compile(r"(?:^|[\s,;:.!?(])(?:(?:gar|überhaupt|absolut|auch
 _DENIED_AFTER = re.compile(r"\s+(?:questions?|frage|fragen|idea|idee|thing\s+to\s+ask)(?![\w])")
 
 
+_DEVICE_AFTER = re.compile(r"[\s-]?(?:phones?|handys?|tvs?|watch(?:es)?)(?![\w])")
+
+
 def _not_abuse_here(folded: str, text: str, start: int, end: int) -> bool:
     term = folded[start:end]
     if term in _NAME_WORDS and text[start:start + 1].isupper() and _GREETING.search(folded[:start]):
         return True
     if _DENIED_AFTER.match(folded, end) and _DENIED_BEFORE.search(folded[max(0, start - 40):start]):
         return True
+    if term == "dumb" and _DEVICE_AFTER.match(folded, end):
+        return True  # a "dumb phone" is a kind of device (a feature phone), not an insult
     if term in _SITUATION_WORDS:
         return folded[end:end + 9] == " gelaufen" or bool(_SITUATION_BEFORE.search(folded[max(0, start - 60):start]))
     return False

@@ -61,6 +61,17 @@ class DeadEnd:
         return out
 
 
+def _english_proper_noun(text: str, start: int, end: int, english: bool) -> bool:
+    """In English, a capitalised word inside a sentence that the shared word list does not know, though the lexicon's
+    profanity stem matches its start, is a name ("in Shitterton", "Mr Cockburn's"). German capitalises every noun, so
+    there capitals say nothing."""
+    from guardrails.abuse import detect_abuse
+
+    before = text[:start].rstrip()
+    return (english and text[start:start + 1].isupper() and not text[start:end].isupper() and bool(before)
+            and before[-1] not in ".!?:\n" and not detect_abuse(text[start:end]))
+
+
 class Tone:
     rule_id = "tone"
     cost = 1
@@ -88,8 +99,9 @@ class Tone:
             for m in lex.find(key, masked):
                 if key in ("insult", "profanity") and not_abuse_here(masked, m.start(), m.end()):
                     continue  # the same exceptions as the shared detector: "Hi Dick,", "blöd gelaufen"
-                if key == "profanity" and surname_after_title(masked, m.start(), m.end()):
-                    continue  # "Sehr geehrter Herr Fick"
+                if key == "profanity" and (surname_after_title(masked, m.start(), m.end())
+                                           or _english_proper_noun(masked, m.start(), m.end(), lex is self.policy.lex("en"))):
+                    continue  # "Sehr geehrter Herr Fick"; the village "Shitterton" in an English reply
                 de, en = labels[key]
                 out.append(finding(self.rule_id, "block" if key in self.BLOCK else "warn",
                                    msg(ctx, f"Ton: {de} – bleib sachlich und freundlich.",

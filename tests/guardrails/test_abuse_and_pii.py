@@ -343,3 +343,15 @@ def test_ironic_nicknames_and_mock_congratulations_on_a_mistake_are_abuse(text):
 ])
 def test_sincere_praise_is_no_abuse(text):
     assert not detect_abuse(text)
+
+
+@pytest.mark.parametrize("text, lang, blocked", [
+    ("Hi Gwen, the UK isn't in the EU, so in Shitterton data is charged per use. ^AB", "en", False),
+    ("Hi Gwen, from your dumb phone you can call our free hotline. ^AB", "en", False),
+    ("Hi Gwen, a dumbphone can't install the app, so call us instead. ^AB", "en", False),
+    ("Hi Gwen, that's a Shitty app, sorry. ^AB", "en", True),
+    ("Hi Gwen, what a Shitshow. ^AB", "en", True),
+    ("Hi Gwen, don't be dumb, the hotline is free. ^AB", "en", True),
+])
+def test_place_names_and_device_words_are_no_profanity(text, lang, blocked):
+    assert _tone_blocked(text, lang) is blocked

@@ -304,11 +304,14 @@ def promise_support(draft: str, evidence, lexicons=()) -> list[tuple[int, int, f
 # A benefit the customer's record already grants ("claim C-41208 approved: refund"), reported as such ("your refund
 # claim has been approved", "Ihre Erstattung ist freigegeben"), is the record's, not a new promise: the sentence and a
 # record line both say it is approved, and the sentence names no kind of benefit that line lacks.
+# A policy that grants on a condition ("once your claim is approved, we refund …") states no approval.
 _APPROVED = re.compile(r"\b(?:approved|granted|accepted|genehmigt|freigegeben|bewilligt|anerkannt)\b", re.I)
+_CONDITION = re.compile(r"\b(?:if|once|when|after|unless|sobald|wenn|falls|nachdem|sofern)\b", re.I)
 
 
 def _reports_record(sentence: str, evidence) -> bool:
     if not _APPROVED.search(sentence):
         return False
     kinds = _concepts(sentence)
-    return bool(kinds) and any(_APPROVED.search(e) and kinds <= _concepts(e) for e in evidence)
+    return bool(kinds) and any(_APPROVED.search(e) and not _CONDITION.search(e) and kinds <= _concepts(e)
+                               for e in evidence)

@@ -63,7 +63,7 @@ class DeadEnd:
 
 def _english_proper_noun(text: str, start: int, end: int, english: bool) -> bool:
     """In English, a capitalised word inside a sentence that the shared word list does not know, though the lexicon's
-    profanity stem matches its start, is a name ("in Shitterton", "Mr Cockburn's"). German capitalises every noun, so
+    profanity stem matches its start, is a name ("in Shitterton", "the Dickens museum"). German capitalises every noun, so
     there capitals say nothing."""
     from guardrails.abuse import detect_abuse
 

@@ -334,8 +334,10 @@ def test_reporting_a_benefit_the_record_has_approved_is_no_new_promise(text, lan
     # approved in the record, but the reply adds a kind of benefit the record lacks
     ("Hi Ola, your refund claim has been approved, and we'll add a 20 EUR credit on top.",
      ["claim C-41208 approved: refund, topic third-party-charges"]),
-    # the record's claim is open, not approved
+    # the record's claim is open, not approved; a policy that grants once approved states no approval
     ("Hi Ola, your refund claim has been approved.", ["claim C-41208 open: refund, topic third-party-charges"]),
+    ("Hi Ola, your refund claim has been approved and the money is on its way.",
+     ["Once a claim is approved, we refund the amount within 5–7 working days."]),
 ])
 def test_an_approval_the_record_does_not_state_is_still_a_promise(text, evidence):
     assert _blocked(text, "en", evidence)

@@ -31,10 +31,15 @@ DOCUMENT = re.compile(
     r"(?P<value>[A-Z0-9]+(?:[ -][A-Z0-9]+){0,4})(?![\w-])")
 
 
+_LENGTH = re.compile(r"\d+-?(?:stellig\w*|digits?|zeichen|characters?|chars?)$", re.I)
+
+
 def _credentials(text: str) -> list[PiiSpan]:
     out = []
     for m in CREDENTIAL.finditer(text):
         value = m.group("value").rstrip(".")
+        if _LENGTH.match(value):
+            continue  # "die PIN ist 4-stellig", "a 6-digit PIN": its length, not its value
         if len(value) >= 4 and (m.group("quote") or any(c.isdigit() for c in value)):
             out.append(PiiSpan("credential", m.start("value"), m.start("value") + len(value), value, 0.9))
     return out

@@ -428,6 +428,7 @@ def test_identity_documents_and_credentials_are_personal_data(text, kind):
     "Your passport expires 12 03 2027, so please renew it before you travel.",
     "Please send us your passport number and date of birth by DM only.",
     "Den Sicherheitscode findest du auf der Rückseite der Karte.",
+    "Die PIN ist 4-stellig und steht im Brief zur SIM.",
 ])
 def test_cues_without_a_value_are_no_personal_data(text):
     assert not {"credential", "id_document"} & set(kinds(text).values()), kinds(text)

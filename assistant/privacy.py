@@ -32,7 +32,8 @@ from replydesk.db import Database, utcnow
 # Token kind per detector kind.
 TOKEN_KINDS = {"email": "EMAIL", "phone": "PHONE", "iban": "IBAN", "card": "CARD", "ip": "IP", "de_tax_id": "ID",
                "de_vat_id": "ID", "de_id_card": "ID", "de_pension_no": "ID", "de_health_no": "ID",
-               "birth_date": "BIRTHDATE", "address": "ADDRESS", "reference": "NUMBER"}
+               "birth_date": "BIRTHDATE", "address": "ADDRESS", "credential": "SECRET", "id_document": "ID",
+               "reference": "NUMBER"}
 # JSON string escapes (a prompt is a JSON blob): read as spaces of the same length, so "\n0151 …" is a number.
 _JSON_ESCAPE = re.compile(r'\\(?:u[0-9a-fA-F]{4}|["\\/bfnrt])')
 # Reference numbers of any shop, carrier, airline or contract system, not one brand's format: letters then digits

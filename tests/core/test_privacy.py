@@ -239,6 +239,8 @@ RAW_VALUES = {
     "address": "Lindenstraße 4",
     "ip": "84.132.17.201",
     "spelled e-mail": "anna.schmidt(at)example.de",
+    "password": "Sonnenblume88",
+    "driving licence": "B072RRE2I55",
 }
 
 
@@ -248,7 +250,8 @@ def _message_with_everything() -> str:
             f"{v['birth date']}, IBAN {v['iban']} bzw. {v['iban dashes']}. Ruf mich an: {v['foreign phone']} oder "
             f"{v['french phone']}. Steuer-ID {v['steuer-id']}, USt-IdNr. {v['ust-idnr']}, "
             f"Sozialversicherungsnummer {v['rv-nummer']}, Krankenversichertennummer {v['kvnr']}. Ich wohne "
-            f"{v['address']}, Login kam von {v['ip']}, Mail {v['spelled e-mail']}")
+            f"{v['address']}, Login kam von {v['ip']}, Mail {v['spelled e-mail']}. Mein Kundenkennwort ist "
+            f"„{v['password']}“, Führerscheinnummer {v['driving licence']}.")
 
 
 @pytest.mark.parametrize("frame", ["{m}", "Kunde schreibt:\n{m}", "{m}\n\nGruß Anna"])
@@ -287,3 +290,9 @@ def test_no_raw_value_reaches_the_llm_prompt(env):  # noqa: F811
         flat = "".join(c for c in sent if c.isalnum()).lower()
         for kind, value in RAW_VALUES.items():
             assert "".join(c for c in value if c.isalnum()).lower() not in flat, (kind, value)
+
+
+def test_credentials_and_documents_get_their_own_token_kinds():
+    masked = Pseudonymizer(policy=None, references=[]).pseudonymize(
+        "Mein Kundenkennwort ist „Sonnenblume88“, Führerscheinnummer B072RRE2I55.")
+    assert "[[SECRET_1]]" in masked and "[[ID_1]]" in masked, masked

@@ -13,6 +13,14 @@ _EMAIL_RX = re.compile(r"^[\w.+-]+@[\w-]+(\.[\w-]+)+$")
 _PHONE_RX = re.compile(r"^\+?[\d][\d ()/-]{4,}\d$")
 
 
+def _each(values: list[str], valid, what: str) -> list[str]:
+    """``values`` when every entry is ``valid``; else the first bad entry named by index ("entry 1 'x' is not …")."""
+    for i, value in enumerate(values):
+        if not valid(value):
+            raise ValueError(f"entry {i} {value!r} is not {what}")
+    return values
+
+
 class ContactData(BaseModel):
     """The brand's official contact data: may appear in public replies (not personal data, always grounded)."""
 
@@ -27,34 +35,22 @@ class ContactData(BaseModel):
     @field_validator("urls")
     @classmethod
     def _urls(cls, v: list[str]) -> list[str]:
-        for i, url in enumerate(v):
-            if not _URL_RX.match(url):
-                raise ValueError(f"entry {i} {url!r} is not an http(s) URL")
-        return v
+        return _each(v, lambda url: _URL_RX.match(url), "an http(s) URL")
 
     @field_validator("emails")
     @classmethod
     def _emails(cls, v: list[str]) -> list[str]:
-        for i, mail in enumerate(v):
-            if not _EMAIL_RX.match(mail):
-                raise ValueError(f"entry {i} {mail!r} is not an e-mail address")
-        return v
+        return _each(v, lambda mail: _EMAIL_RX.match(mail), "an e-mail address")
 
     @field_validator("phones")
     @classmethod
     def _phones(cls, v: list[str]) -> list[str]:
-        for i, phone in enumerate(v):
-            if not _PHONE_RX.match(phone.strip()):
-                raise ValueError(f"entry {i} {phone!r} is not a phone number (digits, spaces, + ( ) / -)")
-        return v
+        return _each(v, lambda phone: _PHONE_RX.match(phone.strip()), "a phone number (digits, spaces, + ( ) / -)")
 
     @field_validator("ibans")
     @classmethod
     def _ibans(cls, v: list[str]) -> list[str]:
-        for i, value in enumerate(v):
-            if not std_iban.is_valid(value):
-                raise ValueError(f"entry {i} {value!r} is not a valid IBAN (country code, check digits, account)")
-        return v
+        return _each(v, std_iban.is_valid, "a valid IBAN (country code, check digits, account)")
 
     def values(self) -> list[str]:
         """Every official value as it may appear in a reply (URLs also without the scheme)."""

@@ -327,6 +327,15 @@ _DENIED_AFTER = re.compile(r"\s+(?:questions?|frage|fragen|idea|idee|thing\s+to\
 _DEVICE_AFTER = re.compile(r"[\s-]?(?:phones?|handys?|tvs?|watch(?:es)?)(?![\w])")
 
 
+def name_in_english(text: str, start: int, end: int) -> bool:
+    """Whether ``text[start:end]``, in an English text, is a capitalised word inside a sentence that the word list
+    does not know, though a lexicon's profanity stem matches its start: a name ("in Shitterton", "the Dickens
+    museum"). German capitalises every noun, so there capitals say nothing."""
+    before = text[:start].rstrip()
+    return (text[start:start + 1].isupper() and not text[start:end].isupper() and bool(before)
+            and before[-1] not in ".!?:\n" and not detect_abuse(text[start:end]))
+
+
 def _not_abuse_here(folded: str, text: str, start: int, end: int) -> bool:
     term = folded[start:end]
     if term in _NAME_WORDS and text[start:start + 1].isupper() and _GREETING.search(folded[:start]):

@@ -61,17 +61,6 @@ class DeadEnd:
         return out
 
 
-def _english_proper_noun(text: str, start: int, end: int, english: bool) -> bool:
-    """In English, a capitalised word inside a sentence that the shared word list does not know, though the lexicon's
-    profanity stem matches its start, is a name ("in Shitterton", "the Dickens museum"). German capitalises every noun, so
-    there capitals say nothing."""
-    from guardrails.abuse import detect_abuse
-
-    before = text[:start].rstrip()
-    return (english and text[start:start + 1].isupper() and not text[start:end].isupper() and bool(before)
-            and before[-1] not in ".!?:\n" and not detect_abuse(text[start:end]))
-
-
 class Tone:
     rule_id = "tone"
     cost = 1
@@ -84,7 +73,8 @@ class Tone:
         self.caps_word = _CAPS_WORD if n == 4 else re.compile(rf"\b[A-ZÄÖÜ]{{{n},}}\b")
 
     def __call__(self, draft: str, ctx: CheckContext) -> list[Finding]:
-        lex = self.policy.lex(draft_language(draft, ctx))
+        language = draft_language(draft, ctx)
+        lex = self.policy.lex(language)
         masked, _ = analyse(draft)
         out: list[Finding] = []
         labels = {
@@ -93,14 +83,14 @@ class Tone:
             "condescension": ("herablassend", "condescending"), "sarcasm": ("Sarkasmus", "sarcasm"),
             "slang": ("Umgangssprache/Slang", "slang"),
         }
-        from guardrails.abuse import detect_abuse, not_abuse_here, surname_after_title
+        from guardrails.abuse import detect_abuse, name_in_english, not_abuse_here, surname_after_title
 
         for key in self.BLOCK + self.WARN:
             for m in lex.find(key, masked):
                 if key in ("insult", "profanity") and not_abuse_here(masked, m.start(), m.end()):
                     continue  # the same exceptions as the shared detector: "Hi Dick,", "blöd gelaufen"
                 if key == "profanity" and (surname_after_title(masked, m.start(), m.end())
-                                           or _english_proper_noun(masked, m.start(), m.end(), lex is self.policy.lex("en"))):
+                                           or (language == "en" and name_in_english(masked, m.start(), m.end()))):
                     continue  # "Sehr geehrter Herr Fick"; the village "Shitterton" in an English reply
                 de, en = labels[key]
                 out.append(finding(self.rule_id, "block" if key in self.BLOCK else "warn",

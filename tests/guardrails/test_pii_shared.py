@@ -4,6 +4,8 @@ by the engine before they are offered."""
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import pytest
 
 from guardrails.checks.pii import PiiPublic
@@ -249,6 +251,15 @@ def test_references_that_are_not_mobile_numbers_stay_references(text):
     assert "phone" not in kinds(text, regions=phone_regions([], "de")).values()
 
 
+
+
+@lru_cache(maxsize=1)
+def _demo() -> GuardrailEngine:
+    """The demo brand's engine, built once for the tests that need its policy (official contact data, references)."""
+    from knowledge_base.demo import DEMO_POLICY
+
+    return GuardrailEngine.from_policy(DEMO_POLICY)
+
 # ---------------------------------------------------------------------------------------------- evidence and record
 _EVIDENCE = ["Die Hotline 0800 123 4567 und die Filiale 040 555 12 34 sind Mo–Sa erreichbar.",
              "Unser Shop in der Mönckebergstraße 7, 20095 Hamburg hat Mo–Sa geöffnet. SMS-Zentrale: +49 176 0000443.",
@@ -258,9 +269,7 @@ _EVIDENCE = ["Die Hotline 0800 123 4567 und die Filiale 040 555 12 34 sind Mo–
 
 
 def _pii_blocked(text: str, lang: str = "de") -> bool:
-    from knowledge_base.demo import DEMO_POLICY
-
-    report = GuardrailEngine.from_policy(DEMO_POLICY).check(
+    report = _demo().check(
         text, CheckContext(language=lang, channel="twitter", visibility="public", evidence=_EVIDENCE))
     return any(f.rule == "pii-public" and f.severity == "block" for f in report.findings)
 
@@ -327,9 +336,7 @@ def test_a_brand_number_followed_by_a_request_for_the_customers_number_passes(te
     "Hi Tom, the engineer comes to 14 Elm Grove, Leeds LS6 2AB on Monday. ^FW",
 ])
 def test_birth_dates_further_from_their_cue_and_british_street_suffixes_are_personal_data(text):
-    from knowledge_base.demo import DEMO_POLICY
-
-    report = GuardrailEngine.from_policy(DEMO_POLICY).check(text, CheckContext(
+    report = _demo().check(text, CheckContext(
         language="de" if text.startswith("Hallo") else "en", channel="twitter", visibility="public"))
     assert any(f.rule == "pii-public" and f.severity == "block" for f in report.findings), report.findings
 
@@ -339,11 +346,9 @@ def test_a_birthday_offer_with_a_future_date_is_no_birth_date():
 
 
 def test_a_record_reference_from_the_evidence_stays_out_of_a_public_reply():
-    from knowledge_base.demo import DEMO_POLICY
-
     ctx = CheckContext(language="de", channel="twitter", visibility="public",
                        evidence=["Customer record: contract V-2023-118877, order B-558812 in_transit"])
-    report = GuardrailEngine.from_policy(DEMO_POLICY).check(
+    report = _demo().check(
         "Hallo Jan, deine Bestellung B-558812 ist unterwegs und kommt morgen. ^FW", ctx)
     assert any(f.rule == "pii-public" and f.severity == "block" for f in report.findings)
 
@@ -355,17 +360,13 @@ def test_a_record_reference_from_the_evidence_stays_out_of_a_public_reply():
 ])
 def test_the_brands_official_phone_from_the_policy_passes_without_evidence(text):
     """The policy's ``contact`` data is the brand's: not personal data and always grounded, however it is written."""
-    from knowledge_base.demo import DEMO_POLICY
-
-    report = GuardrailEngine.from_policy(DEMO_POLICY).check(text, CheckContext(
+    report = _demo().check(text, CheckContext(
         language="de" if text.startswith("Hallo") else "en", channel="twitter", visibility="public"))
     assert not [f for f in report.findings if f.rule in ("pii-public", "unsupported-claim")], report.findings
 
 
 def test_another_phone_and_a_figure_next_to_the_hotline_are_still_judged():
-    from knowledge_base.demo import DEMO_POLICY
-
-    engine = GuardrailEngine.from_policy(DEMO_POLICY)
+    engine = _demo()
     ctx = CheckContext(language="de", channel="twitter", visibility="public")
     assert any(f.rule == "pii-public" for f in engine.check("Hallo Jan, ruf uns unter 040 555 1234 an. ^FW", ctx).findings)
     report = engine.check("Hallo Jan, wir buchen 800 EUR zurück, ruf uns unter 0800 123 4567 an. ^FW", ctx)
@@ -414,9 +415,7 @@ def test_another_iban_next_to_the_brands_account_is_still_personal_data(tmp_path
 ])
 def test_identity_documents_and_credentials_are_personal_data(text, kind):
     assert kind in kinds(text).values()
-    from knowledge_base.demo import DEMO_POLICY
-
-    report = GuardrailEngine.from_policy(DEMO_POLICY).check(text, CheckContext(
+    report = _demo().check(text, CheckContext(
         language="de" if text.startswith("Hallo") else "en", channel="twitter", visibility="public"))
     assert any(f.rule == "pii-public" and f.severity == "block" for f in report.findings), report.findings
 
@@ -444,9 +443,7 @@ def test_cues_without_a_value_are_no_personal_data(text):
 def test_the_customers_own_contact_data_in_a_private_reply_is_checked_not_blocked(text, lang):
     """In a DM, a phone number or address the reply says is the customer's is contact data, not a claim: without the
     record in the evidence, unsupported-claim warns (check it) instead of blocking; in public pii-public blocks it."""
-    from knowledge_base.demo import DEMO_POLICY
-
-    engine = GuardrailEngine.from_policy(DEMO_POLICY)
+    engine = _demo()
     evidence = ["Die Rechnungs- und Lieferadresse ändern Sie in Mein FunkWerk unter funkwerk.example/mein."]
     private = engine.check(text, CheckContext(language=lang, channel="dm", visibility="private", evidence=evidence))
     claims = [f for f in private.findings if f.rule == "unsupported-claim"]
@@ -456,9 +453,7 @@ def test_the_customers_own_contact_data_in_a_private_reply_is_checked_not_blocke
 
 
 def test_a_number_not_said_to_be_the_customers_is_still_an_unbacked_claim_in_a_dm():
-    from knowledge_base.demo import DEMO_POLICY
-
-    report = GuardrailEngine.from_policy(DEMO_POLICY).check(
+    report = _demo().check(
         "Hallo Jule, ruf unsere Technik unter 040 555 9876 an, die hilft sofort.",
         CheckContext(language="de", channel="dm", visibility="private",
                      evidence=["Die Rechnungs- und Lieferadresse ändern Sie in Mein FunkWerk."]))
